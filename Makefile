@@ -1,0 +1,127 @@
+# ftisp: host programmer for AVR over an FT232H in MPSSE mode.
+#
+#   make            build build/ftisp and the emulator libraries
+#   make check      unit and end-to-end tests, then again under ASan+UBSan
+#   make fuzz       build the libFuzzer targets and run each FUZZ_SECONDS
+#   make bench      benchmark ftisp against avrdude on the emulator
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Sources are found by name: src/*.c is the program (src/main.c holds main),
+# tests/unit/test_*.c are cmocka suites, tests/e2e/test_*.sh are end-to-end
+# scripts, tests/fuzz/fuzz_*.c are fuzz targets, tests/emu/emu.mk builds the
+# emulator. Adding a file needs no edit here.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/ftisp
+MANDIR  ?= $(PREFIX)/share/man
+DESTDIR ?=
+BUILD   ?= build
+SAN     ?=
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+FUZZ_SECONDS ?= 20
+
+PKGS := libftdi1 libusb-1.0 libelf
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+WARN    := -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OPT     ?= -O2 -g
+SANFLAGS := $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+CFLAGS_ALL = $(WARN) $(OPT) $(SANFLAGS) -Iinclude $(PKG_CFLAGS) \
+             -DFTISP_DATADIR='"$(DATADIR)"' -DFTISP_VERSION='"$(VERSION)"' $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+VERSION := 0.1.0
+
+SRC      := $(wildcard src/*.c)
+LIB_SRC  := $(filter-out src/main.c,$(SRC))
+LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+.PHONY: all check check-plain check-san unit fuzz bench install uninstall clean emu
+all: $(BUILD)/ftisp emu
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/ftisp/*.h) | $(BUILD)/obj
+	$(CC) $(CFLAGS_ALL) -MMD -c -o $@ $<
+
+$(BUILD)/libftisp.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/ftisp: $(BUILD)/obj/main.o $(BUILD)/libftisp.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libftisp.a $(wildcard tests/unit/*.h) | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(BUILD)/libftisp.a $(LDFLAGS_ALL) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+
+unit: $(UNIT_BIN)
+
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzz:
+	mkdir -p $@
+
+# The emulator (tests/emu) brings its own rules; it defines the target `emu`.
+-include tests/emu/emu.mk
+emu::
+
+# All tests, plain and sanitized; the last line is "N passed, N failed".
+check:
+	@$(MAKE) --no-print-directory BUILD=build all unit >/dev/null
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT="-O1 -g" all unit >/dev/null
+	@tests/run-tests build build-san
+
+check-plain: all unit
+	@tests/run-tests $(BUILD)
+
+# libFuzzer targets: one per parser, each with tests/fuzz/corpus/<name>/.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard include/ftisp/*.h) | $(BUILD)/fuzz
+	clang $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude $(PKG_CFLAGS) \
+	  -DFTISP_DATADIR='"$(DATADIR)"' -DFTISP_VERSION='"$(VERSION)"' \
+	  -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm
+
+fuzz: $(FUZZ_BIN)
+	@tests/run-fuzz $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+bench: all
+	@tests/bench/run $(BUILD)
+
+install: $(BUILD)/ftisp
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BUILD)/ftisp $(DESTDIR)$(BINDIR)/ftisp
+	install -m 644 data/parts.conf $(DESTDIR)$(DATADIR)/parts.conf
+	install -m 644 man/ftisp.1 $(DESTDIR)$(MANDIR)/man1/ftisp.1
+	-@test -f data/60-ftisp.rules && install -d $(DESTDIR)$(PREFIX)/lib/udev/rules.d && \
+	  install -m 644 data/60-ftisp.rules $(DESTDIR)$(PREFIX)/lib/udev/rules.d/60-ftisp.rules
+	-@test -f completions/ftisp.bash && install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions && \
+	  install -m 644 completions/ftisp.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ftisp
+	-@test -f completions/_ftisp && install -d $(DESTDIR)$(PREFIX)/share/zsh/site-functions && \
+	  install -m 644 completions/_ftisp $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ftisp
+	-@test -f completions/ftisp.fish && install -d $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d && \
+	  install -m 644 completions/ftisp.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ftisp.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ftisp $(DESTDIR)$(DATADIR)/parts.conf $(DESTDIR)$(MANDIR)/man1/ftisp.1 \
+	  $(DESTDIR)$(PREFIX)/lib/udev/rules.d/60-ftisp.rules \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ftisp \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ftisp \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ftisp.fish
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+
+clean:
+	rm -rf build build-san
+
+-include $(wildcard $(BUILD)/obj/*.d)
+
+# The README's two commands: both install missing Debian packages first.
+.PHONY: deps demo test
+deps:
+	@tools/deps test
+
+demo: deps all
+	@tests/demo/run $(BUILD)
+
+test: deps
+	@$(MAKE) --no-print-directory check

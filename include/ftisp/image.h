@@ -1,0 +1,94 @@
+/* Sparse memory images and the firmware file formats that fill them.
+ * No hardware knowledge here: an image is bytes plus which of them a file set. */
+#ifndef FTISP_IMAGE_H
+#define FTISP_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ftisp/err.h"
+
+/* One memory's worth of bytes. `set[a]` is nonzero where a file gave a value;
+ * elsewhere the byte is a hole and `data[a]` means nothing. Storage grows on
+ * demand up to `limit` (the memory's size); a byte at or past `limit` is an
+ * error that names the file and line that tried to put it there. */
+typedef struct ft_image {
+    uint8_t *data;
+    uint8_t *set;
+    uint32_t alloc;       /* bytes allocated in data and set */
+    uint32_t limit;       /* size of the memory; addresses must be below it */
+} ft_image;
+
+void ft_image_init(ft_image *img, uint32_t limit);
+void ft_image_free(ft_image *img);
+void ft_image_clear(ft_image *img);          /* every byte back to a hole */
+
+enum ft_put { FT_PUT_OK = 0, FT_PUT_CONFLICT, FT_PUT_RANGE, FT_PUT_NOMEM };
+/* Sets one byte. Setting a byte again to the same value is fine; to another
+ * value is a conflict (two records disagree). */
+enum ft_put ft_image_put(ft_image *img, uint32_t addr, uint8_t v);
+/* Same, but overwrites: for images built by the program, not read from files. */
+enum ft_put ft_image_store(ft_image *img, uint32_t addr, uint8_t v);
+bool ft_image_is_set(const ft_image *img, uint32_t addr);
+uint8_t ft_image_get(const ft_image *img, uint32_t addr);   /* 0xFF for a hole */
+uint32_t ft_image_extent(const ft_image *img);   /* highest set address + 1, 0 if empty */
+uint32_t ft_image_count(const ft_image *img);    /* number of set bytes */
+bool ft_image_empty(const ft_image *img);
+
+/* Pages that hold at least one set byte, in address order: start with
+ * *page = 0 and call until it returns false; *page is each page's address. */
+bool ft_image_next_page(const ft_image *img, uint32_t page_size, uint32_t *page);
+bool ft_image_page_has_data(const ft_image *img, uint32_t page_addr, uint32_t page_size);
+
+/* Drops trailing 0xFF bytes (avrdude's default for flash without -A): returns
+ * the new extent. */
+uint32_t ft_image_trim_ff(ft_image *img);
+
+/* Compares `want` with `have` over the bytes set in `want`. Returns true if
+ * they agree; else false and *first the first address that differs. */
+bool ft_image_matches(const ft_image *want, const ft_image *have, uint32_t *first);
+
+/* File formats: avrdude's letters. */
+typedef enum ft_format {
+    FT_FMT_AUTO = 'a',
+    FT_FMT_IHEX = 'i',
+    FT_FMT_SREC = 's',
+    FT_FMT_RAW  = 'r',
+    FT_FMT_ELF  = 'e',
+    FT_FMT_IMM  = 'm',
+    FT_FMT_DEC  = 'd',
+    FT_FMT_HEX  = 'h',
+    FT_FMT_OCT  = 'o',
+    FT_FMT_BIN  = 'b',
+} ft_format;
+
+bool ft_format_valid(int c);
+const char *ft_format_name(ft_format f);
+
+/* Guesses the format of a file's contents (for `a`): ELF, Intel HEX,
+ * S-record, else raw. */
+ft_format ft_format_detect(const uint8_t *buf, size_t len);
+
+/* Parses `len` bytes of `fmt` (never FT_FMT_AUTO: detect first) that came
+ * from `name` (used in messages: "name:line: expected ..., found ...") into
+ * `img`, which the caller has initialised with the memory's size as limit.
+ * `memory` is the avrdude memory name (flash, eeprom, lfuse, hfuse, efuse,
+ * fuse, lock, signature, calibration): ELF files carry all memories in one
+ * address space and only the named one is taken. For FT_FMT_IMM, buf is the
+ * immediate text itself. On error the image is left empty. */
+int ft_image_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len,
+                   ft_format fmt, const char *memory, ft_err *err);
+
+/* Reads a whole file ("-" is standard input) and parses it as above.
+ * FT_FMT_AUTO detects the format. */
+int ft_image_read_file(ft_image *img, const char *path, ft_format fmt,
+                       const char *memory, ft_err *err);
+
+/* Writes the image's set bytes as `fmt` (i, s, r, d, h, o, b; not e, m, a).
+ * Raw and byte lists fill holes below the extent with 0xFF. "-" is standard
+ * output. `*out`/`*outlen` variant returns a malloc'd buffer. */
+int ft_image_format(const ft_image *img, ft_format fmt, char **out, size_t *outlen, ft_err *err);
+int ft_image_write_file(const ft_image *img, const char *path, ft_format fmt, ft_err *err);
+
+#endif

@@ -1,0 +1,59 @@
+/* AVR serial programming over the MPSSE queue: the instructions of the
+ * datasheets' "Serial Programming" chapter, page loads, RDY/BSY polling and
+ * bulk reads. Knows the part (ft_part) but decides nothing about what to
+ * write: that is the plan's job. Never sends anything but Poll RDY/BSY to a
+ * busy target. */
+#ifndef FTISP_ISP_H
+#define FTISP_ISP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ftisp/err.h"
+#include "ftisp/mpsse.h"
+#include "ftisp/partdb.h"
+
+typedef struct ft_isp ft_isp;
+
+/* Progress: done out of total bytes of the current operation. */
+typedef void (*ft_progress_fn)(void *ctx, uint32_t done, uint32_t total);
+
+int ft_isp_new(ft_isp **out, ft_mpsse *m, const ft_part *p, ft_err *err);
+void ft_isp_free(ft_isp *isp);
+void ft_isp_set_progress(ft_isp *isp, ft_progress_fn fn, void *ctx);
+
+/* Enters programming mode: RESET low with SCK low, 20 ms, Programming Enable
+ * until 0x53 echoes; RESET pulse and retry, then a slower clock; else
+ * FT_E_TARGET with a wiring hint. sck_hz is the clock to try first;
+ * *used_hz receives the clock that worked. */
+int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t *used_hz, ft_err *err);
+/* Leaves programming mode (RESET released): fuse changes take effect. */
+int ft_isp_leave(ft_isp *isp, ft_err *err);
+/* Changes SCK while in programming mode (after reading fuses). */
+uint32_t ft_isp_set_sck(ft_isp *isp, uint32_t hz);
+
+int ft_isp_read_signature(ft_isp *isp, uint8_t sig[3], ft_err *err);
+int ft_isp_chip_erase(ft_isp *isp, ft_err *err);
+
+/* Reads n bytes of flash or EEPROM from addr (bytes) as one stream. */
+int ft_isp_read_flash(ft_isp *isp, uint32_t addr, uint8_t *buf, uint32_t n, ft_err *err);
+int ft_isp_read_eeprom(ft_isp *isp, uint32_t addr, uint8_t *buf, uint32_t n, ft_err *err);
+
+/* Writes whole flash pages: for each page address in pages[] (byte address,
+ * page-aligned), loads page_size bytes from data + page address and writes the
+ * page, polling RDY/BSY (or waiting the delay). data spans the whole flash. */
+int ft_isp_write_flash_pages(ft_isp *isp, const uint8_t *data, const uint32_t *pages,
+                             uint32_t npages, ft_err *err);
+/* Writes EEPROM bytes addr..addr+n-1, in page mode where the part has it.
+ * mask (NULL: all) says which of the n bytes to write. */
+int ft_isp_write_eeprom(ft_isp *isp, uint32_t addr, const uint8_t *data,
+                        const uint8_t *mask, uint32_t n, ft_err *err);
+
+/* Fuse index 0 low, 1 high, 2 extended. */
+int ft_isp_read_fuse(ft_isp *isp, int index, uint8_t *v, ft_err *err);
+int ft_isp_write_fuse(ft_isp *isp, int index, uint8_t v, ft_err *err);
+int ft_isp_read_lock(ft_isp *isp, uint8_t *v, ft_err *err);
+int ft_isp_write_lock(ft_isp *isp, uint8_t v, ft_err *err);
+int ft_isp_read_calibration(ft_isp *isp, int index, uint8_t *v, ft_err *err);
+
+#endif

@@ -1,0 +1,68 @@
+/* The FT232H's MPSSE engine as an SPI master, through libftdi1.
+ * Callers queue SPI shifts and pin changes; the queue packs them into USB
+ * transfers as large as the chip's FIFOs allow and hands replies back after a
+ * flush. An error sticks until ft_mpsse_error() reads it; every USB call has
+ * a timeout, so nothing here can hang. */
+#ifndef FTISP_MPSSE_H
+#define FTISP_MPSSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ftisp/err.h"
+
+typedef struct ft_mpsse ft_mpsse;
+
+typedef struct ft_mpsse_opts {
+    uint16_t vid, pid;        /* 0: try 0403:6014, 6010, 6011 in that order */
+    const char *serial;       /* NULL: any */
+    int bus, address;         /* -1: any */
+    int channel;              /* 0 = A, 1 = B (FT2232H/FT4232H) */
+    int reset_pin;            /* ADBUS/ACBUS pin number 0..15 driving target RESET; default 3 */
+    int buffer_pin;           /* active-low buffer enable pin, -1: none */
+    int timeout_ms;           /* per USB call; default 1000 */
+} ft_mpsse_opts;
+
+void ft_mpsse_opts_default(ft_mpsse_opts *o);
+
+/* Opens the adapter, resets it into MPSSE mode, checks sync with a bad
+ * opcode, sets pins to idle (SCK low, RESET high = target running). */
+int ft_mpsse_open(ft_mpsse **out, const ft_mpsse_opts *o, ft_err *err);
+void ft_mpsse_close(ft_mpsse *m);           /* releases RESET, tri-states pins */
+
+/* Description of the opened adapter ("FT232H serial FT1234"). */
+const char *ft_mpsse_describe(const ft_mpsse *m);
+const char *ft_mpsse_serial(const ft_mpsse *m);
+size_t ft_mpsse_fifo_size(const ft_mpsse *m);
+
+/* SCK: the fastest clock not above hz (60 MHz / ((1+div)*2)). Queued. */
+uint32_t ft_mpsse_set_sck(ft_mpsse *m, uint32_t hz);
+uint32_t ft_mpsse_sck(const ft_mpsse *m);
+
+/* Pin changes, queued: RESET asserted (low at the target) or released. */
+void ft_mpsse_reset(ft_mpsse *m, bool asserted);
+
+/* Queues n bytes out on SDO; if in is not NULL, the n bytes read on SDI are
+ * stored there by the flush that sends them (in must stay valid till then). */
+void ft_mpsse_spi(ft_mpsse *m, const uint8_t *out, uint8_t *in, size_t n);
+
+/* Sends everything queued and waits for all replies. Returns FT_OK or the
+ * sticky error's code. */
+int ft_mpsse_flush(ft_mpsse *m);
+
+/* Waits on the host for `us` microseconds after flushing (a delay the target
+ * needs, e.g. 20 ms after RESET). */
+int ft_mpsse_sleep_us(ft_mpsse *m, uint32_t us);
+
+/* The sticky error, FT_OK if none. ft_mpsse_error_detail fills err. */
+int ft_mpsse_error(const ft_mpsse *m);
+int ft_mpsse_take_error(ft_mpsse *m, ft_err *err);
+
+/* Counters for -v and the benchmark. */
+typedef struct ft_mpsse_stats {
+    uint64_t writes, reads, bytes_out, bytes_in, flushes;
+} ft_mpsse_stats;
+void ft_mpsse_get_stats(const ft_mpsse *m, ft_mpsse_stats *s);
+
+#endif
