@@ -36,8 +36,10 @@ uint32_t ft_image_extent(const ft_image *img);   /* highest set address + 1, 0 i
 uint32_t ft_image_count(const ft_image *img);    /* number of set bytes */
 bool ft_image_empty(const ft_image *img);
 
-/* Pages that hold at least one set byte, in address order: start with
- * *page = 0 and call until it returns false; *page is each page's address. */
+/* Pages that hold at least one set byte, in address order. Finds the first
+ * such page at or after *page (rounded down to a page boundary) and stores its
+ * address in *page; false when there is none. Walk them all with
+ *     for (uint32_t p = 0; ft_image_next_page(img, ps, &p); p += ps) ...  */
 bool ft_image_next_page(const ft_image *img, uint32_t page_size, uint32_t *page);
 bool ft_image_page_has_data(const ft_image *img, uint32_t page_addr, uint32_t page_size);
 
@@ -46,7 +48,8 @@ bool ft_image_page_has_data(const ft_image *img, uint32_t page_addr, uint32_t pa
 uint32_t ft_image_trim_ff(ft_image *img);
 
 /* Compares `want` with `have` over the bytes set in `want`. Returns true if
- * they agree; else false and *first the first address that differs. */
+ * they agree; else false and *first the first address that differs. A hole
+ * in `have` where `want` is set counts as a difference (it was never read). */
 bool ft_image_matches(const ft_image *want, const ft_image *have, uint32_t *first);
 
 /* File formats: avrdude's letters. */
@@ -90,5 +93,21 @@ int ft_image_read_file(ft_image *img, const char *path, ft_format fmt,
  * output. `*out`/`*outlen` variant returns a malloc'd buffer. */
 int ft_image_format(const ft_image *img, ft_format fmt, char **out, size_t *outlen, ft_err *err);
 int ft_image_write_file(const ft_image *img, const char *path, ft_format fmt, ft_err *err);
+
+
+/* Inside the image layer only (src/image*.c): one parser and one writer per
+ * format, dispatched by ft_image_parse and ft_image_format. */
+int ft_image_put_at(ft_image *img, uint64_t addr, uint8_t v, const char *where, ft_err *err);
+int ft_ihex_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_err *err);
+int ft_srec_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_err *err);
+int ft_elf_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len,
+                 const char *memory, ft_err *err);
+int ft_raw_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_err *err);
+int ft_bytes_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len,
+                   ft_format fmt, ft_err *err);
+int ft_ihex_format(const ft_image *img, char **out, size_t *outlen, ft_err *err);
+int ft_srec_format(const ft_image *img, char **out, size_t *outlen, ft_err *err);
+int ft_raw_format(const ft_image *img, char **out, size_t *outlen, ft_err *err);
+int ft_bytes_format(const ft_image *img, ft_format fmt, char **out, size_t *outlen, ft_err *err);
 
 #endif

@@ -27,7 +27,9 @@ typedef struct ft_mpsse_opts {
 void ft_mpsse_opts_default(ft_mpsse_opts *o);
 
 /* Opens the adapter, resets it into MPSSE mode, checks sync with a bad
- * opcode, sets pins to idle (SCK low, RESET high = target running). */
+ * opcode, sets pins to idle (SCK low, RESET high = target running).
+ * Errors: FT_E_NODEV (not found, no permission, not MPSSE-capable),
+ * FT_E_USAGE (bad pin choice), FT_E_LOST (no sync). */
 int ft_mpsse_open(ft_mpsse **out, const ft_mpsse_opts *o, ft_err *err);
 void ft_mpsse_close(ft_mpsse *m);           /* releases RESET, tri-states pins */
 
@@ -44,18 +46,30 @@ uint32_t ft_mpsse_sck(const ft_mpsse *m);
 void ft_mpsse_reset(ft_mpsse *m, bool asserted);
 
 /* Queues n bytes out on SDO; if in is not NULL, the n bytes read on SDI are
- * stored there by the flush that sends them (in must stay valid till then). */
+ * stored there by the flush that sends them (in must stay valid till then).
+ * Consecutive shifts are merged into one MPSSE command where possible. */
 void ft_mpsse_spi(ft_mpsse *m, const uint8_t *out, uint8_t *in, size_t n);
 
-/* Sends everything queued and waits for all replies. Returns FT_OK or the
- * sticky error's code. */
+/* Sends everything queued and waits for all replies; also a barrier: when it
+ * returns, the chip has executed everything queued (pins changed, bytes
+ * shifted). Returns FT_OK or the sticky error's code. */
 int ft_mpsse_flush(ft_mpsse *m);
+
+/* Pipelining. ft_mpsse_send ends the current batch (with SEND_IMMEDIATE if
+ * it expects replies) and hands it to USB without waiting for its replies;
+ * the queue still reads older replies first whenever more would be
+ * outstanding than the chip can buffer. Returns a ticket (0 if nothing was
+ * ever sent or an error is set). ft_mpsse_wait reads replies until every
+ * batch up to `ticket` has stored its bytes. */
+uint64_t ft_mpsse_send(ft_mpsse *m);
+int ft_mpsse_wait(ft_mpsse *m, uint64_t ticket);
 
 /* Waits on the host for `us` microseconds after flushing (a delay the target
  * needs, e.g. 20 ms after RESET). */
 int ft_mpsse_sleep_us(ft_mpsse *m, uint32_t us);
 
-/* The sticky error, FT_OK if none. ft_mpsse_error_detail fills err. */
+/* The sticky error, FT_OK if none. ft_mpsse_take_error copies it into err
+ * (first error wins there too) and clears it. */
 int ft_mpsse_error(const ft_mpsse *m);
 int ft_mpsse_take_error(ft_mpsse *m, ft_err *err);
 

@@ -5,6 +5,7 @@
 #define FTISP_PARTDB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ftisp/err.h"
@@ -52,6 +53,11 @@ typedef struct ft_clock {
     uint8_t kind;             /* enum ft_clock_kind */
     uint32_t min_hz;
     uint32_t max_hz;
+    /* Optional second condition, (fuse cond_fuse & cond_mask) == cond_value,
+     * e.g. CKOPT in the high fuse of ATmega8-style parts; cond_mask 0: none. */
+    uint8_t cond_fuse;
+    uint8_t cond_mask;
+    uint8_t cond_value;
 } ft_clock;
 
 typedef struct ft_part {
@@ -101,6 +107,15 @@ int ft_partdb_parse_avrdude(ft_partdb *db, const char *name, const char *text, s
 
 /* -C FILE: looks at the contents and loads either format. */
 int ft_partdb_load_any(ft_partdb *db, const char *path, ft_err *err);
+
+/* Helpers the parsers share. ft_partdb_put adds a copy of p, replacing a
+ * part with the same id (case-insensitive). ft_part_derive fills what follows
+ * from the other fields (load_ext_addr from the flash size, the CKDIV8
+ * position from the fields). ft_partdb_read_file reads a whole file into a
+ * malloc'd NUL-terminated buffer. */
+int ft_partdb_put(ft_partdb *db, const ft_part *p, ft_err *err);
+void ft_part_derive(ft_part *p);
+int ft_partdb_read_file(const char *path, char **text, size_t *len, ft_err *err);
 
 /* The default database: $FTISP_PARTS if set, else the build tree's
  * data/parts.conf next to the running binary, else FTISP_DATADIR/parts.conf. */

@@ -1,0 +1,141 @@
+# bash completion for ftisp(1)
+#
+# Self-contained: it needs only bash, not the bash-completion helpers, so it
+# also works when sourced from ~/.bashrc on a minimal system.
+#
+# Readline splits words at ':' and '=' (COMP_WORDBREAKS), which would cut
+# `-U flash:w:main.hex` into five words. The current argument is therefore
+# rebuilt from COMP_LINE when bash provides it, candidates are made for the
+# whole argument, and the part readline is not replacing is cut off again.
+
+_ftisp_memories="flash eeprom lfuse hfuse efuse fuse lock signature calibration"
+_ftisp_programmers="ft232h um232h c232hm ft2232h ft4232h avrftdi"
+_ftisp_formats="a i s r e m d h o b"
+_ftisp_allow="clock rstdisbl dwen lock all"
+_ftisp_options="-p --part -c --programmer -P --port -B --bitclock -b --baud
+-U --memory -e --erase -D --noerase -A -V --noverify -F --force -n --dry-run
+-q -v -l --logfile -C --config -x --fck --allow= --json -h --help --version"
+
+# The part ids, from the ftisp being completed (it may be ./build/ftisp).
+_ftisp_parts()
+{
+    local prog=${1:-ftisp}
+    command -v -- "$prog" >/dev/null 2>&1 || prog=ftisp
+    "$prog" -p '?' 2>/dev/null | awk 'NF && $1 !~ /^#/ {print $1}'
+}
+
+# Prints the candidates for the argument `cur` of option `opt`, one a line.
+_ftisp_arg()
+{
+    local opt=$1 cur=$2 prog=$3 w mem rest op file IFS=$' \t\n'
+    case $opt in
+    -p|--part)
+        compgen -W "$(_ftisp_parts "$prog")" -- "$cur" ;;
+    -c|--programmer)
+        compgen -W "$_ftisp_programmers" -- "$cur" ;;
+    -P|--port)
+        compgen -W "usb usb:" -- "$cur" ;;
+    -x)
+        compgen -W "reset= buff= channel=A channel=B" -- "$cur" ;;
+    --allow)
+        # a comma list: complete the last element, keep the ones before
+        local done=${cur%"${cur##*,}"}
+        for w in $_ftisp_allow; do
+            [[ ,$done, == *,$w,* ]] && continue
+            [[ $done$w == "$cur"* ]] && printf '%s\n' "$done$w"
+        done ;;
+    -l|--logfile|-C|--config)
+        compgen -f -- "$cur" ;;
+    -U|--memory)
+        case $cur in
+        *:*:*:*)
+            rest=${cur%:*}
+            for w in $_ftisp_formats; do
+                [[ $rest:$w == "$cur"* ]] && printf '%s\n' "$rest:$w"
+            done ;;
+        *:*:*)
+            mem=${cur%%:*}; rest=${cur#*:}; op=${rest%%:*}; file=${rest#*:}
+            compgen -f -- "$file" | while IFS= read -r w; do
+                printf '%s\n' "$mem:$op:$w"
+            done ;;
+        *:*)
+            mem=${cur%%:*}
+            for op in r w v; do
+                [[ $mem:$op: == "$cur"* ]] && printf '%s\n' "$mem:$op:"
+            done ;;
+        *)
+            for w in $_ftisp_memories; do
+                [[ $w: == "$cur"* ]] && printf '%s\n' "$w:"
+            done
+            # `-U FILE` alone writes FILE to flash
+            compgen -f -- "$cur" ;;
+        esac ;;
+    esac
+}
+
+_ftisp()
+{
+    local cur prev words=() line trim c
+    if [[ -n ${COMP_LINE-} ]]; then
+        line=${COMP_LINE:0:${COMP_POINT:-${#COMP_LINE}}}
+        read -r -a words <<<"$line"
+        [[ $line == *[[:space:]] || ${#words[@]} -eq 0 ]] && words+=("")
+    else
+        words=("${COMP_WORDS[@]:0:COMP_CWORD+1}")
+    fi
+    cur=${words[${#words[@]}-1]}
+    prev=
+    [[ ${#words[@]} -ge 2 ]] && prev=${words[${#words[@]}-2]}
+
+    local opt= arg=$cur
+    case $cur in
+    --*=*)
+        opt=${cur%%=*}; arg=${cur#*=} ;;
+    -[pcPBbUlCx]?*)
+        # avrdude style glued argument: -pm328p
+        opt=${cur:0:2}; arg=${cur:2} ;;
+    -*)
+        ;;
+    *)
+        case $prev in
+        -p|--part|-c|--programmer|-P|--port|-U|--memory|-l|--logfile|-C|--config|-x|--allow)
+            opt=$prev ;;
+        esac ;;
+    esac
+
+    local IFS=$'\n' cands=()
+    if [[ -n $opt ]]; then
+        cands=($(_ftisp_arg "$opt" "$arg" "${words[0]}"))
+        if [[ $cur != "$arg" ]]; then
+            c=${cur%"$arg"}
+            cands=("${cands[@]/#/$c}")
+        fi
+    elif [[ $cur == -* ]]; then
+        IFS=$' \t\n'
+        cands=($(compgen -W "$_ftisp_options" -- "$cur"))
+    fi
+
+    # Cut off what readline is not replacing: up to the last ':' or '='
+    # that is a word break (only when bash really split the line).
+    if [[ -n ${COMP_LINE-} ]]; then
+        trim=
+        for c in : =; do
+            [[ $COMP_WORDBREAKS == *"$c"* && $cur == *"$c"* ]] || continue
+            local t=${cur%"${cur##*"$c"}"}
+            [[ ${#t} -gt ${#trim} ]] && trim=$t
+        done
+        [[ -n $trim ]] && cands=("${cands[@]#"$trim"}")
+    fi
+
+    COMPREPLY=("${cands[@]}")
+    # candidates ending in ':' or '=' are not finished words
+    for c in "${cands[@]}"; do
+        if [[ $c == *[:=] ]]; then
+            compopt -o nospace 2>/dev/null
+            break
+        fi
+    done
+    return 0
+}
+
+complete -F _ftisp ftisp

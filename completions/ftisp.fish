@@ -1,0 +1,57 @@
+# fish completion for ftisp(1)
+
+# Part ids and names from the ftisp being completed (`-p ?`: id, name, signature).
+function __ftisp_parts
+    set -l prog (commandline -opc)[1]
+    command -q $prog; or set prog ftisp
+    $prog -p '?' 2>/dev/null | awk 'NF && $1 !~ /^#/ {print $1 "\t" $2}'
+end
+
+# -U MEM:OP:FILE[:FMT]: complete the piece after the last colon.
+function __ftisp_memory
+    set -l tok (commandline -ct)
+    set -l parts (string split ':' -- $tok)
+    switch (count $parts)
+        case 1
+            for m in flash eeprom lfuse hfuse efuse fuse lock signature calibration
+                echo $m:
+            end
+            __fish_complete_path $tok
+        case 2
+            for op in r w v
+                echo $parts[1]:$op:
+            end
+        case 3
+            for f in (__fish_complete_path $parts[3])
+                echo $parts[1]:$parts[2]:$f
+            end
+        case '*'
+            for fmt in a i s r e m d h o b
+                echo $parts[1]:$parts[2]:$parts[3]:$fmt
+            end
+    end
+end
+
+complete -c ftisp -f
+complete -c ftisp -s p -l part -x -a '(__ftisp_parts)' -d 'Target part (? lists them)'
+complete -c ftisp -s c -l programmer -x -a 'ft232h um232h c232hm ft2232h ft4232h avrftdi' -d 'Adapter type'
+complete -c ftisp -s P -l port -x -a 'usb usb:' -d 'Adapter: usb, usb:SERIAL, usb:VID:PID, usb:BUS/DEV'
+complete -c ftisp -s B -l bitclock -x -d 'SCK period in µs, or frequency with Hz/kHz/MHz'
+complete -c ftisp -s b -l baud -x -d 'SCK frequency in Hz'
+complete -c ftisp -s U -l memory -x -a '(__ftisp_memory)' -d 'MEM:OP:FILE[:FMT]'
+complete -c ftisp -s e -l erase -d 'Chip erase'
+complete -c ftisp -s D -l noerase -d 'No automatic erase before flash writes'
+complete -c ftisp -s A -d 'Keep trailing 0xFF bytes of flash images'
+complete -c ftisp -s V -l noverify -d 'Do not verify writes'
+complete -c ftisp -s F -l force -d 'Go on despite a wrong signature'
+complete -c ftisp -s n -l dry-run -d 'Do everything but write'
+complete -c ftisp -s q -d 'Quieter (-qq: errors only)'
+complete -c ftisp -s v -d 'More verbose'
+complete -c ftisp -s l -l logfile -r -F -d 'Write messages to a file'
+complete -c ftisp -s C -l config -r -F -d 'Add parts from parts.conf or avrdude.conf'
+complete -c ftisp -s x -x -a 'reset= buff= channel=A channel=B' -d 'Adapter option'
+complete -c ftisp -l fck -x -d 'Target clock frequency, e.g. 16MHz'
+complete -c ftisp -l allow -x -a 'clock rstdisbl dwen lock all' -d 'Permit lock-out fuse values'
+complete -c ftisp -l json -d 'Print a JSON summary on stdout'
+complete -c ftisp -s h -l help -d 'Show help'
+complete -c ftisp -l version -d 'Show the version'

@@ -1,0 +1,58 @@
+/* The command line: avrdude's options plus ftisp's own, parsed without
+ * global state so that a fuzzer can drive the parser. */
+#ifndef FTISP_CLI_H
+#define FTISP_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ftisp/err.h"
+#include "ftisp/plan.h"
+
+#define FT_CLI_MAX_OPS 64
+#define FT_CLI_MAX_CONFIGS 8
+
+typedef struct ft_cli {
+    const char *part;
+    const char *programmer;
+    const char *port;
+    const char *logfile;
+    const char *configs[FT_CLI_MAX_CONFIGS];
+    int nconfigs;
+    ft_opspec ops[FT_CLI_MAX_OPS];
+    char *opstore[FT_CLI_MAX_OPS];   /* owned copies of the -U file names */
+    int nops;
+    ft_plan_opts plan;
+    int verbosity;                   /* -v count minus -q count */
+    bool json, help, version;
+    int reset_pin, buffer_pin, channel;
+} ft_cli;
+
+int ft_cli_parse(ft_cli *cli, int argc, char **argv, ft_err *err);
+void ft_cli_free(ft_cli *cli);
+
+/* "2MHz", "125kHz", "1.5M", "8000000" -> Hz; 0 and an error if malformed. */
+int ft_parse_freq(const char *s, uint32_t *hz, ft_err *err);
+/* avrdude's -B: a period in microseconds ("1", "0.5", "4us") or a frequency
+ * with a unit ("2MHz") -> Hz. */
+int ft_parse_bitclock(const char *s, uint32_t *hz, ft_err *err);
+/* One -U argument. `store` receives a malloc'd copy that spec points into. */
+int ft_parse_update(const char *arg, ft_opspec *spec, char **store, ft_err *err);
+
+/* Programmers (-c): id -> USB ids and channel. */
+typedef struct ft_programmer {
+    const char *id;
+    uint16_t vid, pid;
+    int channel;
+    const char *desc;
+} ft_programmer;
+const ft_programmer *ft_programmer_find(const char *id);
+const ft_programmer *ft_programmer_list(int *n);
+
+/* -P: usb, usb:SERIAL, usb:VID:PID, usb:VID:PID:SERIAL, usb:BUS/DEV. */
+int ft_parse_port(const char *port, ft_mpsse_opts *o, ft_err *err);
+
+int ft_cli_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,21 @@
+/* --json: one object per run on standard output, for production scripts. */
+#ifndef FTISP_CLI_JSON_H
+#define FTISP_CLI_JSON_H
+
+#include <stdio.h>
+
+#include "ftisp/plan.h"
+
+typedef struct ft_json_run {
+    const char *adapter_desc;   /* NULL: no adapter opened */
+    const char *adapter_serial;
+    const ft_plan *plan;        /* NULL: failed before a plan existed */
+    const char *part;
+    int status;
+    const char *error;          /* NULL on success */
+    double seconds;
+} ft_json_run;
+
+void ft_json_write(FILE *f, const ft_json_run *r);
+
+#endif

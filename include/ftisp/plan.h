@@ -1,0 +1,117 @@
+/* The plan: everything ftisp will do to the chip, decided and checked before
+ * the chip is touched (files parsed and range-checked against the part, fuse
+ * values checked for safety, erase decided), then carried out over isp. */
+#ifndef FTISP_PLAN_H
+#define FTISP_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ftisp/err.h"
+#include "ftisp/image.h"
+#include "ftisp/isp.h"
+#include "ftisp/partdb.h"
+
+/* What -U asked for, as the command line said it. */
+typedef enum ft_opkind { FT_OP_READ = 'r', FT_OP_WRITE = 'w', FT_OP_VERIFY = 'v' } ft_opkind;
+
+typedef struct ft_opspec {
+    char memory[16];
+    ft_opkind kind;
+    const char *file;         /* path, "-", or the data itself for format m */
+    ft_format fmt;
+} ft_opspec;
+
+/* Fuse and lock values that can lock a user out; --allow lifts each. */
+enum ft_allow {
+    FT_ALLOW_CLOCK = 1,       /* CKSEL/SUT/CKDIV8/CKOPT... changes */
+    FT_ALLOW_RSTDISBL = 2,
+    FT_ALLOW_DWEN = 4,
+    FT_ALLOW_LOCK = 8,        /* lock bits that stop reading or writing */
+    FT_ALLOW_ALL = 15,
+};
+
+typedef struct ft_plan_opts {
+    bool erase;               /* -e */
+    bool no_erase;            /* -D */
+    bool keep_ff;             /* -A */
+    bool no_verify;           /* -V */
+    bool force;               /* -F */
+    bool dry_run;             /* -n */
+    unsigned allow;           /* enum ft_allow bits */
+    uint32_t sck_hz;          /* -B/-b; 0: choose from the fuses */
+    uint32_t fck_hz;          /* --fck: crystal frequency; 0: unknown */
+} ft_plan_opts;
+
+/* One operation with its data and, after the run, its result. */
+typedef struct ft_op {
+    ft_opspec spec;
+    uint32_t mem_size;
+    ft_image img;             /* write/verify: the file; read: what was read */
+    uint32_t bytes;           /* bytes written, read or verified */
+    uint8_t sha256[32];
+    bool have_sha;
+    int verified;             /* -1 not verified, 0 mismatch, 1 ok */
+    double seconds;
+    int status;               /* FT_OK, an error, or -1: not run */
+    bool skipped;             /* nothing to do (already on the chip, -n) */
+} ft_op;
+
+/* Events from the run for the CLI to show. level: 0 normal, 1 -v, 2 -vv. */
+typedef struct ft_plan_events {
+    void *ctx;
+    void (*note)(void *ctx, int level, const char *msg);
+    void (*phase)(void *ctx, const char *what, uint32_t total);   /* a progress bar starts */
+    void (*progress)(void *ctx, uint32_t done, uint32_t total);
+    void (*phase_end)(void *ctx, int status, double seconds);
+} ft_plan_events;
+
+typedef struct ft_plan {
+    const ft_part *part;
+    const ft_partdb *db;      /* to name the part a wrong signature belongs to */
+    ft_plan_opts opts;
+    int nops;
+    ft_op *ops;
+    int *order;               /* execution order: fuse ops first, lock writes last */
+    bool writes_flash;
+    bool auto_erase;          /* erase because flash is written (no -D, no -e) */
+    /* Filled while running: */
+    uint8_t signature[3];
+    bool have_signature;
+    uint32_t target_hz;       /* inferred target clock, 0 unknown */
+    uint32_t sck_hz;          /* SCK in use at the end */
+    char clock_why[320];
+    bool erased;
+} ft_plan;
+
+/* Parses and checks every file against the part, checks fuse values that
+ * can be checked without the chip, and decides the order. No device needed. */
+int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const ft_opspec *specs, int nspecs,
+                  const ft_plan_opts *opts, ft_err *err);
+void ft_plan_free(ft_plan *plan);
+
+/* Carries the plan out on an open adapter. Reads are written to their files
+ * as they complete. Returns FT_OK or the first error's status. */
+int ft_plan_run(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *err);
+
+/* Diagnosis (no -U): signature, fuses decoded, lock, inferred clock. The
+ * text goes to ev->note at level 0. */
+int ft_plan_diagnose(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *err);
+
+/* The memory a -U names: kind and, for fuses, which one. */
+enum ft_memkind { FT_MEM_FLASH, FT_MEM_EEPROM, FT_MEM_FUSE, FT_MEM_LOCK, FT_MEM_SIGNATURE,
+                  FT_MEM_CALIBRATION };
+int ft_plan_memkind(const ft_part *p, const char *memory, int *fuse_index);
+
+/* Checks fuse values a write would put on the chip against the rules that
+ * keep ISP working (RSTDISBL, DWEN, SPIEN, clock source changes, lock bits).
+ * current is the chip's value (or the factory value when unknown). */
+int ft_fuse_check(const ft_part *p, const ft_fuse *f, uint8_t current, uint8_t value,
+                  unsigned allow, ft_err *err);
+
+/* The fastest SCK the target clock allows: fck/4 below 12 MHz, fck/6 from
+ * 12 MHz; with a margin for RC oscillators. 0 fck: the safe start clock. */
+uint32_t ft_sck_for_target(uint32_t fck_hz);
+#define FT_SCK_START_HZ 125000u
+
+#endif

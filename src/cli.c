@@ -1,0 +1,197 @@
+/* ftisp's main flow: parse, load parts, build the plan (every file checked),
+ * open the adapter, run, report. Exit status = the first error's category. */
+#include "ftisp/cli.h"
+#include "ftisp/cli_json.h"
+#include "ftisp/cli_output.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char USAGE[] =
+    "usage: ftisp [options]\n"
+    "  -p, --part PART          part id or name (m328p, ATmega328P); -p ? lists parts\n"
+    "  -c, --programmer ID      ft232h (default), um232h, c232hm, ft2232h, ft4232h, avrftdi; -c ? lists\n"
+    "  -P, --port PORT          usb, usb:SERIAL, usb:VID:PID[:SERIAL], usb:BUS/DEV\n"
+    "  -U, --memory M:OP:FILE[:FMT]  OP r|w|v; FMT a i s r e m d h o b; repeatable, run in order\n"
+    "  -B, --bitclock T         SCK period in us (-B 1 = 1 MHz) or a frequency (-B 2MHz)\n"
+    "  -b, --baud F             SCK frequency (2000000, 2MHz)\n"
+    "  -e, --erase              chip erase first (flash, EEPROM unless EESAVE, lock bits)\n"
+    "  -D, --noerase            no automatic erase before writing flash\n"
+    "  -A, --keep-ff            keep trailing 0xFF bytes of flash images\n"
+    "  -V, --noverify           do not read back what was written\n"
+    "  -F, --force              go on despite a wrong signature\n"
+    "  -n, --dry-run            write nothing (reads and checks still happen)\n"
+    "  -q, -v                   quieter, more verbose (repeatable)\n"
+    "  -l, --logfile FILE       messages to FILE instead of standard error\n"
+    "  -C, --config FILE        add or override parts (parts.conf or avrdude.conf format)\n"
+    "  -x reset=PIN|buff=PIN|channel=A|B   adapter wiring\n"
+    "      --fck FREQ           the target's crystal frequency, to choose SCK without -B\n"
+    "      --allow LIST         permit risky fuses: clock, rstdisbl, dwen, lock, all\n"
+    "      --json               a JSON summary on standard output\n"
+    "      --version, -h --help\n"
+    "With no -U: reads and explains the signature, fuses, lock bits and clock.\n"
+    "Exit status: 0 ok, 1 failure, 2 usage, 3 input file or part, 4 no adapter, 5 adapter lost,\n"
+    "6 target not answering, 7 wrong signature, 8 verify error, 9 refused as unsafe.\n";
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void list_parts(const ft_partdb *db)
+{
+    for (int i = 0; i < db->nparts; i++) {
+        const ft_part *p = &db->parts[i];
+        printf("%-14s %-20s %02x %02x %02x\n", p->id, p->name, p->signature[0], p->signature[1],
+               p->signature[2]);
+    }
+}
+
+static void list_programmers(void)
+{
+    int n;
+    const ft_programmer *p = ft_programmer_list(&n);
+    for (int i = 0; i < n; i++)
+        printf("%-10s %04x:%04x  %s\n", p[i].id, p[i].vid, p[i].pid, p[i].desc);
+}
+
+static int load_parts(ft_partdb *db, const ft_cli *cli, ft_err *err)
+{
+    ft_partdb_init(db);
+    const char *path = ft_partdb_default_path();
+    int rc = ft_partdb_load(db, path, err);
+    for (int i = 0; rc == FT_OK && i < cli->nconfigs; i++)
+        rc = ft_partdb_load_any(db, cli->configs[i], err);
+    return rc;
+}
+
+/* Reads go to files at the end of their operation; make sure none of them
+ * is standard output when --json owns it. */
+static int check_outputs(const ft_cli *cli, ft_err *err)
+{
+    for (int i = 0; i < cli->nops; i++)
+        if (cli->json && cli->ops[i].kind == FT_OP_READ && strcmp(cli->ops[i].file, "-") == 0)
+            return ft_err_set(err, FT_E_USAGE,
+                              "-U %s:r:-: standard output carries the --json summary; read to a file",
+                              cli->ops[i].memory);
+    return FT_OK;
+}
+
+int ft_cli_main(int argc, char **argv)
+{
+    double t0 = now();
+    ft_cli cli;
+    ft_err err = {0};
+    ft_out out;
+    ft_partdb db;
+    ft_plan plan;
+    ft_mpsse *m = NULL;
+    const ft_part *part = NULL;
+    bool have_plan = false, have_db = false;
+    FILE *log = NULL;
+
+    int rc = ft_cli_parse(&cli, argc, argv, &err);
+    ft_out_init(&out, stderr, cli.verbosity);
+    if (rc == FT_OK && cli.help) {
+        fputs(USAGE, stdout);
+        ft_cli_free(&cli);
+        return 0;
+    }
+    if (rc == FT_OK && cli.version) {
+        printf("ftisp %s\n", FTISP_VERSION);
+        ft_cli_free(&cli);
+        return 0;
+    }
+    if (rc == FT_OK && cli.logfile) {
+        log = fopen(cli.logfile, "a");
+        if (!log)
+            rc = ft_err_set(&err, FT_E_USAGE, "-l %s: cannot open for writing", cli.logfile);
+        else
+            ft_out_init(&out, log, cli.verbosity);
+    }
+    if (rc == FT_OK)
+        rc = check_outputs(&cli, &err);
+    const ft_programmer *prog = NULL;
+    if (rc == FT_OK && cli.programmer && strcmp(cli.programmer, "?") == 0) {
+        list_programmers();
+        goto done;
+    }
+    if (rc == FT_OK) {
+        prog = ft_programmer_find(cli.programmer ? cli.programmer : "ft232h");
+        if (!prog)
+            rc = ft_err_set(&err, FT_E_USAGE, "-c %s: unknown programmer; ftisp drives ft232h, um232h, "
+                            "c232hm, ft2232h, ft4232h and avrftdi (-c ? lists them)", cli.programmer);
+    }
+    if (rc == FT_OK) {
+        rc = load_parts(&db, &cli, &err);
+        have_db = true;
+    }
+    if (rc == FT_OK && cli.part && strcmp(cli.part, "?") == 0) {
+        list_parts(&db);
+        goto done;
+    }
+    if (rc == FT_OK && !cli.part)
+        rc = ft_err_set(&err, FT_E_USAGE, "no part given: use -p, e.g. -p m328p (-p ? lists parts)");
+    if (rc == FT_OK) {
+        part = ft_partdb_find(&db, cli.part);
+        if (!part)
+            rc = ft_err_set(&err, FT_E_INPUT, "-p %s: unknown part; -p ? lists the %d parts ftisp knows",
+                            cli.part, db.nparts);
+    }
+    if (rc == FT_OK) {
+        rc = ft_plan_build(&plan, &db, part, cli.ops, cli.nops, &cli.plan, &err);
+        have_plan = true;
+    }
+    ft_mpsse_opts mo;
+    ft_mpsse_opts_default(&mo);
+    if (rc == FT_OK) {
+        mo.vid = prog->vid;
+        mo.pid = prog->pid;
+        mo.channel = cli.channel ? cli.channel : prog->channel;
+        mo.reset_pin = cli.reset_pin;
+        mo.buffer_pin = cli.buffer_pin;
+        if (cli.port)
+            rc = ft_parse_port(cli.port, &mo, &err);
+    }
+    if (rc == FT_OK)
+        rc = ft_mpsse_open(&m, &mo, &err);
+    if (rc == FT_OK) {
+        ft_out_msg(&out, 1, "adapter: %s", ft_mpsse_describe(m));
+        ft_plan_events ev;
+        ft_out_events(&out, &ev);
+        if (cli.nops == 0)
+            rc = ft_plan_diagnose(&plan, m, &ev, &err);
+        else
+            rc = ft_plan_run(&plan, m, &ev, &err);
+    }
+    if (rc == FT_OK && cli.nops && cli.verbosity >= 0)
+        ft_out_msg(&out, 0, "done in %.2f s", now() - t0);
+done:
+    if (rc != FT_OK)
+        ft_out_error(&out, err.msg[0] ? err.msg : "failed");
+    if (cli.json) {
+        ft_json_run jr = {
+            .adapter_desc = m ? ft_mpsse_describe(m) : NULL,
+            .adapter_serial = m ? ft_mpsse_serial(m) : NULL,
+            .plan = have_plan ? &plan : NULL,
+            .part = part ? (part->name[0] ? part->name : part->id) : NULL,
+            .status = rc,
+            .error = rc != FT_OK ? err.msg : NULL,
+            .seconds = now() - t0,
+        };
+        ft_json_write(stdout, &jr);
+    }
+    if (m)
+        ft_mpsse_close(m);
+    if (have_plan)
+        ft_plan_free(&plan);
+    if (have_db)
+        ft_partdb_free(&db);
+    ft_cli_free(&cli);
+    if (log)
+        fclose(log);
+    return rc;
+}

@@ -1,0 +1,372 @@
+/* Parsing the command line. avrdude users write options glued (-pm328p,
+ * -qq, -Uflash:w:x.hex) or apart (-p m328p); both work, as do long forms. */
+#include "ftisp/cli.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum {
+    O_FCK = 256, O_ALLOW, O_JSON, O_HELP, O_VERSION,
+};
+
+typedef struct opt {
+    int key;            /* short option letter or O_* */
+    const char *name;   /* long name or NULL */
+    bool arg;
+} opt;
+
+static const opt OPTS[] = {
+    {'p', "part", true},        {'c', "programmer", true}, {'P', "port", true},
+    {'B', "bitclock", true},    {'b', "baud", true},       {'U', "memory", true},
+    {'e', "erase", false},      {'D', "noerase", false},   {'A', "keep-ff", false},
+    {'V', "noverify", false},   {'F', "force", false},     {'n', "dry-run", false},
+    {'q', "quiet", false},      {'v', "verbose", false},   {'l', "logfile", true},
+    {'C', "config", true},      {'x', "extended", true},   {'h', "help", false},
+    {'?', NULL, false},         {O_FCK, "fck", true},      {O_ALLOW, "allow", true},
+    {O_JSON, "json", false},    {O_VERSION, "version", false},
+    {'n', "test", false},
+};
+#define NOPTS (sizeof OPTS / sizeof OPTS[0])
+
+int ft_parse_freq(const char *s, uint32_t *hz, ft_err *err)
+{
+    char *end;
+    double v = strtod(s, &end);
+    double mult = 1;
+    while (*end == ' ')
+        end++;
+    if (strcasecmp(end, "") == 0 || strcasecmp(end, "hz") == 0)
+        mult = 1;
+    else if (strcasecmp(end, "k") == 0 || strcasecmp(end, "khz") == 0)
+        mult = 1e3;
+    else if (strcasecmp(end, "m") == 0 || strcasecmp(end, "mhz") == 0)
+        mult = 1e6;
+    else
+        return ft_err_set(err, FT_E_USAGE, "bad frequency \"%s\": expected a number with Hz, kHz or MHz",
+                          s);
+    if (end == s || !(v > 0) || v * mult > 1e9 || isnan(v))
+        return ft_err_set(err, FT_E_USAGE, "bad frequency \"%s\": expected a positive number", s);
+    *hz = (uint32_t)(v * mult + 0.5);
+    if (*hz == 0)
+        return ft_err_set(err, FT_E_USAGE, "bad frequency \"%s\": below 1 Hz", s);
+    return FT_OK;
+}
+
+int ft_parse_bitclock(const char *s, uint32_t *hz, ft_err *err)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end != s && (*end == '\0' || strcasecmp(end, "us") == 0)) {
+        if (!(v > 0) || v > 1e7)
+            return ft_err_set(err, FT_E_USAGE,
+                              "bad -B \"%s\": expected a period in microseconds above 0", s);
+        *hz = (uint32_t)(1e6 / v + 0.5);
+        return *hz ? FT_OK : ft_err_set(err, FT_E_USAGE, "bad -B \"%s\": period too long", s);
+    }
+    return ft_parse_freq(s, hz, err);
+}
+
+int ft_parse_update(const char *arg, ft_opspec *spec, char **store, ft_err *err)
+{
+    memset(spec, 0, sizeof *spec);
+    *store = NULL;
+    const char *c1 = strchr(arg, ':');
+    if (!c1) {
+        /* "-U file" alone: write it to flash, format by content. */
+        *store = strdup(arg);
+        if (!*store)
+            return ft_err_set(err, FT_E_FAIL, "out of memory");
+        strcpy(spec->memory, "flash");
+        spec->kind = FT_OP_WRITE;
+        spec->file = *store;
+        spec->fmt = FT_FMT_AUTO;
+        return arg[0] ? FT_OK : ft_err_set(err, FT_E_USAGE, "-U: empty file name");
+    }
+    size_t mlen = (size_t)(c1 - arg);
+    if (mlen == 0 || mlen >= sizeof spec->memory)
+        return ft_err_set(err, FT_E_USAGE,
+                          "-U %s: expected memory:op:file[:format], found a bad memory name", arg);
+    memcpy(spec->memory, arg, mlen);
+    spec->memory[mlen] = '\0';
+    for (char *p = spec->memory; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    char op = c1[1];
+    if ((op != 'r' && op != 'w' && op != 'v') || c1[2] != ':')
+        return ft_err_set(err, FT_E_USAGE,
+                          "-U %s: expected memory:op:file[:format] with op r, w or v, found \"%.*s\"",
+                          arg, (int)strcspn(c1 + 1, ":"), c1 + 1);
+    spec->kind = (ft_opkind)op;
+    const char *file = c1 + 3;
+    size_t flen = strlen(file);
+    spec->fmt = FT_FMT_AUTO;
+    /* A trailing ":x" is the format when x is a format letter. */
+    if (flen >= 2 && file[flen - 2] == ':' && ft_format_valid(file[flen - 1])) {
+        spec->fmt = (ft_format)file[flen - 1];
+        flen -= 2;
+    } else if (flen >= 2 && file[flen - 2] == ':' && isalpha((unsigned char)file[flen - 1])) {
+        return ft_err_set(err, FT_E_USAGE,
+                          "-U %s: unknown format '%c'; expected one of a i s r e m d h o b", arg,
+                          file[flen - 1]);
+    }
+    if (flen == 0)
+        return ft_err_set(err, FT_E_USAGE, "-U %s: expected a file name after \"%c:\"", arg, op);
+    *store = strndup(file, flen);
+    if (!*store)
+        return ft_err_set(err, FT_E_FAIL, "out of memory");
+    spec->file = *store;
+    if (spec->kind == FT_OP_READ && spec->fmt == FT_FMT_AUTO)
+        spec->fmt = FT_FMT_AUTO;   /* chosen by the writer from the name */
+    return FT_OK;
+}
+
+static const ft_programmer PROGRAMMERS[] = {
+    {"ft232h", 0x0403, 0x6014, 0, "FT232H board (AD0 SCK, AD1 SDO, AD2 SDI, AD3 RESET)"},
+    {"um232h", 0x0403, 0x6014, 0, "FTDI UM232H module, FT232H wiring"},
+    {"c232hm", 0x0403, 0x6014, 0, "FTDI C232HM cable (orange SCK, yellow SDO, green SDI, grey RESET)"},
+    {"ft2232h", 0x0403, 0x6010, 0, "FT2232H board, channel A (-x channel=B for B)"},
+    {"ft4232h", 0x0403, 0x6011, 0, "FT4232H board, channel A (-x channel=B for B)"},
+    {"avrftdi", 0x0403, 0x6010, 0, "avrdude's generic FT2232-family MPSSE programmer, channel A"},
+};
+
+const ft_programmer *ft_programmer_list(int *n)
+{
+    *n = (int)(sizeof PROGRAMMERS / sizeof PROGRAMMERS[0]);
+    return PROGRAMMERS;
+}
+
+const ft_programmer *ft_programmer_find(const char *id)
+{
+    int n;
+    const ft_programmer *p = ft_programmer_list(&n);
+    for (int i = 0; i < n; i++)
+        if (strcasecmp(p[i].id, id) == 0)
+            return &p[i];
+    return NULL;
+}
+
+static bool all_hex(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+int ft_parse_port(const char *port, ft_mpsse_opts *o, ft_err *err)
+{
+    if (strcasecmp(port, "usb") == 0)
+        return FT_OK;
+    if (strncasecmp(port, "usb:", 4) != 0)
+        return ft_err_set(err, FT_E_USAGE,
+                          "-P %s: expected usb, usb:SERIAL, usb:VID:PID[:SERIAL] or usb:BUS/DEV",
+                          port);
+    const char *rest = port + 4;
+    const char *slash = strchr(rest, '/');
+    if (slash) {
+        char *e1, *e2;
+        long bus = strtol(rest, &e1, 10), dev = strtol(slash + 1, &e2, 10);
+        if (e1 != slash || *e2 || bus < 0 || bus > 255 || dev < 0 || dev > 255 || slash == rest)
+            return ft_err_set(err, FT_E_USAGE, "-P %s: expected usb:BUS/DEV in decimal, as lsusb shows",
+                              port);
+        o->bus = (int)bus;
+        o->address = (int)dev;
+        return FT_OK;
+    }
+    const char *c1 = strchr(rest, ':');
+    if (c1 && all_hex(rest, (size_t)(c1 - rest)) && c1 - rest == 4) {
+        const char *c2 = strchr(c1 + 1, ':');
+        size_t plen = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
+        if (plen != 4 || !all_hex(c1 + 1, 4))
+            return ft_err_set(err, FT_E_USAGE, "-P %s: expected usb:VID:PID with 4 hex digits each", port);
+        o->vid = (uint16_t)strtol(rest, NULL, 16);
+        o->pid = (uint16_t)strtol(c1 + 1, NULL, 16);
+        if (c2 && c2[1])
+            o->serial = c2 + 1;
+        return FT_OK;
+    }
+    if (!*rest)
+        return ft_err_set(err, FT_E_USAGE, "-P %s: expected a serial number after usb:", port);
+    o->serial = rest;
+    return FT_OK;
+}
+
+static int parse_allow(const char *s, unsigned *allow, ft_err *err)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (strcasecmp(t, "clock") == 0)
+            *allow |= FT_ALLOW_CLOCK;
+        else if (strcasecmp(t, "rstdisbl") == 0)
+            *allow |= FT_ALLOW_RSTDISBL;
+        else if (strcasecmp(t, "dwen") == 0)
+            *allow |= FT_ALLOW_DWEN;
+        else if (strcasecmp(t, "lock") == 0)
+            *allow |= FT_ALLOW_LOCK;
+        else if (strcasecmp(t, "all") == 0)
+            *allow |= FT_ALLOW_ALL;
+        else
+            return ft_err_set(err, FT_E_USAGE,
+                              "--allow %s: expected a list of clock, rstdisbl, dwen, lock, all; found \"%s\"",
+                              s, t);
+    }
+    return FT_OK;
+}
+
+static int parse_pin(const char *key, const char *v, int *pin, ft_err *err)
+{
+    char *end;
+    long n = strtol(v, &end, 0);
+    if (end == v || *end || n < 0 || n > 15)
+        return ft_err_set(err, FT_E_USAGE, "-x %s=%s: expected a pin number 0 to 15 (ADBUS0-7, ACBUS0-7)",
+                          key, v);
+    *pin = (int)n;
+    return FT_OK;
+}
+
+static int parse_extended(ft_cli *cli, const char *s, ft_err *err)
+{
+    const char *eq = strchr(s, '=');
+    char key[32];
+    size_t klen = eq ? (size_t)(eq - s) : strlen(s);
+    if (klen >= sizeof key)
+        klen = sizeof key - 1;
+    memcpy(key, s, klen);
+    key[klen] = '\0';
+    const char *v = eq ? eq + 1 : "";
+    if (strcasecmp(key, "reset") == 0)
+        return parse_pin(key, v, &cli->reset_pin, err);
+    if (strcasecmp(key, "buff") == 0)
+        return parse_pin(key, v, &cli->buffer_pin, err);
+    if (strcasecmp(key, "channel") == 0) {
+        if (strcasecmp(v, "a") == 0)
+            cli->channel = 0;
+        else if (strcasecmp(v, "b") == 0)
+            cli->channel = 1;
+        else
+            return ft_err_set(err, FT_E_USAGE, "-x channel=%s: expected A or B", v);
+        return FT_OK;
+    }
+    return ft_err_set(err, FT_E_USAGE, "-x %s: unknown; expected reset=PIN, buff=PIN or channel=A|B", s);
+}
+
+static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
+{
+    switch (key) {
+    case 'p': cli->part = v; return FT_OK;
+    case 'c': cli->programmer = v; return FT_OK;
+    case 'P': cli->port = v; return FT_OK;
+    case 'l': cli->logfile = v; return FT_OK;
+    case 'B': return ft_parse_bitclock(v, &cli->plan.sck_hz, err);
+    case 'b': return ft_parse_freq(v, &cli->plan.sck_hz, err);
+    case 'e': cli->plan.erase = true; return FT_OK;
+    case 'D': cli->plan.no_erase = true; return FT_OK;
+    case 'A': cli->plan.keep_ff = true; return FT_OK;
+    case 'V': cli->plan.no_verify = true; return FT_OK;
+    case 'F': cli->plan.force = true; return FT_OK;
+    case 'n': cli->plan.dry_run = true; return FT_OK;
+    case 'q': cli->verbosity--; return FT_OK;
+    case 'v': cli->verbosity++; return FT_OK;
+    case 'h': case '?': cli->help = true; return FT_OK;
+    case 'x': return parse_extended(cli, v, err);
+    case O_FCK: return ft_parse_freq(v, &cli->plan.fck_hz, err);
+    case O_ALLOW: return parse_allow(v, &cli->plan.allow, err);
+    case O_JSON: cli->json = true; return FT_OK;
+    case O_VERSION: cli->version = true; return FT_OK;
+    case 'C':
+        if (cli->nconfigs >= FT_CLI_MAX_CONFIGS)
+            return ft_err_set(err, FT_E_USAGE, "-C: at most %d files", FT_CLI_MAX_CONFIGS);
+        /* avrdude's "-C +file" (add to the default) is what -C always does here. */
+        cli->configs[cli->nconfigs++] = v[0] == '+' ? v + 1 : v;
+        return FT_OK;
+    case 'U':
+        if (cli->nops >= FT_CLI_MAX_OPS)
+            return ft_err_set(err, FT_E_USAGE, "-U: at most %d operations", FT_CLI_MAX_OPS);
+        {
+            int rc = ft_parse_update(v, &cli->ops[cli->nops], &cli->opstore[cli->nops], err);
+            if (cli->opstore[cli->nops])
+                cli->nops++;
+            return rc;
+        }
+    }
+    return ft_err_set(err, FT_E_USAGE, "internal: unhandled option");
+}
+
+int ft_cli_parse(ft_cli *cli, int argc, char **argv, ft_err *err)
+{
+    memset(cli, 0, sizeof *cli);
+    cli->reset_pin = 3;
+    cli->buffer_pin = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == '\0')
+            return ft_err_set(err, FT_E_USAGE, "unexpected argument \"%s\"; files go in -U", a);
+        if (a[1] == '-') {
+            if (a[2] == '\0')
+                return i + 1 < argc ? ft_err_set(err, FT_E_USAGE, "unexpected argument \"%s\"", argv[i + 1])
+                                    : FT_OK;
+            const char *name = a + 2, *eq = strchr(name, '=');
+            size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+            const opt *o = NULL;
+            for (size_t k = 0; k < NOPTS; k++)
+                if (OPTS[k].name && strlen(OPTS[k].name) == nlen && strncmp(OPTS[k].name, name, nlen) == 0)
+                    o = &OPTS[k];
+            if (!o)
+                return ft_err_set(err, FT_E_USAGE, "unknown option \"%s\"; see ftisp --help", a);
+            const char *v = NULL;
+            if (o->arg) {
+                if (eq)
+                    v = eq + 1;
+                else if (i + 1 < argc)
+                    v = argv[++i];
+                else
+                    return ft_err_set(err, FT_E_USAGE, "option --%s needs a value", o->name);
+            } else if (eq) {
+                return ft_err_set(err, FT_E_USAGE, "option --%s takes no value", o->name);
+            }
+            int rc = apply(cli, o->key, v, err);
+            if (rc != FT_OK)
+                return rc;
+            continue;
+        }
+        for (const char *p = a + 1; *p; p++) {
+            const opt *o = NULL;
+            for (size_t k = 0; k < NOPTS; k++)
+                if (OPTS[k].key == (unsigned char)*p && OPTS[k].key < 256)
+                    o = &OPTS[k];
+            if (!o)
+                return ft_err_set(err, FT_E_USAGE, "unknown option -%c; see ftisp --help", *p);
+            if (!o->arg) {
+                int rc = apply(cli, o->key, NULL, err);
+                if (rc != FT_OK)
+                    return rc;
+                continue;
+            }
+            const char *v = p[1] ? p + 1 : NULL;
+            if (!v) {
+                if (i + 1 >= argc)
+                    return ft_err_set(err, FT_E_USAGE, "option -%c needs a value", *p);
+                v = argv[++i];
+            }
+            int rc = apply(cli, o->key, v, err);
+            if (rc != FT_OK)
+                return rc;
+            break;
+        }
+    }
+    if (cli->plan.erase && cli->plan.no_erase)
+        return ft_err_set(err, FT_E_USAGE, "-e and -D contradict each other: -e erases, -D says not to");
+    return FT_OK;
+}
+
+void ft_cli_free(ft_cli *cli)
+{
+    for (int i = 0; i < cli->nops; i++)
+        free(cli->opstore[i]);
+    cli->nops = 0;
+}

@@ -1,0 +1,181 @@
+/* Whole files in and out ("-" is stdin/stdout), format detection, and the
+ * dispatch from avrdude's format letters to each format's reader and writer.
+ *
+ * Detection for `a` looks only at the first bytes: ELF magic, then ':' (Intel
+ * HEX) or 'S' and a digit (S-record) as the first non-blank character, else
+ * raw. A text file such as "0xff" is therefore raw, not a byte list: name the
+ * format (:m, :h, ...) for those; for a one-byte fuse the raw reading is
+ * refused as too long, so the mistake shows. */
+#include "ftisp/image.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool ft_format_valid(int c)
+{
+    return c && strchr("aisremdhob", c) != NULL;
+}
+
+const char *ft_format_name(ft_format f)
+{
+    switch (f) {
+    case FT_FMT_AUTO: return "auto-detect";
+    case FT_FMT_IHEX: return "Intel HEX";
+    case FT_FMT_SREC: return "Motorola S-record";
+    case FT_FMT_RAW: return "raw binary";
+    case FT_FMT_ELF: return "ELF";
+    case FT_FMT_IMM: return "immediate";
+    case FT_FMT_DEC: return "decimal byte list";
+    case FT_FMT_HEX: return "hexadecimal byte list";
+    case FT_FMT_OCT: return "octal byte list";
+    case FT_FMT_BIN: return "binary byte list";
+    }
+    return "unknown";
+}
+
+ft_format ft_format_detect(const uint8_t *buf, size_t len)
+{
+    if (len >= 4 && memcmp(buf, "\177ELF", 4) == 0)
+        return FT_FMT_ELF;
+    size_t i = 0;
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+        i++;
+    if (i < len && buf[i] == ':')
+        return FT_FMT_IHEX;
+    if (i + 1 < len && (buf[i] == 'S' || buf[i] == 's') && buf[i + 1] >= '0' && buf[i + 1] <= '9')
+        return FT_FMT_SREC;
+    return FT_FMT_RAW;
+}
+
+int ft_image_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len,
+                   ft_format fmt, const char *memory, ft_err *err)
+{
+    int rc;
+    switch (fmt) {
+    case FT_FMT_IHEX: rc = ft_ihex_parse(img, name, buf, len, err); break;
+    case FT_FMT_SREC: rc = ft_srec_parse(img, name, buf, len, err); break;
+    case FT_FMT_ELF: rc = ft_elf_parse(img, name, buf, len, memory, err); break;
+    case FT_FMT_RAW: rc = ft_raw_parse(img, name, buf, len, err); break;
+    case FT_FMT_IMM:
+    case FT_FMT_DEC:
+    case FT_FMT_HEX:
+    case FT_FMT_OCT:
+    case FT_FMT_BIN: rc = ft_bytes_parse(img, name, buf, len, fmt, err); break;
+    default:
+        rc = ft_err_set(err, FT_E_USAGE, "%s: cannot read format '%c'", name, (int)fmt);
+        break;
+    }
+    if (rc != FT_OK) {
+        ft_image_clear(img);
+        if (err && err->code == FT_OK)
+            ft_err_set(err, rc, "%s: unreadable", name);
+    }
+    return rc;
+}
+
+/* Reads all of f; stdin may be a pipe, so no stat-based sizing. */
+static int slurp(FILE *f, const char *path, uint8_t **buf, size_t *len, ft_err *err)
+{
+    size_t cap = 65536, n = 0;
+    uint8_t *b = malloc(cap);
+    if (!b)
+        return ft_err_set(err, FT_E_FAIL, "%s: out of memory", path);
+    for (;;) {
+        if (n == cap) {
+            uint8_t *nb = cap < ((size_t)1 << 30) ? realloc(b, cap * 2) : NULL;
+            if (!nb) {
+                free(b);
+                return ft_err_set(err, FT_E_INPUT, "%s: too large to be a firmware file", path);
+            }
+            b = nb;
+            cap *= 2;
+        }
+        size_t got = fread(b + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        int e = errno;
+        free(b);
+        return ft_err_set(err, FT_E_INPUT, "%s: cannot read: %s", path, strerror(e));
+    }
+    *buf = b;
+    *len = n;
+    return FT_OK;
+}
+
+int ft_image_read_file(ft_image *img, const char *path, ft_format fmt,
+                       const char *memory, ft_err *err)
+{
+    if (fmt == FT_FMT_IMM)
+        return ft_image_parse(img, path, (const uint8_t *)path, strlen(path), fmt, memory, err);
+    bool std = strcmp(path, "-") == 0;
+    const char *name = std ? "<stdin>" : path;
+    FILE *f = std ? stdin : fopen(path, "rb");
+    if (!f)
+        return ft_err_set(err, FT_E_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = slurp(f, name, &buf, &len, err);
+    if (!std)
+        fclose(f);
+    if (rc) {
+        ft_image_clear(img);
+        return rc;
+    }
+    if (fmt == FT_FMT_AUTO)
+        fmt = ft_format_detect(buf, len);
+    rc = ft_image_parse(img, name, buf, len, fmt, memory, err);
+    free(buf);
+    return rc;
+}
+
+int ft_image_format(const ft_image *img, ft_format fmt, char **out, size_t *outlen, ft_err *err)
+{
+    *out = NULL;
+    *outlen = 0;
+    switch (fmt) {
+    case FT_FMT_IHEX: return ft_ihex_format(img, out, outlen, err);
+    case FT_FMT_SREC: return ft_srec_format(img, out, outlen, err);
+    case FT_FMT_RAW: return ft_raw_format(img, out, outlen, err);
+    case FT_FMT_DEC:
+    case FT_FMT_HEX:
+    case FT_FMT_OCT:
+    case FT_FMT_BIN: return ft_bytes_format(img, fmt, out, outlen, err);
+    default:
+        return ft_err_set(err, FT_E_USAGE,
+                          "cannot write %s files: expected one of i, s, r, d, h, o, b, found '%c'",
+                          ft_format_name(fmt), (int)fmt);
+    }
+}
+
+int ft_image_write_file(const ft_image *img, const char *path, ft_format fmt, ft_err *err)
+{
+    char *out;
+    size_t len;
+    int rc = ft_image_format(img, fmt, &out, &len, err);
+    if (rc)
+        return rc;
+    bool std = strcmp(path, "-") == 0;
+    FILE *f = std ? stdout : fopen(path, "wb");
+    if (!f) {
+        int e = errno;
+        free(out);
+        return ft_err_set(err, FT_E_FAIL, "%s: cannot create: %s", path, strerror(e));
+    }
+    errno = 0;
+    bool ok = fwrite(out, 1, len, f) == len;
+    if (std)
+        ok = fflush(f) == 0 && ok;
+    else
+        ok = fclose(f) == 0 && ok;
+    int e = errno;
+    free(out);
+    if (!ok)
+        return ft_err_set(err, FT_E_FAIL, "%s: cannot write: %s", std ? "<stdout>" : path,
+                          strerror(e ? e : EIO));
+    return FT_OK;
+}

@@ -1,0 +1,31 @@
+/* Raw binary in and out: byte i of the file is address i. On output, holes
+ * below the extent become 0xFF, the erased value, so the file programs the
+ * same as the image would. */
+#include "ftisp/image.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int ft_raw_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_err *err)
+{
+    if (len > img->limit)
+        return ft_err_set(err, FT_E_INPUT,
+                          "%s: offset %u: expected at most %u bytes (the memory's size), found %zu",
+                          name, (unsigned)img->limit, (unsigned)img->limit, len);
+    for (size_t i = 0; i < len; i++)
+        if (ft_image_put(img, (uint32_t)i, buf[i]) != FT_PUT_OK)
+            return ft_err_set(err, FT_E_FAIL, "%s: out of memory", name);
+    return FT_OK;
+}
+
+int ft_raw_format(const ft_image *img, char **out, size_t *outlen, ft_err *err)
+{
+    uint32_t ext = ft_image_extent(img);
+    *out = malloc(ext ? ext : 1);
+    if (!*out)
+        return ft_err_set(err, FT_E_FAIL, "out of memory");
+    for (uint32_t a = 0; a < ext; a++)
+        (*out)[a] = (char)ft_image_get(img, a);
+    *outlen = ext;
+    return FT_OK;
+}

@@ -1,0 +1,148 @@
+/* Building the plan: every file parsed and checked against the part, and the
+ * order fixed, before any adapter is opened. */
+#include "ftisp/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ft_plan_memkind(const ft_part *p, const char *memory, int *fuse_index)
+{
+    *fuse_index = -1;
+    if (strcmp(memory, "flash") == 0)
+        return p->flash.size ? FT_MEM_FLASH : -1;
+    if (strcmp(memory, "eeprom") == 0)
+        return p->eeprom.size ? FT_MEM_EEPROM : -1;
+    if (strcmp(memory, "lock") == 0)
+        return p->lock.writable || p->lock.name[0] ? FT_MEM_LOCK : -1;
+    if (strcmp(memory, "signature") == 0)
+        return FT_MEM_SIGNATURE;
+    if (strcmp(memory, "calibration") == 0)
+        return p->calibration_bytes ? FT_MEM_CALIBRATION : -1;
+    const ft_fuse *f = ft_part_fuse(p, memory);
+    if (f && strcmp(f->name, "lock") != 0) {
+        *fuse_index = f->index;
+        return FT_MEM_FUSE;
+    }
+    return -1;
+}
+
+static void list_memories(const ft_part *p, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    const char *fixed[] = {"flash", "eeprom"};
+    for (int i = 0; i < 2; i++)
+        if ((i == 0 ? p->flash.size : p->eeprom.size) && n < len)
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", fixed[i]);
+    for (int i = 0; i < p->nfuses && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, ", %s", p->fuses[i].name);
+    if (n < len)
+        n += (size_t)snprintf(buf + n, len - n, ", lock, signature%s",
+                              p->calibration_bytes ? ", calibration" : "");
+}
+
+static uint32_t mem_size(const ft_part *p, int kind)
+{
+    switch (kind) {
+    case FT_MEM_FLASH: return p->flash.size;
+    case FT_MEM_EEPROM: return p->eeprom.size;
+    case FT_MEM_SIGNATURE: return 3;
+    case FT_MEM_CALIBRATION: return p->calibration_bytes;
+    default: return 1;
+    }
+}
+
+/* Fuses first (a clock change must come before the flash goes at the new
+ * speed), lock bits last (they may stop later writes), the rest in order. */
+static int rank(const ft_part *p, const ft_op *op)
+{
+    int fi;
+    int kind = ft_plan_memkind(p, op->spec.memory, &fi);
+    if (kind == FT_MEM_FUSE)
+        return 0;
+    if (kind == FT_MEM_LOCK)
+        return 2;
+    return 1;
+}
+
+int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const ft_opspec *specs,
+                  int nspecs, const ft_plan_opts *opts, ft_err *err)
+{
+    memset(plan, 0, sizeof *plan);
+    plan->part = part;
+    plan->db = db;
+    plan->opts = *opts;
+    plan->ops = calloc((size_t)(nspecs ? nspecs : 1), sizeof *plan->ops);
+    plan->order = calloc((size_t)(nspecs ? nspecs : 1), sizeof *plan->order);
+    if (!plan->ops || !plan->order)
+        return ft_err_set(err, FT_E_FAIL, "out of memory");
+    const char *pname = part->name[0] ? part->name : part->id;
+
+    for (int i = 0; i < nspecs; i++) {
+        ft_op *op = &plan->ops[i];
+        op->spec = specs[i];
+        op->verified = -1;
+        op->status = -1;
+        plan->nops = i + 1;
+        int fi;
+        int kind = ft_plan_memkind(part, op->spec.memory, &fi);
+        if (kind < 0) {
+            char have[160];
+            list_memories(part, have, sizeof have);
+            return ft_err_set(err, FT_E_USAGE, "-U %s:%c:%s: the %s has no memory \"%s\"; it has %s",
+                              op->spec.memory, op->spec.kind, op->spec.file, pname,
+                              op->spec.memory, have);
+        }
+        op->mem_size = mem_size(part, kind);
+        ft_image_init(&op->img, op->mem_size);
+        if (op->spec.kind == FT_OP_READ) {
+            if (op->spec.fmt == FT_FMT_ELF || op->spec.fmt == FT_FMT_IMM)
+                return ft_err_set(err, FT_E_USAGE,
+                                  "-U %s:r:%s:%c: format %c is for input only; use i, s, r, d, h, o or b",
+                                  op->spec.memory, op->spec.file, op->spec.fmt, op->spec.fmt);
+            continue;
+        }
+        if (op->spec.kind == FT_OP_WRITE && (kind == FT_MEM_SIGNATURE || kind == FT_MEM_CALIBRATION))
+            return ft_err_set(err, FT_E_USAGE, "-U %s:w: the %s memory is read-only",
+                              op->spec.memory, op->spec.memory);
+        int rc = ft_image_read_file(&op->img, op->spec.file, op->spec.fmt, op->spec.memory, err);
+        if (rc != FT_OK)
+            return rc;
+        if (kind == FT_MEM_FLASH && op->spec.kind == FT_OP_WRITE) {
+            plan->writes_flash = true;
+            if (!opts->keep_ff)
+                ft_image_trim_ff(&op->img);
+        }
+        if ((kind == FT_MEM_FUSE || kind == FT_MEM_LOCK) && op->spec.kind == FT_OP_WRITE) {
+            if (!ft_image_is_set(&op->img, 0))
+                return ft_err_set(err, FT_E_INPUT, "%s: no value for %s in the file",
+                                  op->spec.file, op->spec.memory);
+            const ft_fuse *f = kind == FT_MEM_LOCK ? &part->lock : &part->fuses[0];
+            if (kind == FT_MEM_FUSE)
+                f = ft_part_fuse(part, op->spec.memory);
+            uint8_t v = ft_image_get(&op->img, 0);
+            /* The clock rule needs the chip's value: checked again once read. */
+            rc = ft_fuse_check(part, f, v, v, opts->allow, err);
+            if (rc != FT_OK)
+                return rc;
+        }
+    }
+    plan->auto_erase = plan->writes_flash && !opts->no_erase && !opts->erase;
+
+    int n = 0;
+    for (int r = 0; r < 3; r++)
+        for (int i = 0; i < plan->nops; i++)
+            if (rank(part, &plan->ops[i]) == r)
+                plan->order[n++] = i;
+    return FT_OK;
+}
+
+void ft_plan_free(ft_plan *plan)
+{
+    for (int i = 0; i < plan->nops; i++)
+        ft_image_free(&plan->ops[i].img);
+    free(plan->ops);
+    free(plan->order);
+    memset(plan, 0, sizeof *plan);
+}

@@ -1,0 +1,137 @@
+#!/bin/bash
+# The manual: mandoc finds nothing to complain about, and it documents every
+# option, memory, format, --allow word, -x key and exit status of the CLI
+# spec. Where the built ftisp exists, its --help and its lists (-c ?) must
+# not name anything the manual leaves out.
+cd "${FTISP_ROOT:-$(dirname "$0")/../..}" || exit 2
+man=man/ftisp.1
+failures=0
+ok()     { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; failures=$((failures + 1)); }
+check()  { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+
+if [ ! -f "$man" ]; then
+    not_ok "$man exists"
+    exit 1
+fi
+if ! command -v mandoc >/dev/null; then
+    not_ok "mandoc is installed (tools/deps test)"
+    exit 1
+fi
+
+# 1. lint. Warnings and errors must be absent; style messages too, except
+# those that depend on which other manuals this machine has installed.
+lint=$(mandoc -T lint -W style "$man" 2>&1 |
+       grep -v -e 'referenced manual not found' -e 'mandoc\.db')
+if [ -z "$lint" ]; then ok "mandoc -T lint is clean"; else not_ok "mandoc -T lint: $lint"; fi
+mandoc -T lint -W warning "$man" >/dev/null 2>&1
+check "mandoc -T lint -W warning exits 0" test $? -eq 0
+
+text=$(mandoc -T ascii "$man" | col -b)
+if [ -z "$text" ]; then not_ok "the page renders"; exit 1; fi
+
+# The rendered text of one section (headings are unindented capitals).
+section() {
+    awk -v want="$1" '
+        /^[A-Z][A-Z ]*$/ { on = ($0 == want); next }
+        on' <<<"$text"
+}
+# Whether a word (an option, a keyword) appears on its own in some text.
+has_word() {
+    local re
+    re=$(printf '%s' "$1" | sed -e 's/[][\.*^$+?(){}|/]/\\&/g')
+    grep -qE -- "(^|[^[:alnum:]_-])${re}([^[:alnum:]_-]|\$)" <<<"$2"
+}
+
+# 2. sections the page promises
+for s in NAME SYNOPSIS DESCRIPTION OPTIONS MEMORIES FORMATS "FUSE SAFETY" CLOCK \
+         "EXIT STATUS" ENVIRONMENT FILES EXAMPLES "SEE ALSO"; do
+    if grep -qx "$s" <<<"$text"; then ok "section $s"; else not_ok "section $s is missing"; fi
+done
+
+# 3. every option of the spec, in OPTIONS
+opts=$(section OPTIONS)
+missing=""
+for o in -p --part -c --programmer -P --port -B --bitclock -b --baud -U --memory \
+         -e --erase -D --noerase -A -V --noverify -F --force -n --dry-run -q -qq -v \
+         -l --logfile -C --config -x --fck --allow --json -h --help --version; do
+    has_word "$o" "$opts" || missing="$missing $o"
+done
+check "OPTIONS documents every option${missing:+ (missing:$missing)}" test -z "$missing"
+
+# 4. values users type
+missing=""
+for w in ft232h um232h c232hm ft2232h ft4232h avrftdi usb channel=A channel=B \
+         clock rstdisbl dwen lock all Hz kHz MHz; do
+    has_word "$w" "$opts" || missing="$missing $w"
+done
+for p in usb:serial usb:vid:pid usb:vid:pid:serial usb:bus/dev reset= buff=; do
+    grep -qF -- "$p" <<<"$opts" || missing="$missing $p"
+done
+check "OPTIONS names every programmer, port form, -x key and --allow word${missing:+ (missing:$missing)}" test -z "$missing"
+
+missing=""
+mems=$(section MEMORIES)
+for m in flash eeprom lfuse hfuse efuse fuse lock signature calibration; do
+    has_word "$m" "$mems" || missing="$missing $m"
+done
+check "MEMORIES lists every memory${missing:+ (missing:$missing)}" test -z "$missing"
+
+missing=""
+fmts=$(section FORMATS)
+for f in a i s r e m d h o b; do
+    has_word "$f" "$fmts" || missing="$missing $f"
+done
+check "FORMATS lists every format letter${missing:+ (missing:$missing)}" test -z "$missing"
+
+missing=""
+json=$(grep -A40 -- '--json' <<<"$opts")
+for k in ftisp adapter description serial part signature sck_hz target_hz operations \
+         memory op file format bytes sha256 verified seconds result error exit_status skipped; do
+    has_word "$k" "$json" || missing="$missing $k"
+done
+check "--json documents every member${missing:+ (missing:$missing)}" test -z "$missing"
+
+# 5. exit statuses: 0..9 each with a line of its own in EXIT STATUS, and
+# every status the code defines (include/ftisp/err.h) is among them.
+exits=$(section "EXIT STATUS")
+missing=""
+codes=$(sed -n 's/^[[:space:]]*FT_[A-Z_]* = \([0-9][0-9]*\),.*/\1/p' include/ftisp/err.h 2>/dev/null)
+for n in 0 1 2 3 4 5 6 7 8 9 $codes; do
+    grep -qE "^[[:space:]]+$n[[:space:]]+[A-Z]" <<<"$exits" || missing="$missing $n"
+done
+check "EXIT STATUS documents every status${missing:+ (missing:$missing)}" test -z "$missing"
+n=$(grep -cE '^[[:space:]]+[0-9]+[[:space:]]+[A-Z]' <<<"$exits")
+check "EXIT STATUS documents no status beyond 0-9 ($n entries)" test "$n" -eq 10
+
+# 6. environment, files, examples, see also
+check "ENVIRONMENT documents FTISP_PARTS" has_word FTISP_PARTS "$(section ENVIRONMENT)"
+files=$(section FILES)
+check "FILES names parts.conf and the udev rule" \
+    grep -q 'share/ftisp/parts.conf' <<<"$files"
+check "FILES names 60-ftisp.rules" grep -q '60-ftisp.rules' <<<"$files"
+ex=$(section EXAMPLES)
+check "EXAMPLES has a Makefile flash target" grep -qE '^[[:space:]]+flash:' <<<"$ex"
+check "EXAMPLES has a production loop with --json and -P usb:" \
+    bash -c 'grep -q -- "--json" <<<"$1" && grep -q -- "-P usb:" <<<"$1"' _ "$ex"
+check "SEE ALSO names avrdude(1)" grep -q 'avrdude(1)' <<<"$(section "SEE ALSO")"
+
+# 7. against the program itself, when it is built
+if [ -n "${FTISP:-}" ] && [ -x "$FTISP" ]; then
+    help=$("$FTISP" --help 2>&1); rc=$?
+    check "ftisp --help exits 0" test $rc -eq 0
+    missing=""
+    for o in $(grep -oE -- '--[a-z][a-z-]*' <<<"$help" | sort -u); do
+        has_word "$o" "$opts" || missing="$missing $o"
+    done
+    check "every long option in --help is in the manual${missing:+ (missing:$missing)}" test -z "$missing"
+    ids=$("$FTISP" -c '?' 2>/dev/null | awk 'NF && $1 !~ /^#/ {print $1}')
+    check "ftisp -c ? lists programmers" test -n "$ids"
+    missing=""
+    for id in $ids; do has_word "$id" "$opts" || missing="$missing $id"; done
+    check "every programmer ftisp -c ? lists is in the manual${missing:+ (missing:$missing)}" test -z "$missing"
+else
+    echo "# ${FTISP:-build/ftisp} not built: --help and -c ? not compared with the manual"
+fi
+
+[ "$failures" -eq 0 ]

@@ -1,0 +1,172 @@
+/* Settings from the environment (see README.md). Read once per process; a
+ * malformed setting stops the program with a message: a test that sets
+ * something must get it. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "emu_internal.h"
+
+emu_cfg emu_cfg_g;
+
+void emu_die_config(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("ftemu: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(70);
+}
+
+void emu_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("ftemu: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static long num(const char *name, const char *s, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 0);
+    if (errno || end == s || *end || v < lo || v > hi)
+        emu_die_config("%s: expected a number %ld..%ld, found \"%s\"", name, lo, hi, s);
+    return v;
+}
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+static int pin_of(const char *name, const char *s)
+{
+    if (!strncasecmp(s, "AD", 2))
+        return (int)num(name, s + 2, 0, 7);
+    if (!strncasecmp(s, "AC", 2))
+        return 8 + (int)num(name, s + 2, 0, 7);
+    emu_die_config("%s: expected ADn or ACn, found \"%s\"", name, s);
+}
+
+static void parse_adapters(const char *s)
+{
+    emu_cfg *c = &emu_cfg_g;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", s);
+    c->nadapters = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (c->nadapters == EMU_MAX_ADAPTERS)
+            emu_die_config("FTEMU_ADAPTERS: at most %d adapters", EMU_MAX_ADAPTERS);
+        emu_adapter_cfg *a = &c->adapters[c->nadapters++];
+        char *kind = tok, *ser = strchr(tok, ':'), *part = NULL;
+        if (ser) {
+            *ser++ = '\0';
+            part = strchr(ser, ':');
+            if (part)
+                *part++ = '\0';
+        }
+        if (!strcasecmp(kind, "ft232h"))
+            a->kind = EMU_FT232H;
+        else if (!strcasecmp(kind, "ft2232h"))
+            a->kind = EMU_FT2232H;
+        else if (!strcasecmp(kind, "ft4232h"))
+            a->kind = EMU_FT4232H;
+        else
+            emu_die_config("FTEMU_ADAPTERS: expected ft232h, ft2232h or ft4232h, found \"%s\"", kind);
+        snprintf(a->serial, sizeof a->serial, "%s", ser && *ser ? ser : "FTEMU001");
+        snprintf(a->part, sizeof a->part, "%s", part ? part : "");
+    }
+    if (c->nadapters == 0)
+        emu_die_config("FTEMU_ADAPTERS: no adapter in \"%s\"", s);
+}
+
+static void parse_fault(const char *s)
+{
+    emu_cfg *c = &emu_cfg_g;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(tok, "nodevice"))
+            c->fault_nodevice = true;
+        else if (!strcmp(tok, "no_target"))
+            c->fault_no_target = true;
+        else if (!strncmp(tok, "unplug_after=", 13))
+            c->fault_unplug_after = num("FTEMU_FAULT unplug_after", tok + 13, 0, 1L << 40);
+        else if (!strncmp(tok, "miso_flip=", 10))
+            c->fault_miso_flip = num("FTEMU_FAULT miso_flip", tok + 10, 0, 1L << 40);
+        else if (!strncmp(tok, "signature=", 10)) {
+            long v = strtol(tok + 10, NULL, 16);
+            if (strlen(tok + 10) != 6)
+                emu_die_config("FTEMU_FAULT signature: expected 6 hex digits, found \"%s\"", tok + 10);
+            c->fault_sig = true;
+            c->sig[0] = (uint8_t)(v >> 16);
+            c->sig[1] = (uint8_t)(v >> 8);
+            c->sig[2] = (uint8_t)v;
+        } else
+            emu_die_config("FTEMU_FAULT: expected nodevice, unplug_after=N, no_target, miso_flip=N or "
+                           "signature=XXXXXX, found \"%s\"", tok);
+    }
+}
+
+void emu_config_load(void)
+{
+    emu_cfg *c = &emu_cfg_g;
+    const char *v;
+    memset(c, 0, sizeof *c);
+    snprintf(c->part, sizeof c->part, "%s", env("FTEMU_PART") ? env("FTEMU_PART") : "m328p");
+    c->xtal_hz = 16000000;
+    if ((v = env("FTEMU_FCK")))
+        c->xtal_hz = (uint32_t)num("FTEMU_FCK", v, 1, 100000000);
+    if ((v = env("FTEMU_FUSES"))) {
+        unsigned f[3];
+        int n = sscanf(v, "%x,%x,%x", &f[0], &f[1], &f[2]);
+        if (n < 1 || f[0] > 255 || (n > 1 && f[1] > 255) || (n > 2 && f[2] > 255))
+            emu_die_config("FTEMU_FUSES: expected lfuse[,hfuse[,efuse]] in hex, found \"%s\"", v);
+        c->fuses_given = n;
+        for (int i = 0; i < n; i++)
+            c->fuses[i] = (uint8_t)f[i];
+    }
+    if ((v = env("FTEMU_LOCK"))) {
+        c->lock_set = true;
+        c->lock = (uint8_t)num("FTEMU_LOCK", v, 0, 255);
+    }
+    c->flash_file = env("FTEMU_FLASH");
+    c->eeprom_file = env("FTEMU_EEPROM");
+    c->out_dir = env("FTEMU_OUT");
+    c->state_dir = env("FTEMU_STATE");
+    c->parts_file = env("FTISP_PARTS");
+    c->fault_unplug_after = -1;
+    c->fault_miso_flip = -1;
+    if ((v = env("FTEMU_FAULT")))
+        parse_fault(v);
+    parse_adapters(env("FTEMU_ADAPTERS") ? env("FTEMU_ADAPTERS") : "ft232h:FTEMU001");
+    c->host_time = !(v = env("FTEMU_HOST_TIME")) || strcmp(v, "0") != 0;
+    c->busy_scale = 0.82;
+    if ((v = env("FTEMU_BUSY_SCALE"))) {
+        char *end;
+        c->busy_scale = strtod(v, &end);
+        if (*end || c->busy_scale <= 0 || c->busy_scale > 10)
+            emu_die_config("FTEMU_BUSY_SCALE: expected a factor in (0,10], found \"%s\"", v);
+    }
+    static const char *const twd[4] = {"FTEMU_TWD_FLASH_US", "FTEMU_TWD_EEPROM_US", "FTEMU_TWD_ERASE_US",
+                                       "FTEMU_TWD_FUSE_US"};
+    for (int i = 0; i < 4; i++)
+        c->twd_us[i] = (v = env(twd[i])) ? num(twd[i], v, 0, 10000000) : -1;
+    c->pin_sck = 0;
+    c->pin_mosi = 1;
+    c->pin_miso = 2;
+    c->pin_reset = (v = env("FTEMU_RESET_PIN")) ? pin_of("FTEMU_RESET_PIN", v) : 3;
+    if (c->pin_reset <= 2)
+        emu_die_config("FTEMU_RESET_PIN: AD0-AD2 carry SCK/MOSI/MISO");
+    c->trace = (v = env("FTEMU_TRACE")) ? (int)num("FTEMU_TRACE", v, 0, 9) : 0;
+}

@@ -1,0 +1,187 @@
+/* Internals shared by the emulator's core files: the modeled clock, the
+ * settings, the part facts, the AVR target, the MPSSE engine and the FTDI
+ * device. Not seen by the front ends (they use emu.h only). */
+#ifndef EMU_INTERNAL_H
+#define EMU_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu.h"
+
+/* ---- modeled time (emu_clock.c); nanoseconds ---- */
+typedef int64_t emu_ns;
+#define EMU_US 1000LL
+#define EMU_MS 1000000LL
+#define EMU_S 1000000000LL
+#define EMU_UFRAME (125 * EMU_US)
+#define EMU_PKT_NS (10 * EMU_US) /* one 512-byte high-speed bulk packet */
+
+extern emu_ns emu_now;           /* the host's modeled clock */
+void emu_enter(void);            /* on every API entry: adds real host time */
+void emu_leave(void);            /* on every API exit */
+emu_ns emu_uframe_ceil(emu_ns t);
+double emu_cpu_seconds(void);    /* CPU time spent inside the emulator */
+
+/* ---- settings (emu_config.c) ---- */
+#define EMU_MAX_ADAPTERS 8
+enum emu_kind { EMU_FT232H, EMU_FT2232H, EMU_FT4232H };
+typedef struct emu_adapter_cfg {
+    int kind;
+    char serial[32];
+    char part[32];               /* empty: FTEMU_PART */
+} emu_adapter_cfg;
+
+typedef struct emu_cfg {
+    char part[32];
+    uint32_t xtal_hz;
+    int fuses_given;             /* FTEMU_FUSES: how many given */
+    uint8_t fuses[3];
+    bool lock_set;
+    uint8_t lock;
+    const char *flash_file, *eeprom_file, *out_dir, *state_dir, *parts_file;
+    int nadapters;
+    emu_adapter_cfg adapters[EMU_MAX_ADAPTERS];
+    bool fault_nodevice, fault_no_target;
+    long fault_unplug_after;     /* -1: never */
+    long fault_miso_flip;        /* -1: never */
+    bool fault_sig;
+    uint8_t sig[3];
+    bool host_time;
+    double busy_scale;
+    long twd_us[4];              /* overrides, -1: part value * busy_scale */
+    int pin_sck, pin_mosi, pin_miso, pin_reset;
+    int trace;
+} emu_cfg;
+
+extern emu_cfg emu_cfg_g;
+void emu_config_load(void);
+void emu_die_config(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void emu_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- part facts (emu_part.c) ---- */
+enum emu_busy_kind { EMU_BUSY_FLASH, EMU_BUSY_EEPROM, EMU_BUSY_ERASE, EMU_BUSY_FUSE };
+typedef struct emu_clock_src {
+    uint8_t fuse, mask, value, kind; /* kind: 0 rc, 1 crystal, 2 external, 3 lowfreq, 4 pll */
+    uint32_t min_hz, max_hz;
+} emu_clock_src;
+
+typedef struct emu_part {
+    char id[24], name[32];
+    uint8_t sig[3];
+    uint32_t flash_size, flash_page, ee_size, ee_page;
+    bool ee_paged, load_ext;
+    uint32_t twd_us[4];          /* datasheet delays by enum emu_busy_kind */
+    int nfuses;                  /* fuse bytes 0..nfuses-1 */
+    uint8_t fuse_writable[3], fuse_factory[3];
+    uint8_t lock_writable, lock_factory;
+    uint8_t spien_fuse, spien_mask;
+    uint8_t eesave_fuse, eesave_mask;
+    uint8_t ckdiv8_fuse, ckdiv8_mask;
+    int nclocks;
+    emu_clock_src clocks[24];
+    uint8_t ncalib;
+} emu_part;
+
+/* Fills *out for a part id/name; false (message on stderr) if unknown. */
+bool emu_part_lookup(const char *name, emu_part *out);
+
+/* ---- statistics (emu_stats.c) ---- */
+enum emu_instr {
+    I_PROG_ENABLE, I_CHIP_ERASE, I_POLL, I_LOAD_EXT, I_LOAD_PAGE, I_WRITE_PAGE, I_READ_FLASH,
+    I_LOAD_EE_PAGE, I_WRITE_EE_PAGE, I_WRITE_EE_BYTE, I_READ_EE, I_READ_LOCK, I_READ_SIG,
+    I_READ_CAL, I_READ_FUSE, I_WRITE_FUSE, I_WRITE_LOCK, I_UNKNOWN, I_COUNT
+};
+typedef struct emu_stats {
+    long transfers_out, transfers_in, controls, round_trips;
+    long bytes_out, bytes_in, payload_in;
+    emu_ns usb_ns, spi_ns, host_ns, latency_ns, busy_ns;
+    long latency_flushes, send_immediate;
+    long instr[I_COUNT];
+    long spi_bytes;
+    long v_busy_lost, v_garbled_bytes, v_enable_early, v_bad_opcode, v_unknown_instr;
+    long v_adaptive_stall, v_write_timeout, v_unsupported, v_no_device;
+    bool out_since_in;
+} emu_stats;
+extern emu_stats emu_st;
+extern const char *const emu_instr_names[I_COUNT];
+void emu_stats_dump(void);       /* writes FTEMU_OUT (idempotent; last call wins) */
+
+/* ---- AVR target (emu_avr.c) ---- */
+typedef struct emu_avr {
+    emu_part part;
+    bool absent;                 /* no_target fault */
+    uint8_t *flash, *eeprom, *pagebuf, *eebuf, *eeloaded;
+    uint8_t fuses[3], eff_fuses[3], lock, calib;
+    uint8_t ext;
+    /* pins as the target sees them */
+    int reset, sck, mosi, miso;
+    emu_ns t_edge;               /* last SCK edge */
+    emu_ns t_sync;               /* RESET low and SCK low since (or -1) */
+    bool enabled;
+    uint8_t in, out, frame[4];
+    int bits, pos;
+    bool garble;                 /* this byte saw a too-short SCK phase */
+    bool frame_lost;
+    /* a write in progress */
+    emu_ns busy_until;
+    int busy_kind;
+    uint32_t busy_addr, busy_len;
+    uint32_t prng;
+    uint32_t fck_hz;
+    char tag[48];                /* where its dumps go ("" = FTEMU_OUT itself) */
+} emu_avr;
+
+void emu_avr_init(emu_avr *a, const emu_part *p, const char *tag);
+/* Pins change at modeled time t (levels 0/1; reset is the pin level). */
+void emu_avr_pins(emu_avr *a, emu_ns t, int reset, int sck, int mosi);
+void emu_avr_dump(const emu_avr *a, const char *dir);
+
+/* ---- MPSSE engine (emu_mpsse.c) and one FTDI channel ---- */
+#define EMU_MAXFIFO 4096
+typedef struct emu_chan {
+    int index;                   /* 0 = A */
+    int fifo;                    /* bytes, each way */
+    int bitmode, latency_ms;
+    /* host -> chip: pending bytes and their arrival times */
+    uint8_t rx[EMU_MAXFIFO];
+    emu_ns rx_t[EMU_MAXFIFO];
+    int rx_head, rx_count;
+    emu_ns consumed[EMU_MAXFIFO]; /* ring: when input byte #seq left the FIFO */
+    uint64_t in_seq, out_seq;     /* bytes accepted / consumed */
+    /* chip -> host */
+    uint8_t *tx;
+    emu_ns *tx_t;
+    int tx_head, tx_count, tx_cap;
+    long flush_pos;               /* tx bytes (absolute) covered by SEND_IMMEDIATE */
+    emu_ns flush_t;
+    long tx_abs;                  /* absolute index of tx_head */
+    /* MPSSE */
+    emu_ns mt;                    /* engine busy until */
+    uint8_t cmd[3];
+    int ncmd;
+    long remaining;               /* data bytes/bits left in the current shift */
+    bool stuck;
+    uint8_t lo_val, lo_dir, hi_val, hi_dir;
+    uint16_t divisor;
+    bool div5, three_phase, adaptive, loopback;
+    emu_avr avr;
+} emu_chan;
+
+void emu_mpsse_reset(emu_chan *c);
+/* Runs queued input as far as possible (stops when it needs more input or
+ * the reply FIFO is full). */
+void emu_mpsse_run(emu_chan *c);
+uint8_t emu_mpsse_pins_low(emu_chan *c);
+
+struct emu_dev {
+    emu_adapter_cfg cfg;
+    emu_devinfo info;
+    char product[32];
+    int nchan;
+    emu_chan ch[2];
+    bool unplugged;
+};
+
+#endif

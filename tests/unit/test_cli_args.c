@@ -1,0 +1,151 @@
+/* The command line as avrdude users type it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftisp/cli.h"
+
+static int parse(ft_cli *cli, ft_err *err, const char *const *args)
+{
+    char *argv[32];
+    int argc = 0;
+    argv[argc++] = "ftisp";
+    while (*args)
+        argv[argc++] = (char *)*args++;
+    argv[argc] = NULL;
+    memset(err, 0, sizeof *err);
+    return ft_cli_parse(cli, argc, argv, err);
+}
+
+static void glued_and_apart(void **state)
+{
+    (void)state;
+    ft_cli cli;
+    ft_err err;
+    const char *a[] = {"-cft232h", "-p", "m328p", "-Uflash:w:main.hex:i", "-qq", "-B", "2MHz", NULL};
+    assert_int_equal(parse(&cli, &err, a), FT_OK);
+    assert_string_equal(cli.programmer, "ft232h");
+    assert_string_equal(cli.part, "m328p");
+    assert_int_equal(cli.nops, 1);
+    assert_string_equal(cli.ops[0].memory, "flash");
+    assert_int_equal(cli.ops[0].kind, FT_OP_WRITE);
+    assert_string_equal(cli.ops[0].file, "main.hex");
+    assert_int_equal(cli.ops[0].fmt, FT_FMT_IHEX);
+    assert_int_equal(cli.verbosity, -2);
+    assert_int_equal(cli.plan.sck_hz, 2000000);
+    ft_cli_free(&cli);
+}
+
+static void long_options(void **state)
+{
+    (void)state;
+    ft_cli cli;
+    ft_err err;
+    const char *a[] = {"--part=m2560", "--programmer", "ft2232h", "--memory", "eeprom:r:-:h",
+                       "--fck=16MHz", "--allow", "clock,lock", "--json", "-x", "channel=B", NULL};
+    assert_int_equal(parse(&cli, &err, a), FT_OK);
+    assert_string_equal(cli.part, "m2560");
+    assert_int_equal(cli.ops[0].kind, FT_OP_READ);
+    assert_string_equal(cli.ops[0].file, "-");
+    assert_int_equal(cli.ops[0].fmt, FT_FMT_HEX);
+    assert_int_equal(cli.plan.fck_hz, 16000000);
+    assert_int_equal(cli.plan.allow, FT_ALLOW_CLOCK | FT_ALLOW_LOCK);
+    assert_true(cli.json);
+    assert_int_equal(cli.channel, 1);
+    ft_cli_free(&cli);
+}
+
+static void update_forms(void **state)
+{
+    (void)state;
+    ft_opspec s;
+    char *store;
+    ft_err err = {0};
+    assert_int_equal(ft_parse_update("main.hex", &s, &store, &err), FT_OK);
+    assert_string_equal(s.memory, "flash");
+    assert_int_equal(s.kind, FT_OP_WRITE);
+    assert_int_equal(s.fmt, FT_FMT_AUTO);
+    free(store);
+    assert_int_equal(ft_parse_update("lfuse:w:0xff:m", &s, &store, &err), FT_OK);
+    assert_string_equal(s.file, "0xff");
+    assert_int_equal(s.fmt, FT_FMT_IMM);
+    free(store);
+    assert_int_equal(ft_parse_update("flash:x:a.hex", &s, &store, &err), FT_E_USAGE);
+    assert_non_null(strstr(err.msg, "op r, w or v"));
+    free(store);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ft_parse_update("flash:w:a.hex:q", &s, &store, &err), FT_E_USAGE);
+    assert_non_null(strstr(err.msg, "unknown format 'q'"));
+    free(store);
+}
+
+static void bitclock(void **state)
+{
+    (void)state;
+    uint32_t hz;
+    ft_err err = {0};
+    assert_int_equal(ft_parse_bitclock("1", &hz, &err), FT_OK);
+    assert_int_equal(hz, 1000000);
+    assert_int_equal(ft_parse_bitclock("0.5", &hz, &err), FT_OK);
+    assert_int_equal(hz, 2000000);
+    assert_int_equal(ft_parse_bitclock("4us", &hz, &err), FT_OK);
+    assert_int_equal(hz, 250000);
+    assert_int_equal(ft_parse_bitclock("125kHz", &hz, &err), FT_OK);
+    assert_int_equal(hz, 125000);
+    assert_int_equal(ft_parse_bitclock("fast", &hz, &err), FT_E_USAGE);
+}
+
+static void ports(void **state)
+{
+    (void)state;
+    ft_mpsse_opts o;
+    ft_err err = {0};
+    memset(&o, 0, sizeof o);
+    assert_int_equal(ft_parse_port("usb:FT12AB", &o, &err), FT_OK);
+    assert_string_equal(o.serial, "FT12AB");
+    memset(&o, 0, sizeof o);
+    assert_int_equal(ft_parse_port("usb:0403:6010:XY", &o, &err), FT_OK);
+    assert_int_equal(o.vid, 0x0403);
+    assert_int_equal(o.pid, 0x6010);
+    assert_string_equal(o.serial, "XY");
+    memset(&o, 0, sizeof o);
+    assert_int_equal(ft_parse_port("usb:3/12", &o, &err), FT_OK);
+    assert_int_equal(o.bus, 3);
+    assert_int_equal(o.address, 12);
+    assert_int_equal(ft_parse_port("/dev/ttyUSB0", &o, &err), FT_E_USAGE);
+}
+
+static void usage_errors(void **state)
+{
+    (void)state;
+    ft_cli cli;
+    ft_err err;
+    const char *a[] = {"-p", "m328p", "-e", "-D", NULL};
+    assert_int_equal(parse(&cli, &err, a), FT_E_USAGE);
+    assert_non_null(strstr(err.msg, "-e and -D"));
+    ft_cli_free(&cli);
+    const char *b[] = {"-p", NULL};
+    assert_int_equal(parse(&cli, &err, b), FT_E_USAGE);
+    assert_non_null(strstr(err.msg, "needs a value"));
+    ft_cli_free(&cli);
+    const char *c[] = {"--frobnicate", NULL};
+    assert_int_equal(parse(&cli, &err, c), FT_E_USAGE);
+    ft_cli_free(&cli);
+    const char *d[] = {"--allow=everything", NULL};
+    assert_int_equal(parse(&cli, &err, d), FT_E_USAGE);
+    ft_cli_free(&cli);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(glued_and_apart), cmocka_unit_test(long_options),
+        cmocka_unit_test(update_forms),    cmocka_unit_test(bitclock),
+        cmocka_unit_test(ports),           cmocka_unit_test(usage_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
