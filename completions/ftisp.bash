@@ -13,7 +13,7 @@ _ftisp_programmers="ft232h um232h c232hm ft2232h ft4232h avrftdi"
 _ftisp_formats="a i s r e m d h o b"
 _ftisp_allow="clock rstdisbl dwen lock all"
 _ftisp_options="-p --part -c --programmer -P --port -B --bitclock -b --baud
--U --memory -e --erase -D --noerase -A -V --noverify -F --force -n --dry-run
+-U --memory -e --erase -D --noerase -A --keep-ff -V --noverify -F --force -n --dry-run
 -q -v -l --logfile -C --config -x --fck --allow= --json -h --help --version"
 
 # The part ids, from the ftisp being completed (it may be ./build/ftisp).

@@ -162,12 +162,12 @@ int ft_cli_main(int argc, char **argv)
         ft_out_msg(&out, 1, "adapter: %s", ft_mpsse_describe(m));
         ft_plan_events ev;
         ft_out_events(&out, &ev);
-        if (cli.nops == 0)
+        if (cli.nops == 0 && !cli.plan.erase)
             rc = ft_plan_diagnose(&plan, m, &ev, &err);
         else
             rc = ft_plan_run(&plan, m, &ev, &err);
     }
-    if (rc == FT_OK && cli.nops && cli.verbosity >= 0)
+    if (rc == FT_OK && (cli.nops || cli.plan.erase) && cli.verbosity >= 0)
         ft_out_msg(&out, 0, "done in %.2f s", now() - t0);
 done:
     if (rc != FT_OK)

@@ -117,15 +117,13 @@ int ft_parse_update(const char *arg, ft_opspec *spec, char **store, ft_err *err)
     if (!*store)
         return ft_err_set(err, FT_E_FAIL, "out of memory");
     spec->file = *store;
-    if (spec->kind == FT_OP_READ && spec->fmt == FT_FMT_AUTO)
-        spec->fmt = FT_FMT_AUTO;   /* chosen by the writer from the name */
     return FT_OK;
 }
 
 static const ft_programmer PROGRAMMERS[] = {
     {"ft232h", 0x0403, 0x6014, 0, "FT232H board (AD0 SCK, AD1 SDO, AD2 SDI, AD3 RESET)"},
     {"um232h", 0x0403, 0x6014, 0, "FTDI UM232H module, FT232H wiring"},
-    {"c232hm", 0x0403, 0x6014, 0, "FTDI C232HM cable (orange SCK, yellow SDO, green SDI, grey RESET)"},
+    {"c232hm", 0x0403, 0x6014, 0, "FTDI C232HM cable (orange SCK, yellow SDO, green SDI, brown RESET)"},
     {"ft2232h", 0x0403, 0x6010, 0, "FT2232H board, channel A (-x channel=B for B)"},
     {"ft4232h", 0x0403, 0x6011, 0, "FT4232H board, channel A (-x channel=B for B)"},
     {"avrftdi", 0x0403, 0x6010, 0, "avrdude's generic FT2232-family MPSSE programmer, channel A"},

@@ -46,14 +46,14 @@ int ft_fuse_check(const ft_part *p, const ft_fuse *f, uint8_t current, uint8_t v
                           "cannot be changed over ISP; keep that bit 0 (the value would be 0x%02x)",
                           f->name, value, spien, value & (uint8_t)~spien);
     uint8_t rst = field_mask(f, "RSTDISBL", true);
-    if (!(allow & FT_ALLOW_RSTDISBL) && programmed(value, rst) && !programmed(current, rst))
+    if (!(allow & FT_ALLOW_RSTDISBL) && programmed(value, rst))
         return ft_err_set(err, FT_E_UNSAFE,
                           "refusing %s 0x%02x: it programs RSTDISBL, which turns the RESET pin "
                           "into an I/O pin so that ISP can never reach the %s again (only "
                           "high-voltage programming can); add --allow=rstdisbl to write it anyway",
                           f->name, value, name);
     uint8_t dwen = field_mask(f, "DWEN", true);
-    if (!(allow & FT_ALLOW_DWEN) && programmed(value, dwen) && !programmed(current, dwen))
+    if (!(allow & FT_ALLOW_DWEN) && programmed(value, dwen))
         return ft_err_set(err, FT_E_UNSAFE,
                           "refusing %s 0x%02x: it programs DWEN, which hands the RESET pin to "
                           "debugWIRE so that ISP stops working until a debugWIRE tool turns it "

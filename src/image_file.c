@@ -115,8 +115,10 @@ int ft_image_read_file(ft_image *img, const char *path, ft_format fmt,
     bool std = strcmp(path, "-") == 0;
     const char *name = std ? "<stdin>" : path;
     FILE *f = std ? stdin : fopen(path, "rb");
-    if (!f)
+    if (!f) {
+        ft_image_clear(img);
         return ft_err_set(err, FT_E_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    }
     uint8_t *buf = NULL;
     size_t len = 0;
     int rc = slurp(f, name, &buf, &len, err);

@@ -8,10 +8,16 @@
 
 int ft_raw_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_err *err)
 {
-    if (len > img->limit)
+    if (len > img->limit) {
+        /* Auto-detection calls a text file such as "0xe2" raw; say so. */
+        bool text = true;
+        for (size_t i = 0; i < len && text; i++)
+            text = (buf[i] >= 0x20 && buf[i] < 0x7F) || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t';
         return ft_err_set(err, FT_E_INPUT,
-                          "%s: offset %u: expected at most %u bytes (the memory's size), found %zu",
-                          name, (unsigned)img->limit, (unsigned)img->limit, len);
+                          "%s: offset %u: expected at most %u bytes (the memory's size), found %zu%s",
+                          name, (unsigned)img->limit, (unsigned)img->limit, len,
+                          text ? " (a text file read as raw binary: give its format, e.g. :m or :h)" : "");
+    }
     for (size_t i = 0; i < len; i++)
         if (ft_image_put(img, (uint32_t)i, buf[i]) != FT_PUT_OK)
             return ft_err_set(err, FT_E_FAIL, "%s: out of memory", name);

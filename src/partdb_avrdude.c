@@ -77,6 +77,9 @@ static int next(lexer *lx)
     lx->tline = lx->line;
     lx->text[0] = '\0';
     if (lx->pos >= lx->len) {
+        /* End of file belongs to the last line, not the empty one after it. */
+        if (lx->len > 0 && lx->s[lx->len - 1] == '\n' && lx->tline > 1)
+            lx->tline--;
         lx->t = T_EOF;
         return FT_OK;
     }
@@ -244,23 +247,26 @@ static ft_fuse *get_fuse(ft_part *p, const char *name)
     return f;
 }
 
-/* The input-bit positions ('i') of the data byte of an instruction pattern
- * such as "1010.1100--1010.0100--xxxx.xxxx--xxxx.xiii": the fuse bits that
- * exist. */
+/* The input-bit positions ('i') of an instruction pattern such as
+ * "1010.1100--1010.0100--xxxx.xxxx--xxxx.xiii": the fuse bits that exist.
+ * Old parts carry lock bits in the second byte ("1111.1ii1"), so the last
+ * byte that has input bits counts. */
 static uint8_t pattern_mask(const char *pat)
 {
-    char bits[8];
-    int n = 0;
-    for (size_t i = strlen(pat); i > 0 && n < 8; i--) {
+    uint8_t m = 0;
+    int bit = 0;
+    for (size_t i = strlen(pat); i > 0; i--) {
         char c = pat[i - 1];
         if (c == '.' || c == '-' || c == ' ')
             continue;
-        bits[n++] = c;
+        if (c == 'i')
+            m |= (uint8_t)(1u << bit);
+        if (++bit == 8) {
+            if (m)
+                return m;
+            bit = 0;
+        }
     }
-    uint8_t m = 0;
-    for (int i = 0; i < n; i++)
-        if (bits[i] == 'i')
-            m |= (uint8_t)(1u << i);
     return m;
 }
 
@@ -323,7 +329,7 @@ static void apply_memory(ft_part *p, const char *mem, const memblock *mb)
     uint32_t delay = 0;
     bool delay_set = mb->max_set || mb->min_set;
     if (delay_set)
-        delay = (uint32_t)(mb->max_set ? mb->max_delay : mb->min_delay);
+        delay = (uint32_t)(mb->min_set ? mb->min_delay : mb->max_delay); /* min: datasheet tWD */
     ft_mem *m = strcmp(mem, "flash") == 0 ? &p->flash : strcmp(mem, "eeprom") == 0 ? &p->eeprom : NULL;
     if (m) {
         if (mb->size_set)
@@ -417,9 +423,8 @@ static void keep_from(ft_part *p, const ft_part *old)
     }
 }
 
-static int part_block(lexer *lx, ft_partdb *db, known *k, ft_partdb *out)
+static int part_block(lexer *lx, int start, ft_partdb *db, known *k, ft_partdb *out)
 {
-    int start = lx->tline;
     int rc;
     adpart a;
     memset(&a, 0, sizeof a);
@@ -572,8 +577,9 @@ int ft_partdb_parse_avrdude(ft_partdb *db, const char *name, const char *text, s
             break;
         }
         if (strcmp(lx.text, "part") == 0) {
+            int start = lx.tline;
             if ((rc = next(&lx)) == FT_OK)
-                rc = part_block(&lx, db, &k, &out);
+                rc = part_block(&lx, start, db, &k, &out);
         } else if (strcmp(lx.text, "programmer") == 0 || strcmp(lx.text, "serialadapter") == 0) {
             if ((rc = next(&lx)) == FT_OK)
                 rc = skip_block(&lx);

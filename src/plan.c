@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int ft_plan_memkind(const ft_part *p, const char *memory, int *fuse_index)
 {
@@ -53,6 +54,23 @@ static uint32_t mem_size(const ft_part *p, int kind)
     }
 }
 
+/* A read with no format: by the file's extension, else Intel HEX for the
+ * big memories and a 0x-hex byte list for fuses, lock and the like. */
+static ft_format output_format(const char *file, uint32_t size)
+{
+    static const struct { const char *ext; ft_format fmt; } by_ext[] = {
+        {".hex", FT_FMT_IHEX}, {".ihx", FT_FMT_IHEX}, {".ihex", FT_FMT_IHEX},
+        {".eep", FT_FMT_IHEX}, {".srec", FT_FMT_SREC}, {".s19", FT_FMT_SREC},
+        {".s28", FT_FMT_SREC}, {".s37", FT_FMT_SREC}, {".mot", FT_FMT_SREC},
+        {".bin", FT_FMT_RAW},  {".raw", FT_FMT_RAW},
+    };
+    const char *dot = strrchr(file, '.');
+    for (size_t i = 0; dot && i < sizeof by_ext / sizeof by_ext[0]; i++)
+        if (strcasecmp(dot, by_ext[i].ext) == 0)
+            return by_ext[i].fmt;
+    return size > 8 ? FT_FMT_IHEX : FT_FMT_HEX;
+}
+
 /* Fuses first (a clock change must come before the flash goes at the new
  * speed), lock bits last (they may stop later writes), the rest in order. */
 static int rank(const ft_part *p, const ft_op *op)
@@ -97,6 +115,8 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
         op->mem_size = mem_size(part, kind);
         ft_image_init(&op->img, op->mem_size);
         if (op->spec.kind == FT_OP_READ) {
+            if (op->spec.fmt == FT_FMT_AUTO)
+                op->spec.fmt = output_format(op->spec.file, op->mem_size);
             if (op->spec.fmt == FT_FMT_ELF || op->spec.fmt == FT_FMT_IMM)
                 return ft_err_set(err, FT_E_USAGE,
                                   "-U %s:r:%s:%c: format %c is for input only; use i, s, r, d, h, o or b",

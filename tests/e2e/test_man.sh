@@ -53,7 +53,7 @@ done
 opts=$(section OPTIONS)
 missing=""
 for o in -p --part -c --programmer -P --port -B --bitclock -b --baud -U --memory \
-         -e --erase -D --noerase -A -V --noverify -F --force -n --dry-run -q -qq -v \
+         -e --erase -D --noerase -A --keep-ff -V --noverify -F --force -n --dry-run -q -qq -v \
          -l --logfile -C --config -x --fck --allow --json -h --help --version; do
     has_word "$o" "$opts" || missing="$missing $o"
 done

@@ -158,7 +158,7 @@ typedef struct emu_chan {
     emu_ns flush_t;
     long tx_abs;                  /* absolute index of tx_head */
     /* MPSSE */
-    emu_ns mt;                    /* engine busy until */
+    double mt;                    /* engine busy until (ns) */
     uint8_t cmd[3];
     int ncmd;
     long remaining;               /* data bytes/bits left in the current shift */

@@ -161,6 +161,16 @@ static void raw_in_and_out(void **state)
     assert_int_equal(ft_image_parse(&img, "x.bin", big, 9, FT_FMT_RAW, "flash", &err), FT_E_INPUT);
     assert_string_equal(err.msg, "x.bin: offset 8: expected at most 8 bytes (the memory's size), found 9");
     assert_true(ft_image_empty(&img));
+
+    /* A fuse value in a text file, auto-detected as raw: the message hints. */
+    ft_err_clear(&err);
+    ft_image_free(&img);
+    ft_image_init(&img, 1);
+    const uint8_t txt[] = "0xE2\n";
+    assert_int_equal(ft_format_detect(txt, 5), FT_FMT_RAW);
+    assert_int_equal(ft_image_parse(&img, "f.txt", txt, 5, FT_FMT_RAW, "lfuse", &err), FT_E_INPUT);
+    assert_string_equal(err.msg, "f.txt: offset 1: expected at most 1 bytes (the memory's size), found 5"
+                                 " (a text file read as raw binary: give its format, e.g. :m or :h)");
     ft_image_free(&img);
 }
 

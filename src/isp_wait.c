@@ -1,0 +1,97 @@
+/* Waiting out a write or erase with Poll RDY/BSY in as few USB round trips
+ * as possible. Each group of polls rides in one USB transfer (the first one
+ * together with the write instruction); the host sees the answers only a
+ * round trip later, so:
+ *   - once the busy time of this kind of write is known, one group sized to
+ *     end just after it usually catches the ready answer: one round trip;
+ *   - otherwise groups about a round trip long are kept two in flight, so
+ *     the target is polled without gaps while the host reads.
+ * Polls sent after the target is ready are harmless; anything else is never
+ * queued before a poll has said ready. */
+#include <time.h>
+
+#include "isp_priv.h"
+
+#define GROUP_NS 250000u        /* about two USB microframes of polling */
+#define MARGIN_POLLS 2
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+typedef struct group {
+    uint64_t ticket;
+    uint8_t *buf;
+    uint32_t n, first;
+} group;
+
+static group issue(ft_isp *isp, uint32_t n, uint32_t first)
+{
+    static const uint8_t poll[3] = {0xF0, 0x00, 0x00};
+    static const uint8_t zero = 0x00;
+    uint8_t *buf = isp->pollbuf + (size_t)isp->next_slot * isp->pollslot_size;
+    isp->next_slot = (isp->next_slot + 1) % 3;
+    for (uint32_t i = 0; i < n; i++) {
+        ft_mpsse_spi(isp->m, poll, NULL, 3);
+        ft_mpsse_spi(isp->m, &zero, buf + i, 1);
+    }
+    return (group){ft_mpsse_send(isp->m), buf, n, first};
+}
+
+int isp_wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
+{
+    if (!isp->p->has_rdybsy) {
+        ft_mpsse_sleep_us(isp->m, delay_us);
+        return isp_mpsse_status(isp, err);
+    }
+    uint32_t sck = ft_mpsse_sck(isp->m);
+    uint64_t poll_ns = 32000000000ull / (sck ? sck : 1);
+    uint32_t cap = isp->pollslot_size;
+    uint32_t g = (uint32_t)(GROUP_NS / poll_ns);
+    g = g < 4 ? 4 : g > cap ? cap : g;
+
+    uint32_t first_n = g;
+    bool pipelined = true;
+    if (isp->learned_polls[kind]) {
+        uint64_t n = (uint64_t)isp->learned_polls[kind] * sck / isp->learned_sck[kind] + MARGIN_POLLS;
+        first_n = n > cap ? cap : (uint32_t)n;
+        pipelined = false;
+    }
+    uint64_t limit_us = (uint64_t)delay_us * 10 + 200000;
+    uint64_t deadline = now_us() + limit_us;
+
+    group q[2];
+    int nq = 0;
+    uint32_t issued = 0;
+    q[nq++] = issue(isp, first_n, issued);
+    issued += first_n;
+    for (;;) {
+        if (pipelined && nq < 2) {
+            q[nq++] = issue(isp, g, issued);
+            issued += g;
+        }
+        if (ft_mpsse_wait(isp->m, q[0].ticket))
+            return isp_mpsse_status(isp, err);
+        for (uint32_t i = 0; i < q[0].n; i++) {
+            if (!(q[0].buf[i] & 1)) {
+                isp->learned_polls[kind] = q[0].first + i + 1;
+                isp->learned_sck[kind] = sck;
+                return FT_OK;
+            }
+        }
+        q[0] = q[1];
+        nq--;
+        pipelined = true;
+        if (now_us() > deadline) {
+            ft_mpsse_flush(isp->m);
+            isp_mpsse_status(isp, err);
+            return ft_err_set(err, FT_E_TARGET,
+                              "target still busy %llu ms after a write or erase (Poll RDY/BSY never "
+                              "said ready): target lost power or clock, or the wiring is bad",
+                              (unsigned long long)(limit_us / 1000));
+        }
+    }
+}

@@ -1,0 +1,345 @@
+/* The MPSSE command queue. Commands accumulate in a batch; a batch is cut
+ * when its replies would fill half the chip's reply FIFO, so two batches can
+ * be in flight at once: the chip shifts one while the host reads the other.
+ * Replies still owed by the chip never exceed the FIFO, because a real
+ * FT232H stops executing commands when its reply buffer is full, and a host
+ * still blocked in a write would then never read: both sides stall. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mpsse_priv.h"
+
+/* A write-only stream (page loads) is still cut now and then, so a cable
+ * pulled mid-stream shows up within one USB call's timeout. */
+#define MP_MAX_BATCH_BYTES 16384u
+
+uint64_t mp_monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int mp_fail(ft_mpsse *m, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ft_err_vset(&m->err, code, fmt, ap);
+    va_end(ap);
+    return m->err.code;
+}
+
+static int lost(ft_mpsse *m, const char *what, int rc)
+{
+    return mp_fail(m, FT_E_LOST, "%s: %s (libftdi %d)%s", ft_mpsse_describe(m), what, rc,
+                   rc == -4 || rc == -666 ? ": adapter unplugged?" : "");
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap : 64;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(*p, n * elem);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+void mp_put(ft_mpsse *m, const uint8_t *b, size_t n)
+{
+    if (m->err.code)
+        return;
+    if (!grow((void **)&m->cmd, &m->cmdcap, m->ncmd + n, 1)) {
+        mp_fail(m, FT_E_FAIL, "out of memory");
+        return;
+    }
+    memcpy(m->cmd + m->ncmd, b, n);
+    m->ncmd += n;
+    m->last_op = 0;
+}
+
+static void add_dst(ft_mpsse *m, uint8_t *p, uint32_t n)
+{
+    if (m->ndst > m->dst_head) {
+        mp_dst *d = &m->dst[m->ndst - 1];
+        /* merge only within the open batch, which owns the tail entries */
+        if (m->batch_replies > 0 && ((d->p == NULL && p == NULL) || (d->p && p && d->p + d->n == p))) {
+            d->n += n;
+            m->batch_replies += n;
+            return;
+        }
+    }
+    if (m->dst_head > 0 && m->dst_head * 2 >= m->ndst) {
+        memmove(m->dst, m->dst + m->dst_head, (m->ndst - m->dst_head) * sizeof *m->dst);
+        m->ndst -= m->dst_head;
+        m->dst_head = 0;
+    }
+    if (!grow((void **)&m->dst, &m->dstcap, m->ndst + 1, sizeof *m->dst)) {
+        mp_fail(m, FT_E_FAIL, "out of memory");
+        return;
+    }
+    m->dst[m->ndst++] = (mp_dst){p, n};
+    m->batch_replies += n;
+}
+
+void mp_put_probe(ft_mpsse *m)
+{
+    uint8_t c = MP_GET_LOW;
+    mp_put(m, &c, 1);
+    if (!m->err.code)
+        add_dst(m, NULL, 1);
+}
+
+static uint64_t spi_us(const ft_mpsse *m, uint64_t bytes)
+{
+    return bytes * 8u * 1000000u / (m->sck ? m->sck : 1);
+}
+
+/* Reads the oldest sent batch's replies and stores them where they belong. */
+static int read_oldest(ft_mpsse *m)
+{
+    mp_batch *b = &m->seg[m->seg_head];
+    uint64_t ahead = 0;
+    for (size_t i = m->seg_head; i < m->nseg; i++)
+        ahead += m->seg[i].spi_bytes;
+    /* the chip may legitimately need the shift time of everything in
+     * flight; the USB timeout comes on top */
+    uint64_t deadline = mp_monotonic_us() + (uint64_t)m->o.timeout_ms * 1000u + 2 * spi_us(m, ahead);
+    uint32_t want = b->replies, got = 0;
+    while (got < want) {
+        int r = ftdi_read_data(m->ftdi, m->rbuf + got, (int)(want - got));
+        m->st.reads++;
+        if (r < 0)
+            return lost(m, "USB read failed", r);
+        got += (uint32_t)r;
+        m->st.bytes_in += (uint64_t)r;
+        if (r == 0 && got < want && mp_monotonic_us() > deadline)
+            return mp_fail(m, FT_E_LOST, "%s: adapter sent %u of %u reply bytes, then nothing for %d ms",
+                           ft_mpsse_describe(m), got, want, m->o.timeout_ms);
+    }
+    uint32_t off = 0;
+    while (off < want && m->dst_head < m->ndst) {
+        mp_dst *d = &m->dst[m->dst_head];
+        uint32_t k = d->n;
+        if (k > want - off) {
+            /* cannot happen: batches are cut between destinations */
+            return mp_fail(m, FT_E_FAIL, "internal: reply routing out of step");
+        }
+        if (d->p)
+            memcpy(d->p, m->rbuf + off, k);
+        off += k;
+        m->dst_head++;
+    }
+    m->outstanding -= want;
+    m->seg_head++;
+    if (m->seg_head == m->nseg)
+        m->seg_head = m->nseg = 0;
+    m->unsynced = false;
+    return FT_OK;
+}
+
+static int send_batch(ft_mpsse *m)
+{
+    if (m->err.code || m->ncmd == 0)
+        return m->err.code;
+    uint32_t r = m->batch_replies;
+    if (r > 0) {
+        uint8_t c = MP_SEND_IMMEDIATE;
+        mp_put(m, &c, 1);
+    }
+    while (m->nseg > m->seg_head && m->outstanding + r > m->fifo)
+        if (read_oldest(m))
+            return m->err.code;
+    if (r > 0 && !grow((void **)&m->seg, &m->segcap, m->nseg + 1, sizeof *m->seg))
+        return mp_fail(m, FT_E_FAIL, "out of memory");
+    int w = ftdi_write_data(m->ftdi, m->cmd, (int)m->ncmd);
+    m->st.writes++;
+    if (w < 0)
+        return lost(m, "USB write failed", w);
+    if ((size_t)w != m->ncmd)
+        return mp_fail(m, FT_E_LOST, "%s: USB write accepted %d of %zu bytes", ft_mpsse_describe(m), w,
+                       m->ncmd);
+    m->st.bytes_out += m->ncmd;
+    m->last_id = ++m->next_id;
+    if (r > 0) {
+        m->seg[m->nseg++] = (mp_batch){m->last_id, r, m->batch_spi};
+        m->outstanding += r;
+    } else {
+        m->unsynced = true;
+    }
+    m->ncmd = 0;
+    m->last_op = 0;
+    m->batch_replies = 0;
+    m->batch_spi = 0;
+    return FT_OK;
+}
+
+/* Appends n data bytes to a shift command of type op, extending the previous
+ * command when it is of the same type (saves 3 bytes per instruction). */
+static void put_shift(ft_mpsse *m, uint8_t op, const uint8_t *data, uint32_t n)
+{
+    while (n > 0 && !m->err.code) {
+        uint32_t k;
+        if (m->last_op == op && m->last_len < 65536) {
+            k = 65536 - m->last_len < n ? 65536 - m->last_len : n;
+            m->last_len += k;
+        } else {
+            k = n < 65536 ? n : 65536;
+            uint8_t h[3] = {op, (uint8_t)((k - 1) & 0xff), (uint8_t)((k - 1) >> 8)};
+            mp_put(m, h, 3);
+            if (m->err.code)
+                return;
+            m->last_at = m->ncmd - 3;
+            m->last_len = k;
+        }
+        mp_put(m, data, k);
+        if (m->err.code)
+            return;
+        m->last_op = op;
+        m->cmd[m->last_at + 1] = (uint8_t)((m->last_len - 1) & 0xff);
+        m->cmd[m->last_at + 2] = (uint8_t)((m->last_len - 1) >> 8);
+        m->batch_spi += k;
+        data += k;
+        n -= k;
+    }
+}
+
+void ft_mpsse_spi(ft_mpsse *m, const uint8_t *out, uint8_t *in, size_t n)
+{
+    uint32_t half = (uint32_t)(m->fifo / 2);
+    while (n > 0 && !m->err.code) {
+        uint32_t k;
+        if (in) {
+            if (m->batch_replies >= half) {
+                send_batch(m);
+                continue;
+            }
+            uint32_t room = half - m->batch_replies;
+            k = n < room ? (uint32_t)n : room;
+            put_shift(m, MP_SHIFT_INOUT, out, k);
+            if (m->err.code)
+                return;
+            add_dst(m, in, k);
+            in += k;
+        } else {
+            k = n < MP_MAX_BATCH_BYTES ? (uint32_t)n : MP_MAX_BATCH_BYTES;
+            put_shift(m, MP_SHIFT_OUT, out, k);
+        }
+        out += k;
+        n -= k;
+        if (m->ncmd >= MP_MAX_BATCH_BYTES)
+            send_batch(m);
+    }
+}
+
+void mp_set_pins(ft_mpsse *m)
+{
+    uint8_t c[6] = {MP_SET_LOW, m->lo_val, m->lo_dir, MP_SET_HIGH, m->hi_val, m->hi_dir};
+    mp_put(m, c, sizeof c);
+}
+
+void ft_mpsse_reset(ft_mpsse *m, bool asserted)
+{
+    int pin = m->o.reset_pin;
+    uint8_t bit = (uint8_t)(1u << (pin & 7));
+    uint8_t *v = pin < 8 ? &m->lo_val : &m->hi_val;
+    *v = asserted ? (uint8_t)(*v & ~bit) : (uint8_t)(*v | bit);
+    mp_set_pins(m);
+}
+
+uint32_t ft_mpsse_set_sck(ft_mpsse *m, uint32_t hz)
+{
+    uint32_t half = MP_BASE_HZ / 2;
+    if (hz == 0)
+        hz = 1;
+    uint32_t div = (half + hz - 1) / hz;   /* (div+1) with rounding up: never faster */
+    div = div > 0 ? div - 1 : 0;
+    if (div > 0xffff)
+        div = 0xffff;
+    uint8_t c[4] = {MP_DIVISOR, (uint8_t)(div & 0xff), (uint8_t)(div >> 8)};
+    mp_put(m, c, 3);
+    m->sck = half / (div + 1);
+    return m->sck;
+}
+
+uint32_t ft_mpsse_sck(const ft_mpsse *m)
+{
+    return m->sck;
+}
+
+uint64_t ft_mpsse_send(ft_mpsse *m)
+{
+    if (m->err.code)
+        return 0;
+    send_batch(m);
+    return m->err.code ? 0 : m->last_id;
+}
+
+int ft_mpsse_wait(ft_mpsse *m, uint64_t ticket)
+{
+    while (!m->err.code && m->nseg > m->seg_head && m->seg[m->seg_head].id <= ticket)
+        read_oldest(m);
+    return m->err.code;
+}
+
+int ft_mpsse_flush(ft_mpsse *m)
+{
+    if (m->err.code)
+        return m->err.code;
+    m->st.flushes++;
+    if ((m->ncmd > 0 || m->unsynced) && m->batch_replies == 0)
+        mp_put_probe(m);
+    send_batch(m);
+    while (!m->err.code && m->nseg > m->seg_head)
+        read_oldest(m);
+    return m->err.code;
+}
+
+int ft_mpsse_sleep_us(ft_mpsse *m, uint32_t us)
+{
+    if (ft_mpsse_flush(m))
+        return m->err.code;
+    struct timespec ts = {(time_t)(us / 1000000u), (long)(us % 1000000u) * 1000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+    return FT_OK;
+}
+
+int ft_mpsse_error(const ft_mpsse *m)
+{
+    return m->err.code;
+}
+
+int ft_mpsse_take_error(ft_mpsse *m, ft_err *err)
+{
+    int code = m->err.code;
+    if (!code)
+        return FT_OK;
+    ft_err_set(err, code, "%s", m->err.msg);
+    ft_err_clear(&m->err);
+    /* whatever was queued or owed belongs to the failed exchange */
+    m->ncmd = 0;
+    m->last_op = 0;
+    m->batch_replies = 0;
+    m->batch_spi = 0;
+    m->dst_head = m->ndst = 0;
+    m->seg_head = m->nseg = 0;
+    m->outstanding = 0;
+    m->unsynced = false;
+    if (m->usb_open)
+        ftdi_tcioflush(m->ftdi);
+    return code;
+}
+
+void ft_mpsse_get_stats(const ft_mpsse *m, ft_mpsse_stats *s)
+{
+    *s = m->st;
+}

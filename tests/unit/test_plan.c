@@ -1,0 +1,192 @@
+/* The plan: files checked against the part and fuse rules applied before
+ * any adapter is opened. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ftisp/plan.h"
+
+static ft_partdb db;
+
+static int setup(void **state)
+{
+    (void)state;
+    ft_err err = {0};
+    ft_partdb_init(&db);
+    const char *path = getenv("FTISP_PARTS") ? getenv("FTISP_PARTS") : "data/parts.conf";
+    if (ft_partdb_load(&db, path, &err) != FT_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ft_partdb_free(&db);
+    return 0;
+}
+
+static int build(ft_plan *plan, const char *part, const char *mem, ft_opkind k, const char *file,
+                 ft_format fmt, const ft_plan_opts *o, ft_err *err)
+{
+    ft_opspec s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.memory, sizeof s.memory, "%s", mem);
+    s.kind = k;
+    s.file = file;
+    s.fmt = fmt;
+    ft_plan_opts none;
+    memset(&none, 0, sizeof none);
+    memset(err, 0, sizeof *err);
+    return ft_plan_build(plan, &db, ft_partdb_find(&db, part), &s, 1, o ? o : &none, err);
+}
+
+static void immediate_fuse_ok(void **state)
+{
+    (void)state;
+    ft_plan p;
+    ft_err err;
+    assert_int_equal(build(&p, "m328p", "hfuse", FT_OP_WRITE, "0xd6", FT_FMT_IMM, NULL, &err), FT_OK);
+    assert_int_equal(ft_image_get(&p.ops[0].img, 0), 0xd6);
+    assert_false(p.writes_flash);
+    ft_plan_free(&p);
+}
+
+static void rstdisbl_refused_before_device(void **state)
+{
+    (void)state;
+    ft_plan p;
+    ft_err err;
+    assert_int_equal(build(&p, "m328p", "hfuse", FT_OP_WRITE, "0x5e", FT_FMT_IMM, NULL, &err), FT_E_UNSAFE);
+    assert_non_null(strstr(err.msg, "RSTDISBL"));
+    ft_plan_free(&p);
+    ft_plan_opts o;
+    memset(&o, 0, sizeof o);
+    o.allow = FT_ALLOW_RSTDISBL;
+    assert_int_equal(build(&p, "m328p", "hfuse", FT_OP_WRITE, "0x5e", FT_FMT_IMM, &o, &err), FT_OK);
+    ft_plan_free(&p);
+}
+
+static void spien_refused(void **state)
+{
+    (void)state;
+    ft_plan p;
+    ft_err err;
+    assert_int_equal(build(&p, "m328p", "hfuse", FT_OP_WRITE, "0xff", FT_FMT_IMM, NULL, &err), FT_E_UNSAFE);
+    assert_non_null(strstr(err.msg, "SPIEN"));
+    ft_plan_free(&p);
+}
+
+static void clock_change_needs_chip_value(void **state)
+{
+    (void)state;
+    const ft_part *m = ft_partdb_find(&db, "m328p");
+    const ft_fuse *lf = ft_part_fuse(m, "lfuse");
+    ft_err err = {0};
+    assert_int_equal(ft_fuse_check(m, lf, 0x62, 0xe2, 0, &err), FT_OK);      /* CKDIV8 only */
+    assert_int_equal(ft_fuse_check(m, lf, 0x62, 0xff, 0, &err), FT_E_UNSAFE); /* RC -> crystal */
+    assert_non_null(strstr(err.msg, "--allow=clock"));
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ft_fuse_check(m, lf, 0x62, 0xff, FT_ALLOW_CLOCK, &err), FT_OK);
+}
+
+static void lock_bits(void **state)
+{
+    (void)state;
+    ft_plan p;
+    ft_err err;
+    assert_int_equal(build(&p, "m328p", "lock", FT_OP_WRITE, "0xfc", FT_FMT_IMM, NULL, &err), FT_E_UNSAFE);
+    ft_plan_free(&p);
+    assert_int_equal(build(&p, "m328p", "lock", FT_OP_WRITE, "0xef", FT_FMT_IMM, NULL, &err), FT_OK);
+    ft_plan_free(&p);
+}
+
+static void unknown_memory(void **state)
+{
+    (void)state;
+    ft_plan p;
+    ft_err err;
+    assert_int_equal(build(&p, "t85", "efuse", FT_OP_WRITE, "0xff", FT_FMT_IMM, NULL, &err), FT_OK);
+    ft_plan_free(&p);
+    assert_int_equal(build(&p, "m328p", "eprom", FT_OP_READ, "x", FT_FMT_RAW, NULL, &err), FT_E_USAGE);
+    assert_non_null(strstr(err.msg, "flash, eeprom, lfuse, hfuse, efuse, lock"));
+    ft_plan_free(&p);
+    assert_int_equal(build(&p, "m328p", "signature", FT_OP_WRITE, "0x1e", FT_FMT_IMM, NULL, &err), FT_E_USAGE);
+    ft_plan_free(&p);
+}
+
+static void file_too_big(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ftisp-plan-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(":02800000AA557F\n:00000001FF\n", f);   /* 0x8000: past 32 KiB */
+    fclose(f);
+    ft_plan p;
+    ft_err err;
+    assert_int_equal(build(&p, "m328p", "flash", FT_OP_WRITE, path, FT_FMT_IHEX, NULL, &err), FT_E_INPUT);
+    assert_non_null(strstr(err.msg, ":1:"));
+    ft_plan_free(&p);
+    assert_int_equal(build(&p, "m2560", "flash", FT_OP_WRITE, path, FT_FMT_IHEX, NULL, &err), FT_OK);
+    assert_true(p.writes_flash);
+    assert_true(p.auto_erase);
+    ft_plan_free(&p);
+    unlink(path);
+}
+
+static void order_fuses_first_lock_last(void **state)
+{
+    (void)state;
+    ft_opspec s[3];
+    memset(s, 0, sizeof s);
+    strcpy(s[0].memory, "lock");
+    s[0].kind = FT_OP_WRITE; s[0].file = "0xef"; s[0].fmt = FT_FMT_IMM;
+    strcpy(s[1].memory, "eeprom");
+    s[1].kind = FT_OP_WRITE; s[1].file = "1,2"; s[1].fmt = FT_FMT_IMM;
+    strcpy(s[2].memory, "hfuse");
+    s[2].kind = FT_OP_WRITE; s[2].file = "0xd9"; s[2].fmt = FT_FMT_IMM;
+    ft_plan p;
+    ft_plan_opts o;
+    memset(&o, 0, sizeof o);
+    ft_err err = {0};
+    assert_int_equal(ft_plan_build(&p, &db, ft_partdb_find(&db, "m328p"), s, 3, &o, &err), FT_OK);
+    assert_int_equal(p.order[0], 2);
+    assert_int_equal(p.order[1], 1);
+    assert_int_equal(p.order[2], 0);
+    ft_plan_free(&p);
+}
+
+static void sck_rules(void **state)
+{
+    (void)state;
+    assert_int_equal(ft_sck_for_target(1000000), 250000);
+    assert_int_equal(ft_sck_for_target(8000000), 2000000);
+    assert_int_equal(ft_sck_for_target(16000000), 2666666);
+    assert_int_equal(ft_sck_for_target(0), FT_SCK_START_HZ);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(immediate_fuse_ok),
+        cmocka_unit_test(rstdisbl_refused_before_device),
+        cmocka_unit_test(spien_refused),
+        cmocka_unit_test(clock_change_needs_chip_value),
+        cmocka_unit_test(lock_bits),
+        cmocka_unit_test(unknown_memory),
+        cmocka_unit_test(file_too_big),
+        cmocka_unit_test(order_fuses_first_lock_last),
+        cmocka_unit_test(sck_rules),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
