@@ -43,6 +43,8 @@ static group issue(ft_isp *isp, uint32_t n, uint32_t first)
 
 int isp_wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
 {
+    if (delay_us == 0)
+        delay_us = 10000;   /* database without a figure: the slowest classic tWD */
     if (!isp->p->has_rdybsy) {
         ft_mpsse_sleep_us(isp->m, delay_us);
         return isp_mpsse_status(isp, err);

@@ -201,6 +201,24 @@ static bool beside_build_tree(char *out, size_t outlen)
     return false;
 }
 
+/* An installed binary in <prefix>/bin finds <prefix>/share/ftisp/parts.conf,
+ * so the installation can be moved (or staged under DESTDIR) and still work
+ * without depending on the prefix it was compiled for. */
+static bool beside_installed_bin(char *out, size_t outlen)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';                      /* <prefix>/bin */
+    int w = snprintf(out, outlen, "%s/../share/ftisp/parts.conf", exe);
+    return w > 0 && (size_t)w < outlen && access(out, R_OK) == 0;
+}
+
 const char *ft_partdb_default_path(void)
 {
     static char path[PATH_MAX + 32];
@@ -208,6 +226,8 @@ const char *ft_partdb_default_path(void)
     if (env && *env)
         return env;
     if (beside_build_tree(path, sizeof path))
+        return path;
+    if (beside_installed_bin(path, sizeof path))
         return path;
     return FTISP_DATADIR "/parts.conf";
 }

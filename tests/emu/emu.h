@@ -46,4 +46,14 @@ int emu_control(emu_dev *d, uint8_t reqtype, uint8_t req, uint16_t value,
  * into an error after a long modeled wait rather than hang). */
 int emu_bulk(emu_dev *d, uint8_t ep, uint8_t *data, int len, unsigned timeout_ms);
 
+/* Additions (libusb-1.0 front end; usable by any front end):
+ * A descriptor (1 device, 2 configuration 0, 3 string) as the host cached
+ * it at enumeration: no USB traffic, works after unplug. Bytes or EMU_ERR_*. */
+int emu_descriptor(emu_dev *d, uint8_t type, uint8_t index, uint8_t *buf, int len);
+/* emu_bulk with the partial count of a failed transfer (libusb-1.0 style):
+ * returns 0 or EMU_ERR_*, *transferred gets the bytes moved either way. */
+int emu_bulk2(emu_dev *d, uint8_t ep, uint8_t *data, int len, unsigned timeout_ms, int *transferred);
+/* Writes the FTEMU_OUT dumps now (also done at exit); call at close/exit. */
+void emu_dump(void);
+
 #endif
