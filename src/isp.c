@@ -137,7 +137,7 @@ int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t *used_hz, ft_err *err)
         tried++;
         for (int t = 0; t < ENABLE_TRIES; t++) {
             memset(r, 0, sizeof r);
-            int rc = try_enable(isp, r, true, err);
+            int rc = try_enable(isp, r, tried > 1 || t > 0, err);
             if (rc)
                 return rc;
             if (r[2] == 0x53) {

@@ -13,7 +13,7 @@
 #include "isp_priv.h"
 
 #define GROUP_NS 250000u        /* about two USB microframes of polling */
-#define MARGIN_POLLS 2
+#define MARGIN_POLLS 1
 
 static uint64_t now_us(void)
 {

@@ -137,21 +137,31 @@ static void describe(ft_mpsse *m)
 static int sync_check(ft_mpsse *m, uint8_t bad)
 {
     uint8_t c[2] = {bad, MP_SEND_IMMEDIATE};
-    int w = ftdi_write_data(m->ftdi, c, 2);
-    if (w != 2)
-        return mp_fail(m, FT_E_LOST, "%s: USB write failed during sync (libftdi %d)", ft_mpsse_describe(m), w);
-    uint64_t deadline = mp_monotonic_us() + (uint64_t)m->o.timeout_ms * 1000u;
+    uint64_t start = mp_monotonic_us(), deadline = start + (uint64_t)m->o.timeout_ms * 1000u;
+    uint64_t resend = 0;
     uint8_t prev = 0, b;
     int seen = 0;
-    while (mp_monotonic_us() <= deadline && seen < 64) {
+    /* a byte that reached the chip before the mode switch settled is lost:
+     * ask again now and then */
+    while (mp_monotonic_us() <= deadline && seen < 256) {
+        if (mp_monotonic_us() >= resend) {
+            int w = ftdi_write_data(m->ftdi, c, 2);
+            if (w != 2)
+                return mp_fail(m, FT_E_LOST, "%s: USB write failed during sync (libftdi %d)",
+                               ft_mpsse_describe(m), w);
+            resend = mp_monotonic_us() + 100000;
+        }
         int r = ftdi_read_data(m->ftdi, &b, 1);
         if (r < 0)
             return mp_fail(m, FT_E_LOST, "%s: USB read failed during sync (libftdi %d)", ft_mpsse_describe(m), r);
         if (r == 0)
             continue;
         seen++;
-        if (prev == 0xFA && b == bad)
+        if (prev == 0xFA && b == bad) {
+            /* answers to earlier tries may follow: drop them */
+            ftdi_tcioflush(m->ftdi);
             return FT_OK;
+        }
         prev = b;
     }
     return mp_fail(m, FT_E_LOST,
@@ -192,8 +202,9 @@ static int setup(ft_mpsse *m, ft_err *err)
     if ((rc = ftdi_set_bitmode(f, m->lo_dir, BITMODE_MPSSE)) < 0)
         return ft_err_set(err, FT_E_LOST, "%s: entering MPSSE mode failed: %s (libftdi %d)",
                           ft_mpsse_describe(m), ftdi_get_error_string(f), rc);
-    /* AN_135 lets the engine settle before talking to it */
-    struct timespec ts = {0, 20 * 1000 * 1000};
+    /* AN_135 lets the engine settle before talking to it; the sync check
+     * below retries, so a short pause does */
+    struct timespec ts = {0, 5 * 1000 * 1000};
     nanosleep(&ts, NULL);
     ftdi_tcioflush(f);
     if (sync_check(m, 0xAA) || sync_check(m, 0xAB))

@@ -160,13 +160,20 @@ static int send_batch(ft_mpsse *m)
             return m->err.code;
     if (r > 0 && !grow((void **)&m->seg, &m->segcap, m->nseg + 1, sizeof *m->seg))
         return mp_fail(m, FT_E_FAIL, "out of memory");
-    int w = ftdi_write_data(m->ftdi, m->cmd, (int)m->ncmd);
-    m->st.writes++;
-    if (w < 0)
-        return lost(m, "USB write failed", w);
-    if ((size_t)w != m->ncmd)
-        return mp_fail(m, FT_E_LOST, "%s: USB write accepted %d of %zu bytes", ft_mpsse_describe(m), w,
-                       m->ncmd);
+    /* A write completes only once the chip has room for its bytes, and the
+     * chip makes room at the SPI rate: at a slow SCK a big write would
+     * outlast the USB timeout. Pieces the chip can take within half of it. */
+    size_t piece = m->fifo + (size_t)((uint64_t)m->sck / 8 * (uint64_t)m->o.timeout_ms / 2000u);
+    for (size_t off = 0; off < m->ncmd;) {
+        size_t n = m->ncmd - off < piece ? m->ncmd - off : piece;
+        int w = ftdi_write_data(m->ftdi, m->cmd + off, (int)n);
+        m->st.writes++;
+        if (w < 0)
+            return lost(m, "USB write failed", w);
+        if ((size_t)w != n)
+            return mp_fail(m, FT_E_LOST, "%s: USB write accepted %d of %zu bytes", ft_mpsse_describe(m), w, n);
+        off += n;
+    }
     m->st.bytes_out += m->ncmd;
     m->last_id = ++m->next_id;
     if (r > 0) {

@@ -102,6 +102,7 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
         op->spec = specs[i];
         op->verified = -1;
         op->status = -1;
+        plan->order[i] = i;
         plan->nops = i + 1;
         int fi;
         int kind = ft_plan_memkind(part, op->spec.memory, &fi);

@@ -10,6 +10,7 @@ set -u
 ROOT=${FTISP_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$ROOT/build}
 LIB=$BUILD/emu/libftemu0.so
+export FTISP_PARTS=${FTISP_PARTS:-$ROOT/data/parts.conf}
 failures=0
 ok()     { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; failures=$((failures + 1)); }
@@ -72,9 +73,9 @@ dump_matches() { # file dump
 
 show_log() { sed 's/^/#   /' "$tmp/log" | tail -25; }
 
-# Extracts a number from stats.json (first key of that name).
-stat_of() { # json key
-    grep -o "\"$2\"[[:space:]]*:[[:space:]]*[0-9.eE+-]*" "$1" | head -1 | sed 's/.*:[[:space:]]*//'
+# The total modeled seconds from stats.json ("modeled_s": {"total": x, ...}).
+modeled_total() { # json
+    sed -n 's/.*"modeled_s"[^{]*{[^}]*"total"[[:space:]]*:[[:space:]]*\([0-9.eE+-]*\).*/\1/p' "$1" | head -1
 }
 
 # One part: flash + EEPROM + fuses written and verified in one avrdude run,
@@ -153,8 +154,7 @@ timed() { # label avrdude-args...
     shift
     if emu_avrdude "$tmp/t" m328p -p m328p "$@"; then
         local s
-        s=$(stat_of "$tmp/t/stats.json" modeled_s)
-        [ -n "$s" ] || s=$(stat_of "$tmp/t/stats.json" modeled_ns | awk '{printf "%.3f", $1/1e9}')
+        s=$(modeled_total "$tmp/t/stats.json")
         if [ -n "$s" ]; then
             ok "modeled time, $label: $s s"
             echo "$label: $s s" >>"$times.new"

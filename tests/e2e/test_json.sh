@@ -20,7 +20,7 @@ PY
 
 randbin "$T/a.bin" 3000 11
 bin2hex "$T/a.bin" "$T/a.hex"
-emu "$T/c" -p m328p --json -U flash:w:"$T/a.hex" -U eeprom:w:1,2,3:d -P usb:FTEMU001
+emu "$T/c" -p m328p --json -U flash:w:"$T/a.hex" -U eeprom:w:1,2,3:m -P usb:FTEMU001
 check "json run exits 0" rc_is 0
 sha=$(sha256sum "$T/a.bin" | cut -d' ' -f1)
 check "json: valid, ok, flash sha256 of the bytes written" validate "$T/c/stdout" \

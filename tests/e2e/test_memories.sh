@@ -27,12 +27,13 @@ check "eeprom holes: every other byte kept" cmp -s "$T/c/eeprom.bin" "$T/want.bi
 randbin "$T/f.bin" 2048 5
 bin2hex "$T/f.bin" "$T/f.hex"
 emu "$T/c" -p m328p -U flash:w:"$T/f.hex"
-printf ':0210000011223F\n:00000001FF\n' >"$T/patch.hex"
+printf ':021000001122BB\n:00000001FF\n' >"$T/patch.hex"
 emu "$T/c" -p m328p -e -U flash:w:"$T/f.hex"
 emu "$T/c" -p m328p -D -U flash:w:"$T/patch.hex"
 check "flash -D patch into erased area: exit 0" rc_is 0
 check "flash -D patch: old bytes kept" same_at "$T/c/flash.bin" "$T/f.bin" 0
-check "flash -D patch: new bytes there" same_at "$T/c/flash.bin" <(printf '\x11\x22') $((0x1000))
+printf '\x11\x22' >"$T/patch.bin"
+check "flash -D patch: new bytes there" same_at "$T/c/flash.bin" "$T/patch.bin" $((0x1000))
 
 # Fuses (safe bit changes) and lock, in immediate and byte-list forms.
 emu "$T/c" -p m328p -U hfuse:w:0xd6:m -U efuse:w:0xfc:m

@@ -81,7 +81,7 @@ check "-D: message says verify error" says "verify error" "$T/chip/stderr"
 
 # -n writes nothing.
 cp "$T/chip/flash.bin" "$T/flash.before"; cp "$T/chip/eeprom.bin" "$T/eeprom.before"
-emu "$T/chip" -p m328p -n -U flash:w:"$T/a.hex" -U eeprom:w:1,2,3:d
+emu "$T/chip" -p m328p -n -U flash:w:"$T/a.hex" -U eeprom:w:1,2,3:m
 check "-n: exit 0" rc_is 0
 check "-n: nothing written" untouched
 

@@ -54,3 +54,43 @@ double emu_cpu_seconds(void)
 {
     return (double)cpu_total / EMU_S;
 }
+
+/* With FTEMU_HOST_TIME=0 a program's sleeps are modeled instead of slept:
+ * the wait it asked for is added to the clock at once (and counted as host
+ * time), so runs are fast and their modeled time does not depend on the
+ * machine. With host time on, sleeps pass through to the kernel. */
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int modeled_sleep(const struct timespec *req)
+{
+    emu_ns d = (emu_ns)req->tv_sec * EMU_S + req->tv_nsec;
+    if (d > 0) {
+        emu_now += d;
+        emu_st.host_ns += d;
+    }
+    return 0;
+}
+
+__attribute__((visibility("default"))) int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+    if (started && !emu_cfg_g.host_time)
+        return modeled_sleep(req);
+    return (int)syscall(SYS_nanosleep, req, rem);
+}
+
+__attribute__((visibility("default"))) int clock_nanosleep(clockid_t id, int flags, const struct timespec *req,
+                                                           struct timespec *rem)
+{
+    if (started && !emu_cfg_g.host_time && !(flags & TIMER_ABSTIME))
+        return modeled_sleep(req);
+    long r = syscall(SYS_clock_nanosleep, id, flags, req, rem);
+    return r < 0 ? errno : 0;
+}
+
+__attribute__((visibility("default"))) int usleep(useconds_t us)
+{
+    struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+    return nanosleep(&ts, NULL);
+}

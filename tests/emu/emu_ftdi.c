@@ -382,7 +382,14 @@ static int bulk_in(emu_chan *c, uint8_t *data, int len, unsigned timeout_ms, int
             *got = n;
             return EMU_ERR_TIMEOUT;
         }
-        if (why == 0) {
+        if (emu_cfg_g.trace > 1)
+            fprintf(stderr, "ftemu: IN t=%.6f send=%.6f why=%d k=%d tx=%d flush=%ld abs=%ld\n", (double)t / EMU_S,
+                    (double)t_send / EMU_S, why, k, c->tx_count, c->flush_pos, c->tx_abs);
+        if (why == 0 && k == 0 && (c->tx_count > 0 || c->mt > (double)t)) {
+            /* an empty status packet while the MPSSE is still clocking */
+            spi += t_send - t;
+            emu_st.latency_flushes++;
+        } else if (why == 0) {
             emu_st.latency_ns += t_send - t;
             emu_st.latency_flushes++;
         } else if (why == 1 || k > 0)

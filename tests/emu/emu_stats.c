@@ -2,6 +2,7 @@
  * FTEMU_OUT, written at close, at libusb_exit and at process exit. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "emu_internal.h"
 
@@ -57,6 +58,7 @@ void emu_stats_dump(void)
     const char *dir = emu_cfg_g.out_dir;
     if (!dir)
         return;
+    mkdir(dir, 0777); /* one level; a missing parent is the caller's mistake */
     for (int i = 0; i < emu_ndevs_all(); i++) {
         emu_dev *d = emu_dev_at(i);
         for (int c = 0; c < d->nchan; c++)

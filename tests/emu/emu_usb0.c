@@ -12,16 +12,17 @@
  * after usb_detach_kernel_driver_np). Calls the emulated hardware cannot
  * honour print a line on stderr and fail; none of them pretends. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <usb.h>
 
 #include "emu.h"
 
 #define EMU0_MAX_IF 2   /* FT2232H/FT4232H expose MPSSE on A and B only */
-#define EMU0_LANGID 0x0409
 
 /* One emulated device as libusb-0.1 shows it. Nodes are never freed: a
  * caller may still hold a pointer from an earlier scan. */
@@ -42,11 +43,21 @@ typedef struct emu0_bus {
     struct emu0_bus *all_next;
 } emu0_bus;
 
+/* The leading members copy libusb-0.1's private layout, because programs
+ * look inside: libftdi 0.20's ftdi_usb_close() does FD_SET(usb_dev->fd) and
+ * aborts (glibc's fortified FD_SET) on a descriptor out of range. So fd is a
+ * real descriptor (of /dev/null); libftdi only polls it when it has
+ * asynchronous writes pending, which the emulator never has. */
 struct usb_dev_handle {
+    int fd;
+    struct usb_bus *bus;
+    struct usb_device *device;
+    int configuration;
+    int interface;
+    int altsetting;
+    void *impl_info;
     emu0_node *node;
     unsigned claimed;      /* interfaces claimed through this handle */
-    int configuration;
-    int altsetting;
 };
 
 /* Exported like libusb-0.1's own; some programs read it instead of calling
@@ -182,7 +193,7 @@ static void fill_node(emu0_node *n)
         alt->bInterfaceClass = USB_CLASS_VENDOR_SPEC;
         alt->bInterfaceSubClass = USB_CLASS_VENDOR_SPEC;
         alt->bInterfaceProtocol = USB_CLASS_VENDOR_SPEC;
-        alt->iInterface = dd->iProduct;
+        alt->iInterface = 2;
         alt->endpoint = n->eps[i];
         n->ifaces[i].altsetting = alt;
         n->ifaces[i].num_altsetting = 1;
@@ -195,8 +206,8 @@ static void fill_node(emu0_node *n)
     c->bNumInterfaces = (uint8_t)nif;
     c->bConfigurationValue = 1;
     c->iConfiguration = 0;
-    c->bmAttributes = 0xA0;      /* bus powered, remote wakeup */
-    c->MaxPower = 45;            /* 90 mA, in 2 mA units */
+    c->bmAttributes = 0x80;      /* bus powered */
+    c->MaxPower = 0x32;          /* 100 mA, in 2 mA units */
     c->interface = n->ifaces;
     n->dev.config = c;
     n->dev.devnum = in->address;
@@ -359,8 +370,17 @@ usb_dev_handle *usb_open(struct usb_device *dev)
         loud(-ENOMEM, "usb_open: out of memory");
         return NULL;
     }
+    h->fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (h->fd < 0) {
+        fail(-errno, "usb_open: /dev/null: %s", strerror(errno));
+        free(h);
+        return NULL;
+    }
+    h->bus = n->dev.bus;
+    h->device = &n->dev;
     h->node = n;
     h->configuration = 1;
+    h->interface = -1;
     trace("usb_open %04x:%04x bus %u addr %u", n->info.vid, n->info.pid,
           (unsigned)n->info.bus, (unsigned)n->info.address);
     return h;
@@ -371,6 +391,7 @@ int usb_close(usb_dev_handle *h)
     if (!h)
         return fail(-EINVAL, "usb_close: no handle");
     h->node->claimed &= ~h->claimed;
+    close(h->fd);
     trace("usb_close");
     free(h);
     return 0;
@@ -383,11 +404,13 @@ struct usb_device *usb_device(usb_dev_handle *h)
 
 int usb_set_configuration(usb_dev_handle *h, int configuration)
 {
-    if (!plugged(h->node))
-        return fail(-ENODEV, "usb_set_configuration: %s", strerror(ENODEV));
     if (configuration != 1)
         return fail(-EINVAL, "usb_set_configuration %d: the device has only configuration 1",
                     configuration);
+    int r = usb_control_msg(h, USB_ENDPOINT_OUT, USB_REQ_SET_CONFIGURATION, configuration, 0,
+                            NULL, 0, 1000);
+    if (r < 0)
+        return r;
     h->configuration = configuration;
     return 0;
 }
@@ -403,6 +426,7 @@ int usb_claim_interface(usb_dev_handle *h, int interface)
         return fail(-EBUSY, "usb_claim_interface %d: %s", interface, strerror(EBUSY));
     h->node->claimed |= bit;
     h->claimed |= bit;
+    h->interface = interface;
     trace("usb_claim_interface %d", interface);
     return 0;
 }
@@ -478,121 +502,26 @@ int usb_detach_kernel_driver_np(usb_dev_handle *h, int interface)
                 strerror(ENODATA));
 }
 
-/* Descriptors, serialised as they travel on the wire (little endian). */
-static int put_device_descriptor(const emu0_node *n, uint8_t *out, int size)
+/* Descriptor requests go over the emulated default pipe like any other
+ * control transfer, so they cost modeled USB time as they would through
+ * the libusb-1.0 front end. */
+static int get_descriptor(usb_dev_handle *h, int type, int index, int langid, void *buf,
+                          int size, const char *call)
 {
-    const struct usb_device_descriptor *d = &n->dev.descriptor;
-    uint8_t b[USB_DT_DEVICE_SIZE] = {
-        d->bLength, d->bDescriptorType, d->bcdUSB & 0xff, d->bcdUSB >> 8,
-        d->bDeviceClass, d->bDeviceSubClass, d->bDeviceProtocol, d->bMaxPacketSize0,
-        d->idVendor & 0xff, d->idVendor >> 8, d->idProduct & 0xff, d->idProduct >> 8,
-        d->bcdDevice & 0xff, d->bcdDevice >> 8, d->iManufacturer, d->iProduct,
-        d->iSerialNumber, d->bNumConfigurations,
-    };
-    int len = size < (int)sizeof b ? size : (int)sizeof b;
-    memcpy(out, b, (size_t)len);
-    return len;
-}
-
-static int put_config_descriptor(const emu0_node *n, uint8_t *out, int size)
-{
-    uint8_t b[USB_DT_CONFIG_SIZE + EMU0_MAX_IF * (USB_DT_INTERFACE_SIZE + 2 * USB_DT_ENDPOINT_SIZE)];
-    const struct usb_config_descriptor *c = &n->config;
-    int k = 0;
-    b[k++] = c->bLength;
-    b[k++] = c->bDescriptorType;
-    b[k++] = c->wTotalLength & 0xff;
-    b[k++] = c->wTotalLength >> 8;
-    b[k++] = c->bNumInterfaces;
-    b[k++] = c->bConfigurationValue;
-    b[k++] = c->iConfiguration;
-    b[k++] = c->bmAttributes;
-    b[k++] = c->MaxPower;
-    for (int i = 0; i < c->bNumInterfaces; i++) {
-        const struct usb_interface_descriptor *a = &n->alts[i];
-        b[k++] = a->bLength;
-        b[k++] = a->bDescriptorType;
-        b[k++] = a->bInterfaceNumber;
-        b[k++] = a->bAlternateSetting;
-        b[k++] = a->bNumEndpoints;
-        b[k++] = a->bInterfaceClass;
-        b[k++] = a->bInterfaceSubClass;
-        b[k++] = a->bInterfaceProtocol;
-        b[k++] = a->iInterface;
-        for (int e = 0; e < 2; e++) {
-            const struct usb_endpoint_descriptor *ep = &n->eps[i][e];
-            b[k++] = ep->bLength;
-            b[k++] = ep->bDescriptorType;
-            b[k++] = ep->bEndpointAddress;
-            b[k++] = ep->bmAttributes;
-            b[k++] = ep->wMaxPacketSize & 0xff;
-            b[k++] = ep->wMaxPacketSize >> 8;
-            b[k++] = ep->bInterval;
-        }
-    }
-    int len = size < k ? size : k;
-    memcpy(out, b, (size_t)len);
-    return len;
-}
-
-static const char *string_of(const emu0_node *n, int index)
-{
-    switch (index) {
-    case 1: return n->info.manufacturer;
-    case 2: return n->info.product;
-    case 3: return n->info.serial;
-    default: return NULL;
-    }
-}
-
-static int put_string_descriptor(const emu0_node *n, int index, uint8_t *out, int size)
-{
-    uint8_t b[255];
-    int k = 2;
-    if (index == 0) {
-        b[k++] = EMU0_LANGID & 0xff;
-        b[k++] = EMU0_LANGID >> 8;
-    } else {
-        const char *s = string_of(n, index);
-        if (!s)
-            return fail(-EPIPE, "string descriptor %d: the device has none (stall)", index);
-        for (; *s && k + 2 <= (int)sizeof b; s++) {
-            b[k++] = (uint8_t)*s;
-            b[k++] = 0;
-        }
-    }
-    b[0] = (uint8_t)k;
-    b[1] = USB_DT_STRING;
-    int len = size < k ? size : k;
-    memcpy(out, b, (size_t)len);
-    return len;
-}
-
-static int get_descriptor(usb_dev_handle *h, int type, int index, void *buf, int size,
-                          const char *call)
-{
-    if (!plugged(h->node))
-        return fail(-ENODEV, "%s: %s", call, strerror(ENODEV));
-    if (size < 0 || (size > 0 && !buf))
+    if (!h)
+        return fail(-EINVAL, "%s: no handle", call);
+    if (size < 0 || size > 0xffff || (size > 0 && !buf))
         return fail(-EINVAL, "%s: bad buffer", call);
-    switch (type) {
-    case USB_DT_DEVICE:
-        return put_device_descriptor(h->node, buf, size);
-    case USB_DT_CONFIG:
-        if (index != 0)
-            return fail(-EPIPE, "%s: no configuration %d (stall)", call, index);
-        return put_config_descriptor(h->node, buf, size);
-    case USB_DT_STRING:
-        return put_string_descriptor(h->node, index, buf, size);
-    default:
-        return fail(-EPIPE, "%s: descriptor type 0x%02x not present (stall)", call, type);
-    }
+    int r = emu_control(h->node->emu, USB_ENDPOINT_IN, USB_REQ_GET_DESCRIPTOR,
+                        (uint16_t)((type & 0xff) << 8 | (index & 0xff)), (uint16_t)langid, buf,
+                        (uint16_t)size, 1000);
+    return r < 0 ? emu_fail(r, call) : r;
 }
 
 int usb_get_descriptor(usb_dev_handle *h, unsigned char type, unsigned char index, void *buf,
                        int size)
 {
-    return get_descriptor(h, type, index, buf, size, "usb_get_descriptor");
+    return get_descriptor(h, type, index, 0, buf, size, "usb_get_descriptor");
 }
 
 int usb_get_descriptor_by_endpoint(usb_dev_handle *h, int ep, unsigned char type,
@@ -600,15 +529,13 @@ int usb_get_descriptor_by_endpoint(usb_dev_handle *h, int ep, unsigned char type
 {
     if (ep != 0)
         return loud(-ENOSYS, "usb_get_descriptor_by_endpoint: only endpoint 0 takes requests");
-    return get_descriptor(h, type, index, buf, size, "usb_get_descriptor_by_endpoint");
+    return get_descriptor(h, type, index, 0, buf, size, "usb_get_descriptor_by_endpoint");
 }
 
 int usb_get_string(usb_dev_handle *h, int index, int langid, char *buf, size_t buflen)
 {
-    if (index != 0 && langid != EMU0_LANGID)
-        return fail(-EPIPE, "usb_get_string: language 0x%04x not offered (stall)", langid);
     int size = buflen > 255 ? 255 : (int)buflen;
-    return get_descriptor(h, USB_DT_STRING, index, buf, size, "usb_get_string");
+    return get_descriptor(h, USB_DT_STRING, index, langid, buf, size, "usb_get_string");
 }
 
 /* The descriptor's UTF-16LE turned into a NUL-terminated string, non-ASCII
@@ -636,9 +563,8 @@ int usb_get_string_simple(usb_dev_handle *h, int index, char *buf, size_t buflen
     return (int)k;
 }
 
-/* Standard requests on the default pipe are the USB stack's business, so
- * they are answered here from the same tables the bus list shows; vendor
- * and class requests (FTDI's SIO requests) go to the emulated chip. */
+/* Every request, standard ones included, goes to the emulated chip: its
+ * default pipe answers descriptors and configuration requests itself. */
 int usb_control_msg(usb_dev_handle *h, int requesttype, int request, int value, int index,
                     char *bytes, int size, int timeout)
 {
@@ -648,24 +574,6 @@ int usb_control_msg(usb_dev_handle *h, int requesttype, int request, int value, 
         return fail(-EINVAL, "usb_control_msg: bad buffer (%d bytes)", size);
     trace("usb_control_msg type 0x%02x req 0x%02x value 0x%04x index 0x%04x len %d",
           requesttype & 0xff, request & 0xff, value & 0xffff, index & 0xffff, size);
-    if ((requesttype & 0x60) == USB_TYPE_STANDARD) {
-        if (!plugged(h->node))
-            return fail(-ENODEV, "usb_control_msg: %s", strerror(ENODEV));
-        if (request == USB_REQ_GET_DESCRIPTOR && (requesttype & 0x80))
-            return get_descriptor(h, (value >> 8) & 0xff, value & 0xff, bytes, size,
-                                  "usb_control_msg(GET_DESCRIPTOR)");
-        if (request == USB_REQ_SET_CONFIGURATION && !(requesttype & 0x80))
-            return usb_set_configuration(h, value & 0xff) < 0 ? -errno : 0;
-        if (request == USB_REQ_GET_CONFIGURATION && (requesttype & 0x80) && size >= 1) {
-            bytes[0] = (char)h->configuration;
-            return 1;
-        }
-        if (request == USB_REQ_GET_STATUS && (requesttype & 0x80) && size >= 2) {
-            bytes[0] = 0;
-            bytes[1] = 0;
-            return 2;
-        }
-    }
     int r = emu_control(h->node->emu, (uint8_t)requesttype, (uint8_t)request, (uint16_t)value,
                         (uint16_t)index, (uint8_t *)bytes, (uint16_t)size,
                         timeout < 0 ? 0 : (unsigned)timeout);

@@ -115,6 +115,32 @@ static int sc_open_by_serial_and_bus(void)
     return 0;
 }
 
+static int sc_channel_b(void)
+{
+    ft_mpsse_opts o;
+    ft_mpsse_opts_default(&o);
+    o.channel = 1;
+    ft_mpsse *m;
+    ft_err err = {0};
+    int rc = ft_mpsse_open(&m, &o, &err);
+    CHECK(rc == FT_OK, "open FT2232H channel B: %d %s", rc, err.msg);
+    CHECK(strstr(ft_mpsse_describe(m), "FT2232H") && strstr(ft_mpsse_describe(m), "channel B"), "describe: %s",
+          ft_mpsse_describe(m));
+    CHECK(ft_mpsse_fifo_size(m) == 4096, "fifo %zu", ft_mpsse_fifo_size(m));
+    ft_mpsse_set_sck(m, 200000);
+    ft_mpsse_reset(m, true);
+    CHECK(ft_mpsse_sleep_us(m, 21000) == FT_OK, "sleep");
+    static uint8_t out[5000], in[5000];
+    for (int i = 0; i < 5000; i++)
+        out[i] = (uint8_t)(i & 0x7f);
+    ft_mpsse_spi(m, out, in, sizeof out);
+    CHECK(ft_mpsse_flush(m) == FT_OK, "flush");
+    for (int i = 1; i < 5000; i++)
+        CHECK(in[i] == out[i - 1], "byte %d: %02X, expected %02X", i, in[i], out[i - 1]);
+    ft_mpsse_close(m);
+    return 0;
+}
+
 static int sc_nodevice(void)
 {
     ft_mpsse *m = NULL;
@@ -253,6 +279,13 @@ static void test_nodevice(void **state)
     run_child(sc_nodevice, env);
 }
 
+static void test_channel_b(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"FTEMU_ADAPTERS=ft2232h:FTEMU2", NULL};
+    run_child(sc_channel_b, env);
+}
+
 static void test_clock(void **state)
 {
     (void)state;
@@ -277,7 +310,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open),   cmocka_unit_test(test_open_by_serial),
         cmocka_unit_test(test_nodevice), cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_channel_b),
         cmocka_unit_test(test_stream), cmocka_unit_test(test_unplug),
     };
+    if (getenv("TEST_FILTER"))
+        cmocka_set_test_filter(getenv("TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
