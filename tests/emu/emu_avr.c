@@ -314,6 +314,11 @@ static void execute(emu_avr *a, emu_ns t)
     }
 }
 
+static bool is_read_opcode(uint8_t b)
+{
+    return b == 0x20 || b == 0x28 || b == 0xA0 || b == 0x30 || b == 0x38 || b == 0x50 || b == 0x58;
+}
+
 /* A whole byte was clocked in: decide the next byte to shift out. */
 static void byte_done(emu_avr *a, emu_ns t)
 {
@@ -326,10 +331,20 @@ static void byte_done(emu_avr *a, emu_ns t)
     }
     a->frame[a->pos] = b;
     bool ready = a->enabled || (a->t_sync >= 0 && t - a->t_sync >= 20 * EMU_MS);
-    if (a->pos == 0 && a->enabled && busy(a, t) && b != 0xF0) {
+    if (a->pos == 0 && a->enabled && busy(a, t) && b == 0x4D) {
+        /* Load Extended Address only sets the address register that the
+         * data-polling reads after it use (avrdude sends it before each). */
+        emu_st.v_read_busy++;
+    } else if (a->pos == 0 && a->enabled && busy(a, t) && b != 0xF0) {
         a->frame_lost = true;
-        emu_st.v_busy_lost++;
-        corrupt(a);
+        if (is_read_opcode(b)) {
+            /* The datasheets' "data polling": a read during a write answers
+             * 0xFF and harms nothing (avrdude relies on it). */
+            emu_st.v_read_busy++;
+        } else {
+            emu_st.v_busy_lost++;
+            corrupt(a);
+        }
     }
     if (a->frame_lost || !ready)
         a->out = 0xFF;

@@ -100,7 +100,7 @@ typedef struct emu_stats {
     long latency_flushes, send_immediate;
     long instr[I_COUNT];
     long spi_bytes;
-    long v_busy_lost, v_garbled_bytes, v_enable_early, v_bad_opcode, v_unknown_instr;
+    long v_busy_lost, v_read_busy, v_garbled_bytes, v_enable_early, v_bad_opcode, v_unknown_instr;
     long v_adaptive_stall, v_write_timeout, v_unsupported, v_no_device;
     bool out_since_in;
 } emu_stats;

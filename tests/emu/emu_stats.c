@@ -47,9 +47,9 @@ static void write_json(const char *path)
             "},\n  \"violations\": {\"sent_while_busy\": %ld, \"garbled_sck_bytes\": %ld, "
             "\"prog_enable_early\": %ld, \"bad_opcodes\": %ld, \"unknown_instructions\": %ld, "
             "\"adaptive_stalls\": %ld, \"write_timeouts\": %ld, \"unsupported_calls\": %ld, "
-            "\"calls_after_unplug\": %ld}\n}\n",
+            "\"calls_after_unplug\": %ld},\n  \"reads_while_busy\": %ld\n}\n",
             s->v_busy_lost, s->v_garbled_bytes, s->v_enable_early, s->v_bad_opcode, s->v_unknown_instr,
-            s->v_adaptive_stall, s->v_write_timeout, s->v_unsupported, s->v_no_device);
+            s->v_adaptive_stall, s->v_write_timeout, s->v_unsupported, s->v_no_device, s->v_read_busy);
     fclose(f);
 }
 

@@ -18,7 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The usb_* entry points must be exported even if the library is built with
+ * -fvisibility=hidden: they are what LD_PRELOAD interposes. */
+#pragma GCC visibility push(default)
 #include <usb.h>
+#pragma GCC visibility pop
 
 #include "emu.h"
 
@@ -394,6 +399,8 @@ int usb_close(usb_dev_handle *h)
     close(h->fd);
     trace("usb_close");
     free(h);
+    /* The dumps are complete now; a program killed later still leaves them. */
+    emu_dump();
     return 0;
 }
 

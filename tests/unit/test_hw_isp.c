@@ -32,6 +32,14 @@
 
 static char outdir[256];
 
+static void cleanup_outdir(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", outdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", outdir);
+}
+
 static void run_child(int (*fn)(void), const char *const *env)
 {
     const char *pre = getenv("LD_PRELOAD");
@@ -67,16 +75,14 @@ static void run_child(int (*fn)(void), const char *const *env)
     }
     int st = 0;
     assert_int_equal(waitpid(pid, &st, 0), pid);
+    if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+        if (getenv("FTISP_KEEP"))
+            fprintf(stderr, "emulator dumps kept in %s\n", outdir);
+        else
+            cleanup_outdir();
+    }
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
-}
-
-static void cleanup_outdir(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", outdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", outdir);
 }
 
 static long read_file(const char *name, uint8_t *buf, long max)
@@ -309,6 +315,27 @@ static int sc_flash_2560(void)
     return close_session(&s);
 }
 
+/* A part without Poll RDY/BSY: the datasheet delays, waited on the host. */
+static int sc_no_rdybsy(void)
+{
+    session s;
+    if (open_session(&s, "m163") || enable(&s, 200000))
+        return 1;
+    CHECK(!s.part->has_rdybsy, "m163 has no RDY/BSY in the database");
+    static uint8_t img[16384];
+    memset(img, 0xFF, sizeof img);
+    fill(img + 0x80, 3 * 128, 21);
+    const uint32_t pages[] = {0x80, 0x100, 0x180};
+    CHECK(ft_isp_write_flash_pages(s.isp, img, pages, 3, &s.err) == FT_OK, "write: %s", s.err.msg);
+    uint8_t back[3 * 128];
+    CHECK(ft_isp_read_flash(s.isp, 0x80, back, sizeof back, &s.err) == FT_OK, "read: %s", s.err.msg);
+    CHECK(memcmp(back, img + 0x80, sizeof back) == 0, "read-back differs");
+    uint8_t v = 0x5A;
+    CHECK(ft_isp_write_eeprom(s.isp, 7, &v, NULL, 1, &s.err) == FT_OK, "eeprom: %s", s.err.msg);
+    CHECK(ft_isp_read_eeprom(s.isp, 7, back, 1, &s.err) == FT_OK && back[0] == 0x5A, "eeprom read %02X", back[0]);
+    return close_session(&s);
+}
+
 static uint8_t ee_want[1024];
 
 static int sc_eeprom_page(void)
@@ -495,6 +522,16 @@ static void test_flash_2560(void **state)
     cleanup_outdir();
 }
 
+static void test_no_rdybsy(void **state)
+{
+    (void)state;
+    static const char *const env[] = {"FTEMU_PART=m163", NULL};
+    run_child(sc_no_rdybsy, env);
+    assert_clean_run();
+    assert_int_equal((long)stat_num("poll"), 0);
+    cleanup_outdir();
+}
+
 static void test_eeprom_page(void **state)
 {
     (void)state;
@@ -544,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_bench_328),   cmocka_unit_test(test_flash_2560),
         cmocka_unit_test(test_eeprom_page), cmocka_unit_test(test_eeprom_byte),
         cmocka_unit_test(test_fuses),       cmocka_unit_test(test_unplug),
+        cmocka_unit_test(test_no_rdybsy),
     };
     if (getenv("TEST_FILTER"))
         cmocka_set_test_filter(getenv("TEST_FILTER"));
