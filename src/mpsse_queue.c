@@ -34,8 +34,10 @@ int mp_fail(ft_mpsse *m, int code, const char *fmt, ...)
 
 static int lost(ft_mpsse *m, const char *what, int rc)
 {
-    return mp_fail(m, FT_E_LOST, "%s: %s (libftdi %d)%s", ft_mpsse_describe(m), what, rc,
-                   rc == -4 || rc == -666 ? ": adapter unplugged?" : "");
+    return mp_fail(m, FT_E_LOST,
+                   "adapter lost: %s: %s (libftdi %d); was it unplugged? The chip may be "
+                   "half-programmed: plug it back in and run the same command again",
+                   ft_mpsse_describe(m), what, rc);
 }
 
 static bool grow(void **p, size_t *cap, size_t need, size_t elem)

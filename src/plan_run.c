@@ -22,6 +22,9 @@ typedef struct run {
     uint8_t lock;
     bool have_lock;
     uint32_t sck_hz;
+    /* What a look at the chip before erasing found for the flash write. */
+    enum { FLASH_PLAN_ERASE, FLASH_PLAN_NOTHING, FLASH_PLAN_CHANGED } flash_plan;
+    uint8_t *chip;            /* flash as read, when flash_plan != ERASE */
 } run;
 
 static double now(void)
@@ -310,14 +313,19 @@ static int op_write_flash(run *r, ft_op *op)
             data[a] = ft_image_get(&op->img, a);
     uint32_t page = 0;
     while (ft_image_next_page(&op->img, psz, &page)) {
-        pages[npages++] = page;
+        if (r->flash_plan != FLASH_PLAN_CHANGED || memcmp(r->chip + page, data + page, psz) != 0)
+            pages[npages++] = page;
         page += psz;
     }
     op->bytes = ft_image_count(&op->img);
     image_sha(&op->img, image_start(&op->img, 1), op->sha256);
     op->have_sha = true;
     int rc = FT_OK;
-    if (r->plan->opts.dry_run) {
+    if (r->flash_plan == FLASH_PLAN_NOTHING) {
+        op->skipped = true;
+        op->verified = 1;
+        note(r, 0, "flash: already holds the file's %u bytes; nothing to write", op->bytes);
+    } else if (r->plan->opts.dry_run) {
         op->skipped = true;
         note(r, 0, "flash: %u bytes in %u pages would be written (-n)", op->bytes, npages);
     } else {
@@ -502,6 +510,84 @@ static int erase(run *r)
     return rc;
 }
 
+/* ---- a look before erasing ---- */
+
+static const ft_op *only_flash_write(const ft_plan *plan)
+{
+    const ft_op *found = NULL;
+    for (int i = 0; i < plan->nops; i++) {
+        const ft_op *op = &plan->ops[i];
+        if (op->spec.kind == FT_OP_WRITE && strcmp(op->spec.memory, "flash") == 0) {
+            if (found)
+                return NULL;
+            found = op;
+        }
+    }
+    return found;
+}
+
+/* Writing flash costs a page-write busy time per page; reading it costs a
+ * quarter of the load instructions. So before an automatic erase, read a few
+ * of the file's pages: if they already hold the file, read the rest and
+ * write only what changed (or nothing), without erasing when no bit has to
+ * go from 0 back to 1. New firmware differs in the sampled pages and pays
+ * only for the sample. */
+static int look_before_erase(run *r)
+{
+    const ft_part *p = r->part;
+    const ft_op *op = only_flash_write(r->plan);
+    uint32_t psz = p->flash.page_size > 1 ? p->flash.page_size : 2;
+    if (!op || !r->plan->auto_erase || r->plan->opts.no_verify)
+        return FT_OK;
+    uint32_t first = 0, last = 0, n = 0, page = 0;
+    while (ft_image_next_page(&op->img, psz, &page)) {
+        if (n++ == 0)
+            first = page;
+        last = page;
+        page += psz;
+    }
+    if (n == 0)
+        return FT_OK;
+    uint8_t *want = malloc(p->flash.size);
+    r->chip = malloc(p->flash.size);
+    if (!want || !r->chip) {
+        free(want);
+        return ft_err_set(r->err, FT_E_FAIL, "out of memory");
+    }
+    memset(want, 0xff, p->flash.size);
+    for (uint32_t a = first; a < last + psz; a++)
+        if (ft_image_is_set(&op->img, a))
+            want[a] = ft_image_get(&op->img, a);
+    uint32_t sample[4] = {first, last, first + (last - first) / 3 / psz * psz,
+                          first + (last - first) * 2 / 3 / psz * psz};
+    int rc = FT_OK;
+    bool same = true;
+    for (int i = 0; i < 4 && same && rc == FT_OK; i++) {
+        rc = ft_isp_read_flash(r->isp, sample[i], r->chip + sample[i], psz, r->err);
+        same = memcmp(r->chip + sample[i], want + sample[i], psz) == 0;
+    }
+    if (rc == FT_OK && same) {
+        phase(r, "reading flash", last + psz - first);
+        double t0 = now();
+        rc = ft_isp_read_flash(r->isp, first, r->chip + first, last + psz - first, r->err);
+        phase_end(r, rc, t0);
+        bool identical = true, no_erase = true;
+        for (uint32_t a = first; rc == FT_OK && a < last + psz; a++) {
+            identical &= r->chip[a] == want[a];
+            no_erase &= (r->chip[a] & want[a]) == want[a];
+        }
+        if (rc == FT_OK && identical)
+            r->flash_plan = FLASH_PLAN_NOTHING;
+        else if (rc == FT_OK && no_erase)
+            r->flash_plan = FLASH_PLAN_CHANGED;
+        if (r->flash_plan != FLASH_PLAN_ERASE)
+            note(r, 1, "flash: %s, so no erase", identical ? "the chip holds the file already"
+                                                          : "changed pages need no bit set back to 1");
+    }
+    free(want);
+    return rc;
+}
+
 /* ---- the whole run ---- */
 
 static int precheck_fuses(run *r)
@@ -546,6 +632,8 @@ static int start(run *r, ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, f
 
 static void finish(run *r)
 {
+    free(r->chip);
+    r->chip = NULL;
     if (r->isp) {
         ft_err ignore = {0};
         ft_isp_leave(r->isp, &ignore);
@@ -557,8 +645,12 @@ int ft_plan_run(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *er
 {
     run r;
     int rc = start(&r, plan, m, ev, err);
-    if (rc == FT_OK)
+    if (rc == FT_OK) {
+        const uint8_t *s = plan->signature;
+        note(&r, 0, "%s, signature %02x %02x %02x, SCK %.4g kHz", pname(r.part), s[0], s[1], s[2],
+             r.sck_hz / 1e3);
         rc = precheck_fuses(&r);
+    }
 
     /* Fuse writes first; a changed clock takes effect when programming mode
      * is entered again. */
@@ -593,7 +685,9 @@ int ft_plan_run(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *er
         if (rc == FT_OK)
             choose_clock(&r);
     }
-    if (rc == FT_OK && (plan->opts.erase || plan->auto_erase))
+    if (rc == FT_OK)
+        rc = look_before_erase(&r);
+    if (rc == FT_OK && (plan->opts.erase || (plan->auto_erase && r.flash_plan == FLASH_PLAN_ERASE)))
         rc = erase(&r);
     for (; rc == FT_OK && i < plan->nops; i++)
         rc = run_op(&r, &plan->ops[plan->order[i]]);

@@ -25,6 +25,7 @@ out=$(FTEMU_PART=m1284p run sig); check "m1284p signature" "signature 1e 97 05" 
 out=$(FTEMU_PART=t13a run sig); check "t13a signature" "signature 1e 90 07" "$(echo "$out" | tail -1)"
 out=$(run twice); check "page written twice without erase holds the AND" "and-bytes 128/128" "$out"
 out=$(run busy); check "instruction while busy is lost and corrupts the page" "1" "$(stat "d['violations']['sent_while_busy']")"
+check "data-polling read while busy is harmless and counted" "1" "$(stat "d['reads_while_busy']")"
 [ "$out" != "intact-bytes 128/128" ] && echo "ok - corrupted page differs ($out)" || { echo "not ok - page intact despite busy violation"; fail=1; }
 out=$(run sig 5); check "5 MHz SCK on a 1 MHz part: no sync" "sync no" "$(echo "$out" | head -1)"
 [ "$(stat "d['violations']['garbled_sck_bytes']")" -gt 0 ] && echo "ok - garbled SCK bytes counted" || { echo "not ok - garbled bytes not counted"; fail=1; }

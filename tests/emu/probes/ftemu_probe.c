@@ -6,7 +6,7 @@
  *   ftemu_probe early           Programming Enable without the 20 ms wait
  *   ftemu_probe badcmd          send 0xAA, print the MPSSE's answer
  *   ftemu_probe twice           chip erase, write page 0 twice (no erase)
- *   ftemu_probe busy            write page 0, then read at once (no wait)
+ *   ftemu_probe busy            write page 0, then load and read at once (no wait)
  *   ftemu_probe latency         read a reply without SEND_IMMEDIATE
  *   ftemu_probe unplug          read signatures until the device is gone
  *   ftemu_probe write32k        erase, write and verify 32 KiB with polling
@@ -230,7 +230,10 @@ static int cmd_busy(void)
     isp(0xAC, 0x80, 0, 0, r);
     poll_ready();
     write_page(0, a, 128);
-    isp(0x20, 0, 0, 0, r); /* lost: the page write is still going on */
+    isp(0x40, 0, 0, 0xA5, r); /* a page load while the write goes on: lost, ruins it */
+    isp(0x20, 0, 0, 0, r);    /* a data-polling read: answers 0xFF, harms nothing */
+    if (r[3] != 0xFF)
+        die("read during a write should answer 0xFF");
     poll_ready();
     read_flash(0, back, 128);
     int good = 0;
