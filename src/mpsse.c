@@ -92,7 +92,9 @@ static int open_usb(ft_mpsse *m, ft_err *err)
     }
     const char *why = ftdi_get_error_string(m->ftdi);
     if (rc == -3 || rc == -1 || (o->bus >= 0 && rc == -2))
-        return ft_err_set(err, FT_E_NODEV, "no adapter found: looked for %s (plugged in? see lsusb)", what);
+        return ft_err_set(err, FT_E_NODEV, "no adapter found: looked on USB for %s. Check that it is plugged "
+                          "in (`lsusb -d 0403:` lists FTDI chips), the -c programmer and -P "
+                          "serial, and that the USB cable carries data", what);
     if (rc == -4 || rc == -8)
         return ft_err_set(err, FT_E_NODEV,
                           "found %s but could not open it (%s): permission denied? install "

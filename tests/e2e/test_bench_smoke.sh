@@ -38,7 +38,7 @@ for s in S1 S2 S3 S4 S5 S6 S7; do
 done
 grep -q '^| S1 | [0-9.]* |' "$out" && ok "host cost row for S1" || not_ok "host cost row for S1"
 grep -q '^| `ftisp --version` |' "$out" && ok "start-up time row" || not_ok "start-up time row"
-cmp -s "$out" "$tmp/stdout" 2>/dev/null || grep -q '^| S7 | ftisp |' "$tmp/stdout" &&
+grep -q '^| S7 | ftisp |' "$tmp/stdout" &&
     ok "bench prints the table" || not_ok "bench prints the table"
 
 # A failed run must show as FAILED, not as a figure: an emulated target
