@@ -69,9 +69,22 @@ else
     notok "tests/data/firmware/prog.elf missing"
 fi
 
-# -V reads nothing back; a corrupted chip is then not noticed, as asked.
-emu "$T/c" -p m328p -V -U flash:w:"$T/f.hex"
+# -V reads nothing back.
+emu "$T/c" -p m328p -e -V -U flash:w:"$T/f.hex"
 check "-V: exit 0" rc_is 0
+check "-V: no flash read instructions reached the chip" /usr/bin/python3 -c \
+    "import json,sys; sys.exit(json.load(open('$T/c/stats.json'))['instructions']['read_flash'] != 0)"
+
+# The low fuse: CKOUT is not a clock-source change.
+emu "$T/c" -p m328p -U lfuse:w:0xbf:m
+check "lfuse: CKOUT write exits 0" rc_is 0
+check "lfuse: dump holds 0xbf" cmp -s -n 1 "$T/c/fuses.bin" <(printf '\xbf')
+
+# -l: messages go to the log file, not to standard error.
+emu "$T/c" -p m328p -l "$T/log.txt" -U lfuse:r:"$T/l2.txt":h
+check "-l: exit 0" rc_is 0
+check "-l: the log holds the run's messages" says "ATmega328P" "$T/log.txt"
+check "-l: standard error stays empty" [ ! -s "$T/c/stderr" ]
 
 # A Makefile flash target written for avrdude works with AVRDUDE=ftisp.
 mkdir -p "$T/mk/bin"
