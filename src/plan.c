@@ -71,6 +71,21 @@ static ft_format output_format(const char *file, uint32_t size)
     return size > 8 ? FT_FMT_IHEX : FT_FMT_HEX;
 }
 
+/* The format `a` stands for, so that reports name the real one. Standard
+ * input cannot be peeked at: the reader detects it. */
+static ft_format detect_file(const char *file)
+{
+    if (strcmp(file, "-") == 0)
+        return FT_FMT_AUTO;
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return FT_FMT_AUTO;   /* the reader reports why */
+    uint8_t head[64];
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return ft_format_detect(head, n);
+}
+
 /* Fuses first (a clock change must come before the flash goes at the new
  * speed), lock bits last (they may stop later writes), the rest in order. */
 static int rank(const ft_part *p, const ft_op *op)
@@ -127,6 +142,8 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
         if (op->spec.kind == FT_OP_WRITE && (kind == FT_MEM_SIGNATURE || kind == FT_MEM_CALIBRATION))
             return ft_err_set(err, FT_E_USAGE, "-U %s:w: the %s memory is read-only",
                               op->spec.memory, op->spec.memory);
+        if (op->spec.fmt == FT_FMT_AUTO)
+            op->spec.fmt = detect_file(op->spec.file);
         int rc = ft_image_read_file(&op->img, op->spec.file, op->spec.fmt, op->spec.memory, err);
         if (rc != FT_OK)
             return rc;
