@@ -4,6 +4,7 @@
 #include "ftisp/image.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,4 +172,24 @@ bool ft_image_matches(const ft_image *want, const ft_image *have, uint32_t *firs
         }
     }
     return true;
+}
+
+int ft_hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+const char *ft_show_char(int c, char *tmp, size_t n)
+{
+    if (c >= 0x21 && c < 0x7F)
+        snprintf(tmp, n, "'%c'", c);
+    else
+        snprintf(tmp, n, "byte 0x%02X", (unsigned)c & 0xFF);
+    return tmp;
 }

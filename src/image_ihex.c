@@ -13,26 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static const char *show(int c, char *tmp, size_t n)
-{
-    if (c >= 0x21 && c < 0x7F)
-        snprintf(tmp, n, "'%c'", c);
-    else
-        snprintf(tmp, n, "byte 0x%02X", (unsigned)c & 0xFF);
-    return tmp;
-}
-
 /* One record, already stripped of line end and surrounding blanks. */
 static int record(ft_image *img, const char *where, const uint8_t *s, size_t n,
                   uint64_t *base, bool *ended, ft_err *err)
@@ -40,11 +20,11 @@ static int record(ft_image *img, const char *where, const uint8_t *s, size_t n,
     char tmp[16];
     if (s[0] != ':')
         return ft_err_set(err, FT_E_INPUT, "%s: expected ':' to start a record, found %s",
-                          where, show(s[0], tmp, sizeof tmp));
+                          where, ft_show_char(s[0], tmp, sizeof tmp));
     for (size_t i = 1; i < n; i++)
-        if (hexval(s[i]) < 0)
+        if (ft_hexval(s[i]) < 0)
             return ft_err_set(err, FT_E_INPUT, "%s: expected a hex digit in column %zu, found %s",
-                              where, i + 1, show(s[i], tmp, sizeof tmp));
+                              where, i + 1, ft_show_char(s[i], tmp, sizeof tmp));
     size_t digits = n - 1;
     if (digits < 10 || digits % 2 || digits > 2 * (5 + 255))
         return ft_err_set(err, FT_E_INPUT,
@@ -54,7 +34,7 @@ static int record(ft_image *img, const char *where, const uint8_t *s, size_t n,
     size_t nb = digits / 2;
     unsigned sum = 0;
     for (size_t i = 0; i < nb; i++) {
-        b[i] = (uint8_t)(hexval(s[1 + 2 * i]) << 4 | hexval(s[2 + 2 * i]));
+        b[i] = (uint8_t)(ft_hexval(s[1 + 2 * i]) << 4 | ft_hexval(s[2 + 2 * i]));
         sum += b[i];
     }
     unsigned ll = b[0];

@@ -13,26 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static const char *show(int c, char *tmp, size_t n)
-{
-    if (c >= 0x21 && c < 0x7F)
-        snprintf(tmp, n, "'%c'", c);
-    else
-        snprintf(tmp, n, "byte 0x%02X", (unsigned)c & 0xFF);
-    return tmp;
-}
-
 struct state {
     uint32_t ndata;     /* data records so far, for S5/S6 */
     bool ended;
@@ -47,16 +27,16 @@ static int record(ft_image *img, const char *where, const uint8_t *s, size_t n,
     char tmp[16];
     if (s[0] != 'S' && s[0] != 's')
         return ft_err_set(err, FT_E_INPUT, "%s: expected 'S' to start a record, found %s",
-                          where, show(s[0], tmp, sizeof tmp));
+                          where, ft_show_char(s[0], tmp, sizeof tmp));
     if (n < 2 || s[1] < '0' || s[1] > '9' || s[1] == '4')
         return ft_err_set(err, FT_E_INPUT,
                           "%s: expected a record type 0-3 or 5-9 after 'S', found %s", where,
-                          n < 2 ? "the end of the line" : show(s[1], tmp, sizeof tmp));
+                          n < 2 ? "the end of the line" : ft_show_char(s[1], tmp, sizeof tmp));
     unsigned type = (unsigned)(s[1] - '0');
     for (size_t i = 2; i < n; i++)
-        if (hexval(s[i]) < 0)
+        if (ft_hexval(s[i]) < 0)
             return ft_err_set(err, FT_E_INPUT, "%s: expected a hex digit in column %zu, found %s",
-                              where, i + 1, show(s[i], tmp, sizeof tmp));
+                              where, i + 1, ft_show_char(s[i], tmp, sizeof tmp));
     size_t digits = n - 2;
     unsigned ab = addr_bytes[type];
     if (digits < 2 * (ab + 2) || digits % 2 || digits > 2 * 256)
@@ -67,7 +47,7 @@ static int record(ft_image *img, const char *where, const uint8_t *s, size_t n,
     size_t nb = digits / 2;
     unsigned sum = 0;
     for (size_t i = 0; i < nb; i++) {
-        b[i] = (uint8_t)(hexval(s[2 + 2 * i]) << 4 | hexval(s[3 + 2 * i]));
+        b[i] = (uint8_t)(ft_hexval(s[2 + 2 * i]) << 4 | ft_hexval(s[3 + 2 * i]));
         sum += b[i];
     }
     if (b[0] != nb - 1)

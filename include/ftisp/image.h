@@ -98,6 +98,9 @@ int ft_image_write_file(const ft_image *img, const char *path, ft_format fmt, ft
 /* Inside the image layer only (src/image*.c): one parser and one writer per
  * format, dispatched by ft_image_parse and ft_image_format. */
 int ft_image_put_at(ft_image *img, uint64_t addr, uint8_t v, const char *where, ft_err *err);
+/* Shared by the hex-digit record formats (Intel HEX, S-record). */
+int ft_hexval(int c);                                   /* -1 if not a hex digit */
+const char *ft_show_char(int c, char *tmp, size_t n);   /* 'x' or byte 0xNN, for messages */
 int ft_ihex_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_err *err);
 int ft_srec_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_err *err);
 int ft_elf_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len,
