@@ -294,6 +294,13 @@ static int op_read(run *r, ft_op *op, int kind, int fi)
     return rc;
 }
 
+/* The whole flash as a page write leaves it: the file's bytes, 0xFF in holes. */
+static void flash_bytes(const ft_image *img, uint8_t *buf, uint32_t size)
+{
+    for (uint32_t a = 0; a < size; a++)
+        buf[a] = ft_image_get(img, a);
+}
+
 static int op_write_flash(run *r, ft_op *op)
 {
     const ft_part *p = r->part;
@@ -306,11 +313,8 @@ static int op_write_flash(run *r, ft_op *op)
         free(data);
         return ft_err_set(r->err, FT_E_FAIL, "out of memory");
     }
-    memset(data, 0xff, p->flash.size);
+    flash_bytes(&op->img, data, p->flash.size);
     uint32_t ext = ft_image_extent(&op->img);
-    for (uint32_t a = 0; a < ext; a++)
-        if (ft_image_is_set(&op->img, a))
-            data[a] = ft_image_get(&op->img, a);
     uint32_t page = 0;
     while (ft_image_next_page(&op->img, psz, &page)) {
         if (r->flash_plan != FLASH_PLAN_CHANGED || memcmp(r->chip + page, data + page, psz) != 0)
@@ -554,10 +558,7 @@ static int look_before_erase(run *r)
         free(want);
         return ft_err_set(r->err, FT_E_FAIL, "out of memory");
     }
-    memset(want, 0xff, p->flash.size);
-    for (uint32_t a = first; a < last + psz; a++)
-        if (ft_image_is_set(&op->img, a))
-            want[a] = ft_image_get(&op->img, a);
+    flash_bytes(&op->img, want, p->flash.size);
     uint32_t sample[4] = {first, last, first + (last - first) / 3 / psz * psz,
                           first + (last - first) * 2 / 3 / psz * psz};
     int rc = FT_OK;
