@@ -1,0 +1,150 @@
+/* Entering programming mode on one target: the signature checked, the fuses
+ * and lock read; and the messages and progress events the session sends. */
+#include "session_priv.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+double ses_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void ses_note(ft_session *r, int level, const char *fmt, ...)
+{
+    if (!r->ev || !r->ev->note)
+        return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    r->ev->note(r->ev->ctx, level, buf);
+}
+
+void ses_phase(ft_session *r, const char *what, uint32_t total)
+{
+    if (r->ev && r->ev->phase)
+        r->ev->phase(r->ev->ctx, what, total);
+}
+
+void ses_phase_end(ft_session *r, int status, double t0)
+{
+    if (r->ev && r->ev->phase_end)
+        r->ev->phase_end(r->ev->ctx, status, ses_now() - t0);
+}
+
+const char *ses_pname(const ft_part *p) { return p->name[0] ? p->name : p->id; }
+
+bool ses_field_programmed(const ft_part *p, const uint8_t *fuses, const char *name)
+{
+    const ft_fuse *f;
+    const ft_field *fld = ft_part_field(p, name, &f);
+    if (!fld || !fld->mask)
+        return false;
+    return (fuses[f->index] & fld->mask) != fld->mask;
+}
+
+/* ---- entering programming mode and the signature ---- */
+
+int ses_check_signature(ft_session *r)
+{
+    ft_plan *plan = r->plan;
+    int rc = ft_isp_read_signature(r->isp, plan->signature, r->err);
+    if (rc != FT_OK)
+        return rc;
+    plan->have_signature = true;
+    const uint8_t *s = plan->signature;
+    ses_note(r, 1, "signature %02x %02x %02x", s[0], s[1], s[2]);
+    if (memcmp(s, r->part->signature, 3) == 0)
+        return FT_OK;
+    const char *hint = "";
+    const ft_part *other = plan->db ? ft_partdb_find_signature(plan->db, s) : NULL;
+    char who[96] = "";
+    if ((s[0] == 0 && s[1] == 0 && s[2] == 0) || (s[0] == 0xff && s[1] == 0xff && s[2] == 0xff))
+        hint = ": no answer from the chip; check the wiring (SCK, MOSI, MISO, RESET, GND), "
+               "that the target is powered, and that its clock runs (a fuse may select a "
+               "crystal the board lacks)";
+    else if (other)
+        snprintf(who, sizeof who, " (that is the %s)", ses_pname(other));
+    if (plan->opts.force) {
+        ses_note(r, 0, "warning: signature %02x %02x %02x%s is not the %s's %02x %02x %02x; going on (-F)",
+             s[0], s[1], s[2], who, ses_pname(r->part), r->part->signature[0], r->part->signature[1],
+             r->part->signature[2]);
+        return FT_OK;
+    }
+    return ft_err_set(r->err, FT_E_SIGNATURE,
+                      "signature %02x %02x %02x%s is not the %s's %02x %02x %02x%s; "
+                      "check -p, or use -F to go on anyway",
+                      s[0], s[1], s[2], who, ses_pname(r->part), r->part->signature[0],
+                      r->part->signature[1], r->part->signature[2], hint);
+}
+
+int ses_enter(ft_session *r, uint32_t sck)
+{
+    uint32_t used = 0;
+    int rc = ft_isp_enable(r->isp, sck, &used, r->err);
+    if (rc != FT_OK)
+        return rc;
+    r->sck_hz = used;
+    r->plan->sck_hz = used;
+    ses_note(r, 1, "programming mode entered at SCK %.1f kHz", used / 1000.0);
+    return FT_OK;
+}
+
+int ses_read_fuses(ft_session *r)
+{
+    const ft_part *p = r->part;
+    for (int i = 0; i < p->nfuses; i++) {
+        int rc = ft_isp_read_fuse(r->isp, p->fuses[i].index, &r->fuses[p->fuses[i].index], r->err);
+        if (rc != FT_OK)
+            return rc;
+    }
+    r->have_fuses = p->nfuses > 0;
+    if (p->lock.name[0] || p->lock.writable) {
+        int rc = ft_isp_read_lock(r->isp, &r->lock, r->err);
+        if (rc != FT_OK)
+            return rc;
+        r->have_lock = true;
+    }
+    return FT_OK;
+}
+
+int ses_start(ft_session *r, ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->plan = plan;
+    r->part = plan->part;
+    r->m = m;
+    r->ev = ev;
+    r->err = err;
+    int rc = ft_isp_new(&r->isp, m, plan->part, err);
+    if (rc != FT_OK)
+        return rc;
+    if (ev && ev->progress)
+        ft_isp_set_progress(r->isp, ev->progress, ev->ctx);
+    rc = ses_enter(r, plan->opts.sck_hz ? plan->opts.sck_hz : FT_SCK_START_HZ);
+    if (rc == FT_OK)
+        rc = ses_check_signature(r);
+    if (rc == FT_OK)
+        rc = ses_read_fuses(r);
+    if (rc == FT_OK)
+        ses_choose_clock(r);
+    return rc;
+}
+
+void ses_finish(ft_session *r)
+{
+    free(r->chip);
+    r->chip = NULL;
+    if (r->isp) {
+        ft_err ignore = {0};
+        ft_isp_leave(r->isp, &ignore);
+        ft_isp_free(r->isp);
+    }
+}

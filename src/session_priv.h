@@ -1,0 +1,59 @@
+/* The session: one target in programming mode, shared by the files that
+ * carry out a plan: session.c enters programming mode and checks the chip,
+ * session_clock.c chooses SCK, session_read.c reads and verifies,
+ * session_erase.c decides on and does the erase, plan_run.c runs the
+ * operations, plan_diagnose.c explains the chip. */
+#ifndef FTISP_SESSION_PRIV_H
+#define FTISP_SESSION_PRIV_H
+
+#include "ftisp/plan.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct ft_session {
+    ft_plan *plan;
+    const ft_part *part;
+    ft_mpsse *m;
+    ft_isp *isp;
+    const ft_plan_events *ev;
+    ft_err *err;
+    uint8_t fuses[FT_MAX_FUSES];
+    bool have_fuses;
+    uint8_t lock;
+    bool have_lock;
+    uint32_t sck_hz;
+    /* What a look at the chip before erasing found for the flash write. */
+    enum { FLASH_PLAN_ERASE, FLASH_PLAN_NOTHING, FLASH_PLAN_CHANGED } flash_plan;
+    uint8_t *chip;            /* flash as read, when flash_plan != ERASE */
+} ft_session;
+
+/* session.c */
+double ses_now(void);
+void ses_note(ft_session *r, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ses_phase(ft_session *r, const char *what, uint32_t total);
+void ses_phase_end(ft_session *r, int status, double t0);
+const char *ses_pname(const ft_part *p);
+bool ses_field_programmed(const ft_part *p, const uint8_t *fuses, const char *name);
+int ses_check_signature(ft_session *r);
+int ses_enter(ft_session *r, uint32_t sck);
+int ses_read_fuses(ft_session *r);
+int ses_start(ft_session *r, ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *err);
+void ses_finish(ft_session *r);
+
+/* session_clock.c: with no -B, the fastest SCK the fuses prove safe. */
+void ses_choose_clock(ft_session *r);
+
+/* session_read.c */
+int ses_read_mem(ft_session *r, int kind, int fi, uint32_t addr, uint8_t *buf, uint32_t n);
+uint8_t ses_writable_mask(const ft_part *p, int kind, int fi);
+uint32_t ses_image_start(const ft_image *img, uint32_t align);
+int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image *want);
+void ses_image_sha(const ft_image *img, uint32_t lo, uint8_t out[32]);
+void ses_flash_bytes(const ft_image *img, uint8_t *buf, uint32_t size);
+
+/* session_erase.c */
+int ses_look_before_erase(ft_session *r);
+int ses_erase(ft_session *r);
+
+#endif

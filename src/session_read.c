@@ -1,0 +1,120 @@
+/* Reading memories, and verifying what was written against the file. */
+#include "session_priv.h"
+
+#include "ftisp/sha256.h"
+
+#include <stdlib.h>
+
+/* ---- reading ---- */
+
+int ses_read_mem(ft_session *r, int kind, int fi, uint32_t addr, uint8_t *buf, uint32_t n)
+{
+    switch (kind) {
+    case FT_MEM_FLASH: return ft_isp_read_flash(r->isp, addr, buf, n, r->err);
+    case FT_MEM_EEPROM: return ft_isp_read_eeprom(r->isp, addr, buf, n, r->err);
+    case FT_MEM_FUSE: return ft_isp_read_fuse(r->isp, fi, buf, r->err);
+    case FT_MEM_LOCK: return ft_isp_read_lock(r->isp, buf, r->err);
+    case FT_MEM_SIGNATURE: return ft_isp_read_signature(r->isp, buf, r->err);
+    case FT_MEM_CALIBRATION:
+        for (uint32_t i = 0; i < n; i++) {
+            int rc = ft_isp_read_calibration(r->isp, (int)(addr + i), buf + i, r->err);
+            if (rc != FT_OK)
+                return rc;
+        }
+        return FT_OK;
+    }
+    return ft_err_set(r->err, FT_E_FAIL, "internal: unknown memory kind %d", kind);
+}
+
+uint8_t ses_writable_mask(const ft_part *p, int kind, int fi)
+{
+    if (kind == FT_MEM_LOCK)
+        return p->lock.writable ? p->lock.writable : 0xff;
+    if (kind == FT_MEM_FUSE)
+        for (int i = 0; i < p->nfuses; i++)
+            if (p->fuses[i].index == fi)
+                return p->fuses[i].writable ? p->fuses[i].writable : 0xff;
+    return 0xff;
+}
+
+/* Lowest set address of an image, rounded down to `align`. */
+uint32_t ses_image_start(const ft_image *img, uint32_t align)
+{
+    uint32_t end = ft_image_extent(img);
+    for (uint32_t a = 0; a < end; a++)
+        if (ft_image_is_set(img, a))
+            return align > 1 ? a - a % align : a;
+    return end;
+}
+
+/* Reads back what `want` sets and compares. On a mismatch at an SCK this run
+ * chose itself, reads once more at half the clock before calling it an
+ * error: a marginal clock garbles reads, not the chip. */
+int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image *want)
+{
+    uint32_t lo = ses_image_start(want, 1), hi = ft_image_extent(want);
+    if (hi <= lo)
+        return FT_OK;
+    uint32_t n = hi - lo;
+    uint8_t *buf = malloc(n);
+    if (!buf)
+        return ft_err_set(r->err, FT_E_FAIL, "out of memory");
+    uint8_t mask = ses_writable_mask(r->part, kind, fi);
+    int rc = FT_OK;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        rc = ses_read_mem(r, kind, fi, lo, buf, n);
+        if (rc != FT_OK)
+            break;
+        uint32_t bad = UINT32_MAX;
+        for (uint32_t i = 0; i < n; i++)
+            if (ft_image_is_set(want, lo + i) &&
+                ((buf[i] ^ ft_image_get(want, lo + i)) & mask)) {
+                bad = lo + i;
+                break;
+            }
+        if (bad == UINT32_MAX) {
+            op->verified = 1;
+            rc = FT_OK;
+            break;
+        }
+        if (attempt == 0 && !r->plan->opts.sck_hz && r->sck_hz > FT_SCK_START_HZ) {
+            uint32_t slower = ft_isp_set_sck(r->isp, r->sck_hz / 2);
+            ses_note(r, 0, "%s differs at 0x%04x; reading again at SCK %.4g kHz", op->spec.memory,
+                 bad, slower / 1e3);
+            r->sck_hz = slower;
+            r->plan->sck_hz = slower;
+            continue;
+        }
+        op->verified = 0;
+        rc = ft_err_set(r->err, FT_E_VERIFY,
+                        "%s verify error at 0x%04x: %s has 0x%02x, the chip has 0x%02x%s",
+                        op->spec.memory, bad, op->spec.file, ft_image_get(want, bad),
+                        buf[bad - lo],
+                        kind == FT_MEM_FLASH && !r->plan->erased
+                            ? " (flash was not erased: a bit that is 0 needs a chip erase to "
+                              "become 1; drop -D)"
+                            : "");
+        break;
+    }
+    free(buf);
+    return rc;
+}
+
+void ses_image_sha(const ft_image *img, uint32_t lo, uint8_t out[32])
+{
+    ft_sha256_ctx s;
+    ft_sha256_init(&s);
+    uint32_t hi = ft_image_extent(img);
+    for (uint32_t a = lo; a < hi; a++) {
+        uint8_t b = ft_image_get(img, a);
+        ft_sha256_update(&s, &b, 1);
+    }
+    ft_sha256_final(&s, out);
+}
+
+/* The whole flash as a page write leaves it: the file's bytes, 0xFF in holes. */
+void ses_flash_bytes(const ft_image *img, uint8_t *buf, uint32_t size)
+{
+    for (uint32_t a = 0; a < size; a++)
+        buf[a] = ft_image_get(img, a);
+}
