@@ -3,6 +3,7 @@
 #include "ftisp/partdb.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +18,52 @@
 /* Largest database file accepted: the whole of avrdude.conf is ~0.5 MiB. */
 #define FT_PARTDB_MAX_FILE (64u << 20)
 
+/* The settings' values and names live in blocks that never move, so parts
+ * can point at them and be copied freely; all go with the database. */
+#define POOL_BLOCK (64u * 1024u)
+struct ft_partdb_pool {
+    ft_partdb_pool *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
 void ft_partdb_init(ft_partdb *db)
 {
     db->nparts = 0;
     db->cap = 0;
     db->parts = NULL;
+    db->pool = NULL;
 }
 
 void ft_partdb_free(ft_partdb *db)
 {
     free(db->parts);
+    while (db->pool) {
+        ft_partdb_pool *next = db->pool->next;
+        free(db->pool);
+        db->pool = next;
+    }
     ft_partdb_init(db);
+}
+
+void *ft_partdb_alloc(ft_partdb *db, size_t size)
+{
+    size_t align = sizeof(max_align_t);
+    size = (size + align - 1) / align * align;
+    ft_partdb_pool *b = db->pool;
+    if (!b || b->cap - b->used < size) {
+        size_t cap = size > POOL_BLOCK ? size : POOL_BLOCK;
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->next = db->pool;
+        b->used = 0;
+        b->cap = cap;
+        db->pool = b;
+    }
+    void *out = (char *)b->data + b->used;
+    b->used += size;
+    return out;
 }
 
 int ft_partdb_put(ft_partdb *db, const ft_part *p, ft_err *err)
@@ -288,6 +324,62 @@ const ft_field *ft_part_field(const ft_part *p, const char *name, const ft_fuse 
         }
     }
     return NULL;
+}
+
+const ft_setting *ft_fuse_setting(const ft_fuse *f, const char *name)
+{
+    for (int i = 0; i < f->nsettings; i++)
+        if (strcasecmp(f->settings[i].name, name) == 0)
+            return &f->settings[i];
+    return NULL;
+}
+
+const ft_setting *ft_part_setting(const ft_part *p, const char *name, const ft_fuse **fuse)
+{
+    for (int i = 0; i <= p->nfuses; i++) {
+        const ft_fuse *f = i < p->nfuses ? &p->fuses[i] : &p->lock;
+        const ft_setting *s = ft_fuse_setting(f, name);
+        if (s) {
+            if (fuse)
+                *fuse = f;
+            return s;
+        }
+    }
+    return NULL;
+}
+
+const ft_setting_value *ft_setting_value_named(const ft_setting *s, const char *name)
+{
+    for (int i = 0; i < s->nvalues; i++)
+        if (strcasecmp(s->values[i].name, name) == 0)
+            return &s->values[i];
+    return NULL;
+}
+
+const char *ft_setting_value_name(const ft_setting *s, uint8_t byte)
+{
+    for (int i = 0; i < s->nvalues; i++)
+        if (s->values[i].value == (byte & s->mask))
+            return s->values[i].name;
+    return NULL;
+}
+
+static int lowest_bit(uint8_t mask)
+{
+    int b = 0;
+    while (b < 7 && !(mask & (1u << b)))
+        b++;
+    return b;
+}
+
+unsigned ft_setting_number(const ft_setting *s, uint8_t byte)
+{
+    return (unsigned)(byte & s->mask) >> lowest_bit(s->mask);
+}
+
+uint8_t ft_setting_from_number(const ft_setting *s, unsigned number)
+{
+    return (uint8_t)((number << lowest_bit(s->mask)) & s->mask);
 }
 
 uint32_t ft_part_mem_size(const ft_part *p, const char *memory)

@@ -408,10 +408,19 @@ static void keep_from(ft_part *p, const ft_part *old)
             memcpy(p->fuses[i].fields, of->fields, sizeof of->fields);
             p->fuses[i].factory = (uint8_t)((of->factory & p->fuses[i].writable) | ~p->fuses[i].writable);
         }
+        /* The named settings' values stay in the database that holds `old`. */
+        if (of && p->fuses[i].nsettings == 0) {
+            p->fuses[i].nsettings = of->nsettings;
+            memcpy(p->fuses[i].settings, of->settings, sizeof of->settings);
+        }
     }
     if (p->lock.name[0] && old->lock.name[0] && p->lock.nfields == 0) {
         p->lock.nfields = old->lock.nfields;
         memcpy(p->lock.fields, old->lock.fields, sizeof old->lock.fields);
+    }
+    if (p->lock.name[0] && old->lock.name[0] && p->lock.nsettings == 0) {
+        p->lock.nsettings = old->lock.nsettings;
+        memcpy(p->lock.settings, old->lock.settings, sizeof old->lock.settings);
     }
     if (p->nclocks == 0) {
         p->nclocks = old->nclocks;

@@ -1,6 +1,7 @@
 /* Reader for ftisp's own parts.conf format (described at the top of
  * data/parts.conf): line-oriented `key value...` statements in part blocks
- * with memory, fuse and lock sub-blocks. Every error names file:line. */
+ * with memory, fuse and lock sub-blocks. Every error names file:line. The
+ * named settings' values go into the database's pool (see ft_setting). */
 #include "ftisp/partdb.h"
 
 #include <ctype.h>
@@ -18,6 +19,10 @@ typedef struct reader {
     int nw;
     char w[MAX_WORDS][WORD_MAX];
     ft_err *err;
+    ft_partdb *db;            /* owns the settings' values */
+    ft_setting *set;          /* the setting whose `value` lines follow */
+    int nvals;
+    ft_setting_value vals[FT_MAX_VALUES];
 } reader;
 
 static int fail(reader *r, const char *expected, const char *found)
@@ -166,6 +171,94 @@ static int clock_kind(const char *s)
 
 enum block { B_NONE, B_PART, B_FLASH, B_EEPROM, B_FUSE, B_LOCK };
 
+/* Setting and value names are identifiers: no spaces, `=` or wildcards, so
+ * that `config name=value` and patterns can never be ambiguous. */
+static int identifier(reader *r, int i)
+{
+    for (const char *c = r->w[i]; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '_')
+            return fail_word(r, "a name of letters, digits and _", i);
+    return FT_OK;
+}
+
+/* The values read for the current setting go where the database keeps them. */
+static int finish_setting(reader *r)
+{
+    ft_setting *s = r->set;
+    r->set = NULL;
+    if (!s)
+        return FT_OK;
+    if (r->nvals == 0)
+        return fail(r, "value lines after a config line", "none");
+    ft_setting_value *v = ft_partdb_alloc(r->db, (size_t)r->nvals * sizeof *v);
+    if (!v)
+        return ft_err_set(r->err, FT_E_FAIL, "out of memory loading parts");
+    memcpy(v, r->vals, (size_t)r->nvals * sizeof *v);
+    s->values = v;
+    s->nvalues = (uint16_t)r->nvals;
+    r->nvals = 0;
+    return FT_OK;
+}
+
+static int config_line(reader *r, ft_fuse *f)
+{
+    int rc;
+    if ((rc = want_words(r, 4, "config NAME MASK FACTORY")) != FT_OK ||
+        (rc = finish_setting(r)) != FT_OK || (rc = identifier(r, 1)) != FT_OK)
+        return rc;
+    if (ft_fuse_setting(f, r->w[1]))
+        return fail(r, "a setting name not yet used in this byte", r->w[1]);
+    if (f->nsettings == FT_MAX_SETTINGS)
+        return fail(r, "at most 8 settings in one byte", "another");
+    ft_setting s = {0};
+    if ((rc = name_into(r, 1, s.name, sizeof s.name)) != FT_OK ||
+        (rc = byte(r, 2, &s.mask)) != FT_OK || (rc = byte(r, 3, &s.factory)) != FT_OK)
+        return rc;
+    if (s.mask == 0)
+        return fail(r, "a non-zero mask", r->w[2]);
+    for (int i = 0; i < f->nsettings; i++)
+        if (f->settings[i].mask & s.mask)
+            return fail(r, "a mask no other setting of this byte uses", r->w[2]);
+    if (s.factory & ~s.mask)
+        return fail_word(r, "a factory value inside the mask", 3);
+    f->settings[f->nsettings] = s;
+    r->set = &f->settings[f->nsettings++];
+    r->nvals = 0;
+    return FT_OK;
+}
+
+static int value_line(reader *r, ft_fuse *f)
+{
+    int rc;
+    if ((rc = want_words(r, 3, "value VALUE NAME")) != FT_OK)
+        return rc;
+    ft_setting *s = r->set;
+    if (!s || s < f->settings || s >= f->settings + f->nsettings)
+        return fail(r, "a config line before the values", "value");
+    uint8_t v;
+    if ((rc = byte(r, 1, &v)) != FT_OK || (rc = identifier(r, 2)) != FT_OK)
+        return rc;
+    if (v & ~s->mask)
+        return fail_word(r, "a value inside the setting's mask", 1);
+    if (r->nvals == FT_MAX_VALUES)
+        return fail(r, "at most 256 values in one setting", "another");
+    for (int i = 0; i < r->nvals; i++) {
+        if (r->vals[i].value == v)
+            return fail_word(r, "each value once in a setting", 1);
+        if (strcasecmp(r->vals[i].name, r->w[2]) == 0)
+            return fail_word(r, "each value name once in a setting", 2);
+    }
+    size_t len = strlen(r->w[2]) + 1;
+    char *name = ft_partdb_alloc(r->db, len);
+    if (!name)
+        return ft_err_set(r->err, FT_E_FAIL, "out of memory loading parts");
+    memcpy(name, r->w[2], len);
+    r->vals[r->nvals].value = v;
+    r->vals[r->nvals].name = name;
+    r->nvals++;
+    return FT_OK;
+}
+
 /* Statements inside `fuse NAME` and `lock`. */
 static int fuse_line(reader *r, ft_fuse *f)
 {
@@ -196,8 +289,12 @@ static int fuse_line(reader *r, ft_fuse *f)
         if (fl->mask == 0)
             return fail(r, "a non-zero mask", r->w[2]);
         f->nfields++;
+    } else if (strcmp(k, "config") == 0) {
+        rc = config_line(r, f);
+    } else if (strcmp(k, "value") == 0) {
+        rc = value_line(r, f);
     } else {
-        rc = fail_word(r, "writable, factory, delay, field or end", 0);
+        rc = fail_word(r, "writable, factory, delay, field, config, value or end", 0);
     }
     return rc;
 }
@@ -374,7 +471,7 @@ static int finish_part(reader *r, ft_part *p, ft_partdb *tmp)
 
 int ft_partdb_parse(ft_partdb *db, const char *name, const char *text, size_t len, ft_err *err)
 {
-    reader r = {.file = name, .line = 0, .err = err};
+    reader r = {.file = name, .line = 0, .err = err, .db = db};
     ft_partdb tmp;
     ft_partdb_init(&tmp);
     ft_part *p = calloc(1, sizeof *p);
@@ -428,6 +525,7 @@ int ft_partdb_parse(ft_partdb *db, const char *name, const char *text, size_t le
         case B_FUSE:
         case B_LOCK:
             if (is_end) {
+                rc = finish_setting(&r);
                 blk = B_PART;
             } else {
                 rc = fuse_line(&r, cur);

@@ -14,6 +14,10 @@
 #define FT_MAX_FUSES 3
 #define FT_MAX_FIELDS 16
 #define FT_MAX_CLOCKS 24
+#define FT_MAX_SETTINGS 8     /* named settings in one fuse or lock byte */
+#define FT_MAX_VALUES 256     /* named values of one setting */
+#define FT_CONFIG_BYTES 4     /* bytes[] of the config functions: fuses 0-2, lock */
+#define FT_LOCK_BYTE 3        /* the lock byte's index in bytes[] */
 
 /* A memory as the programmer sees it. Flash page and size in bytes. */
 typedef struct ft_mem {
@@ -30,6 +34,30 @@ typedef struct ft_field {
     uint8_t mask;
 } ft_field;
 
+/* One named value of a setting, as it sits in the byte (already shifted into
+ * the setting's mask), e.g. eesave 0x00 "ee_preserved". */
+typedef struct ft_setting_value {
+    uint8_t value;
+    const char *name;
+} ft_setting_value;
+
+/* A setting: a field of a fuse or lock byte as Microchip names it, the names
+ * avrdude's `config` takes (lower case: sut_cksel, ckdiv8, bodlevel, eesave,
+ * bootsz, bootrst, lb, blb0, blb1...), with its named values. Unlike ft_field
+ * (the datasheet's bit groups: CKSEL, SUT), a setting can span several bit
+ * groups (sut_cksel = SUT and CKSEL).
+ *
+ * Copy semantics: `values` and its names belong to the ft_partdb that loaded
+ * the part and stay valid until ft_partdb_free; copying an ft_part (or an
+ * ft_setting) copies the pointer, not the values. */
+typedef struct ft_setting {
+    char name[16];
+    uint8_t mask;
+    uint8_t factory;          /* the value on a new chip, within mask */
+    uint16_t nvalues;
+    const ft_setting_value *values;
+} ft_setting;
+
 /* One fuse byte (or the lock byte). */
 typedef struct ft_fuse {
     char name[8];             /* lfuse, hfuse, efuse, fuse (one-fuse parts), lock */
@@ -38,6 +66,8 @@ typedef struct ft_fuse {
     uint8_t factory;          /* value on a new chip */
     int nfields;
     ft_field fields[FT_MAX_FIELDS];
+    int nsettings;
+    ft_setting settings[FT_MAX_SETTINGS];
 } ft_fuse;
 
 /* What a value of the clock-select bits means. The CKSEL field (and for some
@@ -85,10 +115,12 @@ typedef struct ft_part {
     char source[96];          /* "file:line" where the part was defined */
 } ft_part;
 
+typedef struct ft_partdb_pool ft_partdb_pool;
 typedef struct ft_partdb {
     int nparts;
     int cap;
     ft_part *parts;
+    ft_partdb_pool *pool;     /* the settings' values and names (see ft_setting) */
 } ft_partdb;
 
 void ft_partdb_init(ft_partdb *db);
@@ -114,6 +146,9 @@ int ft_partdb_load_any(ft_partdb *db, const char *path, ft_err *err);
  * position from the fields). ft_partdb_read_file reads a whole file into a
  * malloc'd NUL-terminated buffer. */
 int ft_partdb_put(ft_partdb *db, const ft_part *p, ft_err *err);
+/* Memory that lives as long as db (for settings' values and names); NULL
+ * when out of memory. */
+void *ft_partdb_alloc(ft_partdb *db, size_t size);
 void ft_part_derive(ft_part *p);
 int ft_partdb_read_file(const char *path, char **text, size_t *len, ft_err *err);
 
@@ -131,6 +166,67 @@ const ft_fuse *ft_part_fuse(const ft_part *p, const char *memory);
 const ft_field *ft_fuse_field(const ft_fuse *f, const char *name);
 /* Finds a field by name in any fuse; *fuse_index receives which fuse. */
 const ft_field *ft_part_field(const ft_part *p, const char *name, const ft_fuse **fuse);
+
+/* Named settings (ft_setting). Names compare case-insensitively and exactly;
+ * ft_config_* below also take initial strings and wildcards. */
+const ft_setting *ft_fuse_setting(const ft_fuse *f, const char *name);
+/* A setting in any fuse or the lock byte; *fuse (if given) receives its byte. */
+const ft_setting *ft_part_setting(const ft_part *p, const char *name, const ft_fuse **fuse);
+/* The named value `name` of s; NULL if s has none by that name. */
+const ft_setting_value *ft_setting_value_named(const ft_setting *s, const char *name);
+/* The name of the value a byte gives s (byte & mask); NULL when that value
+ * has no name (reserved in the datasheet). */
+const char *ft_setting_value_name(const ft_setting *s, uint8_t byte);
+/* The value as a number counted from the setting's lowest bit, as avrdude's
+ * `config` shows and takes it: (byte & mask) >> shift. And back. */
+unsigned ft_setting_number(const ft_setting *s, uint8_t byte);
+uint8_t ft_setting_from_number(const ft_setting *s, unsigned number);
+
+/* The `config` interface (src/partdb_config.c): settings with the value the
+ * chip's bytes give them, found by name as avrdude's `config` finds them.
+ * bytes[] holds fuse bytes by index (0 low or the only fuse, 1 high,
+ * 2 extended) and the lock byte at FT_LOCK_BYTE. Nothing here prints,
+ * reads or writes the chip, or judges safety: the caller writes a changed
+ * byte through the same fuse-safety check as -U. */
+typedef struct ft_config_item {
+    const ft_fuse *fuse;      /* the byte the setting lives in (in the part) */
+    const ft_setting *setting;
+    int byte;                 /* index in bytes[]: fuse->index, or FT_LOCK_BYTE */
+    uint8_t value;            /* bytes[byte] & setting->mask */
+    unsigned number;          /* the value counted from the setting's lowest bit */
+    const char *value_name;   /* NULL: the value has no name (reserved) */
+} ft_config_item;
+
+/* How many settings the part has (all bytes). */
+int ft_config_count(const ft_part *p);
+/* Every setting, low fuse first and the lock byte last, into out[max];
+ * returns how many it stored. */
+int ft_config_list(const ft_part *p, const uint8_t bytes[FT_CONFIG_BYTES],
+                   ft_config_item *out, int max);
+/* Whether `pattern` selects `name` as avrdude's config does: an initial
+ * string of it, or a wildcard pattern (*, ?, [...]) matching all of it;
+ * case-insensitive. */
+bool ft_config_name_matches(const char *pattern, const char *name);
+/* The settings `pattern` selects, into out[max]; an exact name selects that
+ * setting alone. Returns how many matched (which may exceed max). */
+int ft_config_match(const ft_part *p, const uint8_t bytes[FT_CONFIG_BYTES], const char *pattern,
+                    ft_config_item *out, int max);
+/* The one setting `pattern` selects. No match or several: FT_E_USAGE with a
+ * message that lists the candidates (or all settings). */
+int ft_config_get(const ft_part *p, const uint8_t bytes[FT_CONFIG_BYTES], const char *pattern,
+                  ft_config_item *item, ft_err *err);
+/* Sets the one setting `pattern` selects to `value`: a value name (exact,
+ * or an initial string or wildcard pattern selecting exactly one name) or a
+ * number counted from the setting's lowest bit (decimal, 0x hex, 0b binary),
+ * as avrdude's `config name=value`. Updates bytes[item->byte] only; *item
+ * describes the new value (value_name NULL: a number without a name, which
+ * the datasheet reserves: the caller should warn). Errors (FT_E_USAGE) list
+ * the valid names, or say the number does not fit the setting. */
+int ft_config_set(const ft_part *p, uint8_t bytes[FT_CONFIG_BYTES], const char *pattern,
+                  const char *value, ft_config_item *item, ft_err *err);
+/* The same with one "name=value" argument. */
+int ft_config_assign(const ft_part *p, uint8_t bytes[FT_CONFIG_BYTES], const char *assignment,
+                     ft_config_item *item, ft_err *err);
 
 /* Size in bytes of a memory by avrdude name (flash, eeprom, lfuse, hfuse,
  * efuse, fuse, lock, signature, calibration), 0 if the part has none. */

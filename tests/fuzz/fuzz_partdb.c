@@ -23,6 +23,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)ft_partdb_find(&db, p->name);
             (void)ft_part_field(p, "CKSEL", NULL);
             (void)ft_part_mem_size(p, "efuse");
+            uint8_t b[FT_CONFIG_BYTES] = {f[0], f[1], f[2], size > 3 ? data[3] : 0xff};
+            ft_config_item items[8];
+            ft_err e2 = {0};
+            (void)ft_config_list(p, b, items, 8);
+            (void)ft_config_match(p, b, "*b?", items, 8);
+            (void)ft_config_assign(p, b, "e*=1", items, &e2);
+            ft_err_clear(&e2);
+            (void)ft_config_set(p, b, "s", "x*", items, &e2);
         }
     } else if (err.code == FT_OK || strlen(err.msg) == 0) {
         abort();   /* a failure must say why */
