@@ -160,8 +160,9 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
             if (kind == FT_MEM_FUSE)
                 f = ft_part_fuse(part, op->spec.memory);
             uint8_t v = ft_image_get(&op->img, 0);
-            /* The clock rule needs the chip's value: checked again once read. */
-            rc = ft_fuse_check(part, f, v, v, opts->allow, err);
+            /* The clock rule needs the chip's fuses: checked again once read. */
+            ft_fuse_ctx fc = {.now = NULL, .crystal_hz = opts->fck_hz, .allow = opts->allow};
+            rc = ft_fuse_check(part, f, v, &fc, err);
             if (rc != FT_OK)
                 return rc;
         }

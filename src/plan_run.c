@@ -200,19 +200,32 @@ static int run_op(ft_session *r, ft_op *op)
 
 /* ---- the whole run ---- */
 
+/* Every fuse write judged against the chip's fuses as read and as they will
+ * be after all of this run's fuse writes (a clock can take two bytes). */
 static int precheck_fuses(ft_session *r)
 {
-    for (int i = 0; i < r->plan->nops; i++) {
-        ft_op *op = &r->plan->ops[i];
-        int fi;
-        int kind = ft_plan_memkind(r->part, op->spec.memory, &fi);
-        if (op->spec.kind != FT_OP_WRITE || (kind != FT_MEM_FUSE && kind != FT_MEM_LOCK))
-            continue;
-        const ft_fuse *f = kind == FT_MEM_LOCK ? &r->part->lock : ft_part_fuse(r->part, op->spec.memory);
-        uint8_t cur = kind == FT_MEM_LOCK ? r->lock : r->fuses[fi];
-        int rc = ft_fuse_check(r->part, f, cur, ft_image_get(&op->img, 0), r->plan->opts.allow, r->err);
-        if (rc != FT_OK)
-            return rc;
+    uint8_t after[FT_MAX_FUSES];
+    memcpy(after, r->fuses, sizeof after);
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < r->plan->nops; i++) {
+            ft_op *op = &r->plan->ops[i];
+            int fi;
+            int kind = ft_plan_memkind(r->part, op->spec.memory, &fi);
+            if (op->spec.kind != FT_OP_WRITE || (kind != FT_MEM_FUSE && kind != FT_MEM_LOCK))
+                continue;
+            uint8_t v = ft_image_get(&op->img, 0);
+            if (pass == 0) {
+                if (kind == FT_MEM_FUSE && fi >= 0 && fi < FT_MAX_FUSES)
+                    after[fi] = v;
+                continue;
+            }
+            const ft_fuse *f = kind == FT_MEM_LOCK ? &r->part->lock : ft_part_fuse(r->part, op->spec.memory);
+            ft_fuse_ctx fc = {.now = r->have_fuses ? r->fuses : NULL, .after = after,
+                              .crystal_hz = r->plan->opts.fck_hz, .allow = r->plan->opts.allow};
+            int rc = ft_fuse_check(r->part, f, v, &fc, r->err);
+            if (rc != FT_OK)
+                return rc;
+        }
     }
     return FT_OK;
 }

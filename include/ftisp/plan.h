@@ -103,11 +103,21 @@ enum ft_memkind { FT_MEM_FLASH, FT_MEM_EEPROM, FT_MEM_FUSE, FT_MEM_LOCK, FT_MEM_
                   FT_MEM_CALIBRATION };
 int ft_plan_memkind(const ft_part *p, const char *memory, int *fuse_index);
 
-/* Checks fuse values a write would put on the chip against the rules that
- * keep ISP working (RSTDISBL, DWEN, SPIEN, clock source changes, lock bits).
- * current is the chip's value (or the factory value when unknown). */
-int ft_fuse_check(const ft_part *p, const ft_fuse *f, uint8_t current, uint8_t value,
-                  unsigned allow, ft_err *err);
+/* What the fuse rules judge a write against. */
+typedef struct ft_fuse_ctx {
+    const uint8_t *now;       /* every fuse byte as read, by index; NULL: not read
+                               * yet (the clock rule waits until it is) */
+    const uint8_t *after;     /* the same with all of this run's fuse writes
+                               * applied; NULL: `now` with this write only */
+    uint32_t crystal_hz;      /* --fck, the user's word for the crystal; 0: none */
+    unsigned allow;           /* FT_ALLOW_* */
+} ft_fuse_ctx;
+
+/* Checks a value a write would put in fuse or lock byte f against the rules
+ * that keep ISP working (src/fuse_safety.c; the man page's FUSE SAFETY):
+ * SPIEN, RSTDISBL, DWEN, lock bits, and a clock source the board may lack. */
+int ft_fuse_check(const ft_part *p, const ft_fuse *f, uint8_t value, const ft_fuse_ctx *ctx,
+                  ft_err *err);
 
 /* The fastest SCK the target clock allows: fck/4 below 12 MHz, fck/6 from
  * 12 MHz; with a margin for RC oscillators. 0 fck: the safe start clock. */
