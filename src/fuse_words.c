@@ -358,8 +358,16 @@ static void explain(ctx *c, const ft_fuse *f, const ft_setting *s)
     } else if (strcmp(n, "sut") == 0 && vn && startup_words(vn, buf, sizeof buf)) {
         line(c, "start-up", "%s", buf);
     } else if (strcmp(n, "ckdiv8") == 0) {
-        line(c, label, bit_on(s, b) ? "programmed: the clock is divided by 8 at start"
-                                    : "not programmed: the clock is not divided");
+        ft_source src;
+        ft_fuse_source(p, c->bytes, &src);
+        char r[48];
+        range_words(r, sizeof r, src.min_hz / 8, src.max_hz / 8);
+        if (!bit_on(s, b))
+            line(c, label, "not programmed: the clock is not divided");
+        else if (src.min_hz && r[0])
+            line(c, label, "programmed: the clock is divided by 8, the chip runs at%s", r + 3);
+        else
+            line(c, label, "programmed: the clock is divided by 8");
     } else if (strcmp(n, "ckout") == 0) {
         line(c, label, bit_on(s, b) ? "programmed: the system clock is output on the CLKO pin"
                                     : "not programmed: no clock output");

@@ -52,6 +52,9 @@ int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image 
 void ses_image_sha(const ft_image *img, uint32_t lo, uint8_t out[32]);
 void ses_flash_bytes(const ft_image *img, uint8_t *buf, uint32_t size);
 
+/* plan_diagnose.c: every fuse and lock setting in words, at note level. */
+void ses_explain_fuses(ft_session *r, int level);
+
 /* session_erase.c */
 int ses_look_before_erase(ft_session *r);
 int ses_erase(ft_session *r);
