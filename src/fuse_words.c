@@ -489,3 +489,11 @@ int ft_fuse_words(const ft_part *p, const ft_fuse *f, const uint8_t bytes[FT_CON
     }
     return c.n;
 }
+
+int ft_setting_words(const ft_part *p, const ft_fuse *f, const ft_setting *s,
+                     const uint8_t bytes[FT_CONFIG_BYTES], ft_words_line *out, int max)
+{
+    ctx c = {.p = p, .bytes = bytes, .out = out, .n = 0, .max = max};
+    explain(&c, f, s);
+    return c.n;
+}

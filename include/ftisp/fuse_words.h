@@ -51,4 +51,9 @@ typedef struct ft_words_line {
 int ft_fuse_words(const ft_part *p, const ft_fuse *f, const uint8_t bytes[FT_CONFIG_BYTES],
                   ft_words_line *out, int max);
 
+/* One setting in words (1 or 2 lines: the clock setting also gives its
+ * start-up time), e.g. for the terminal's config -v. */
+int ft_setting_words(const ft_part *p, const ft_fuse *f, const ft_setting *s,
+                     const uint8_t bytes[FT_CONFIG_BYTES], ft_words_line *out, int max);
+
 #endif

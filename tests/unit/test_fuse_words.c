@@ -160,6 +160,26 @@ static void sources(void **state)
     has(t, "brown-out: resets the chip when the supply falls below 2.7 V\n");
 }
 
+static void one_setting(void **state)
+{
+    (void)state;
+    const ft_part *p = ft_partdb_find(&db, "m328p");
+    const uint8_t b[FT_CONFIG_BYTES] = {0xff, 0xd6, 0xfc, 0xff};
+    ft_config_item it;
+    ft_err err = {0};
+    ft_words_line l[4];
+    assert_int_equal(ft_config_get(p, b, "eesave", &it, &err), FT_OK);
+    assert_int_equal(ft_setting_words(p, it.fuse, it.setting, b, l, 4), 1);
+    assert_string_equal(l[0].text, "programmed: a chip erase keeps the EEPROM");
+    assert_int_equal(ft_config_get(p, b, "bodlevel", &it, &err), FT_OK);
+    assert_int_equal(ft_setting_words(p, it.fuse, it.setting, b, l, 4), 1);
+    assert_string_equal(l[0].text, "resets the chip when the supply falls below 4.3 V");
+    assert_int_equal(ft_config_get(p, b, "sut_cksel", &it, &err), FT_OK);
+    assert_int_equal(ft_setting_words(p, it.fuse, it.setting, b, l, 4), 2);
+    assert_string_equal(l[0].label, "clock source");
+    assert_string_equal(l[1].label, "start-up");
+}
+
 /* Every part, every setting, every value (named or reserved): one line per
  * setting (two for the clock), none empty, nothing unprintable. */
 static void sweep_every_value(void **state)
@@ -203,6 +223,7 @@ int main(void)
         cmocka_unit_test(t85_no_boot_lock_bits),
         cmocka_unit_test(lock_modes),
         cmocka_unit_test(sources),
+        cmocka_unit_test(one_setting),
         cmocka_unit_test(sweep_every_value),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
