@@ -3,6 +3,7 @@
 #include "ftisp/cli.h"
 #include "ftisp/cli_json.h"
 #include "ftisp/cli_output.h"
+#include "ftisp/interrupt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ static const char USAGE[] =
     "      --version, -h --help\n"
     "With no -U: reads and explains the signature, fuses, lock bits and clock.\n"
     "Exit status: 0 ok, 1 failure, 2 usage, 3 input file or part, 4 no adapter, 5 adapter lost,\n"
-    "6 target not answering, 7 wrong signature, 8 verify error, 9 refused as unsafe.\n";
+    "6 target not answering, 7 wrong signature, 8 verify error, 9 refused as unsafe;\n"
+    "129, 130, 143 stopped by SIGHUP, SIGINT, SIGTERM (RESET released, the chip's state told).\n";
 
 static double now(void)
 {
@@ -93,6 +95,7 @@ int ft_cli_main(int argc, char **argv)
     bool have_plan = false, have_db = false;
     FILE *log = NULL;
 
+    ft_interrupt_install();
     int rc = ft_cli_parse(&cli, argc, argv, &err);
     ft_out_init(&out, stderr, cli.verbosity);
     if (rc == FT_OK && cli.help) {
@@ -156,6 +159,8 @@ int ft_cli_main(int argc, char **argv)
         if (cli.port)
             rc = ft_parse_port(cli.port, &mo, &err);
     }
+    if (rc == FT_OK && ft_interrupt_signal())
+        rc = ft_err_set(&err, FT_E_INTERRUPTED, "interrupted (%s)", ft_interrupt_name(ft_interrupt_signal()));
     if (rc == FT_OK)
         rc = ft_mpsse_open(&m, &mo, &err);
     if (rc == FT_OK) {
@@ -169,17 +174,45 @@ int ft_cli_main(int argc, char **argv)
     }
     if (rc == FT_OK && (cli.nops || cli.plan.erase) && cli.verbosity >= 0)
         ft_out_msg(&out, 0, "done in %.2f s", now() - t0);
-done:
+done:;
+    /* A signal wins over whatever it caused on the way out. */
+    int sig = ft_interrupt_signal();
+    if (sig && rc != FT_E_INTERRUPTED) {
+        ft_err_clear(&err);
+        rc = ft_err_set(&err, FT_E_INTERRUPTED, "interrupted (%s)", ft_interrupt_name(sig));
+    }
+    char adesc[192] = "", aserial[64] = "", state[600] = "";
+    if (m) {
+        snprintf(adesc, sizeof adesc, "%s", ft_mpsse_describe(m));
+        snprintf(aserial, sizeof aserial, "%s", ft_mpsse_serial(m));
+    }
+    if (sig) {
+        /* RESET first: the target must run again whatever comes next */
+        ft_mpsse_close(m);
+        m = NULL;
+        if (have_plan)
+            ft_plan_state(&plan, state, sizeof state);
+        else
+            snprintf(state, sizeof state, "the chip was not touched");
+    }
     if (rc != FT_OK)
         ft_out_error(&out, err.msg[0] ? err.msg : "failed");
+    if (sig) {
+        ft_out_msg(&out, -99, "chip: %s", state);
+        ft_out_msg(&out, -99, "RESET released and the pins let go (the target runs); %s",
+                   have_plan && plan.nops ? "run the same command again to finish" : "nothing to finish");
+    }
     if (cli.json) {
         ft_json_run jr = {
-            .adapter_desc = m ? ft_mpsse_describe(m) : NULL,
-            .adapter_serial = m ? ft_mpsse_serial(m) : NULL,
+            .adapter_desc = adesc[0] ? adesc : NULL,
+            .adapter_serial = adesc[0] ? aserial : NULL,
             .plan = have_plan ? &plan : NULL,
             .part = part ? (part->name[0] ? part->name : part->id) : NULL,
             .status = rc,
             .error = rc != FT_OK ? err.msg : NULL,
+            .signal = sig ? ft_interrupt_name(sig) : NULL,
+            .state = sig ? state : NULL,
+            .exit_status = rc == FT_E_INTERRUPTED ? 128 + sig : rc,
             .seconds = now() - t0,
         };
         ft_json_write(stdout, &jr);
@@ -193,5 +226,5 @@ done:
     ft_cli_free(&cli);
     if (log)
         fclose(log);
-    return rc;
+    return rc == FT_E_INTERRUPTED ? 128 + sig : rc;
 }

@@ -162,8 +162,11 @@ int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t *used_hz, ft_err *err)
 int ft_isp_leave(ft_isp *isp, ft_err *err)
 {
     isp->enabled = false;
+    /* releasing RESET is what an interrupted run needs most */
+    ft_mpsse_hold_interrupts(isp->m, true);
     ft_mpsse_reset(isp->m, false);
     ft_mpsse_flush(isp->m);
+    ft_mpsse_hold_interrupts(isp->m, false);
     return isp_mpsse_status(isp, err);
 }
 

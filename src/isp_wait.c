@@ -41,7 +41,7 @@ static group issue(ft_isp *isp, uint32_t n, uint32_t first)
     return (group){ft_mpsse_send(isp->m), buf, n, first};
 }
 
-int isp_wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
+static int wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
 {
     if (delay_us == 0)
         delay_us = 10000;   /* database without a figure: the slowest classic tWD */
@@ -96,4 +96,17 @@ int isp_wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
                               (unsigned long long)(limit_us / 1000));
         }
     }
+}
+
+/* A signal is honoured before the write instruction goes out (it is dropped
+ * with its batch); once sent, the write is waited out whatever comes: RESET
+ * released during a write garbles the page, byte or fuse being written. */
+int isp_wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
+{
+    if (ft_mpsse_check_interrupt(isp->m))
+        return isp_mpsse_status(isp, err);
+    ft_mpsse_hold_interrupts(isp->m, true);
+    int rc = wait_ready(isp, kind, delay_us, err);
+    ft_mpsse_hold_interrupts(isp->m, false);
+    return rc;
 }

@@ -268,6 +268,7 @@ void ft_mpsse_close(ft_mpsse *m)
     if (m->usb_open) {
         ft_err ignore = {0};
         ft_mpsse_take_error(m, &ignore);
+        m->hold_interrupts++;   /* after a signal, above all: RESET must go */
         /* RESET high first (target runs), then every pin an input: the
          * target's own pull-up keeps RESET high and the buffer disables */
         ft_mpsse_reset(m, false);

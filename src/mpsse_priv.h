@@ -60,6 +60,7 @@ struct ft_mpsse {
     bool unsynced;            /* bytes written since the last reply came back */
 
     uint8_t *rbuf;
+    int hold_interrupts;      /* > 0: a busy target's wait; signals wait too */
     ft_err err;
     ft_mpsse_stats st;
     char desc[192], serial[64];

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ftisp/interrupt.h"
 #include "mpsse_priv.h"
 
 /* A write-only stream (page loads) is still cut now and then, so a cable
@@ -148,9 +149,25 @@ static int read_oldest(ft_mpsse *m)
     return FT_OK;
 }
 
+int ft_mpsse_check_interrupt(ft_mpsse *m)
+{
+    int sig = ft_interrupt_signal();
+    if (sig && m->hold_interrupts == 0 && !m->err.code)
+        mp_fail(m, FT_E_INTERRUPTED, "interrupted (%s)", ft_interrupt_name(sig));
+    return m->err.code;
+}
+
+void ft_mpsse_hold_interrupts(ft_mpsse *m, bool hold)
+{
+    m->hold_interrupts += hold ? 1 : -1;
+}
+
 static int send_batch(ft_mpsse *m)
 {
     if (m->err.code || m->ncmd == 0)
+        return m->err.code;
+    /* the batch not yet sent is abandoned; those already sent run anyway */
+    if (ft_mpsse_check_interrupt(m))
         return m->err.code;
     uint32_t r = m->batch_replies;
     if (r > 0) {

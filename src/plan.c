@@ -86,15 +86,22 @@ static ft_format detect_file(const char *file)
     return ft_format_detect(head, n);
 }
 
-/* Fuses first (a clock change must come before the flash goes at the new
- * speed), lock bits last (they may stop later writes), the rest in order. */
+bool ft_plan_fuse_write(const ft_part *p, const ft_op *op)
+{
+    int fi;
+    return op->spec.kind == FT_OP_WRITE && ft_plan_memkind(p, op->spec.memory, &fi) == FT_MEM_FUSE;
+}
+
+/* The order given, with two exceptions safety needs: fuse writes first (a
+ * clock change must come before the flash goes at the new speed), lock
+ * writes last (they may stop later writes and reads). Reads and verifies,
+ * fuse and lock ones included, keep their places. */
 static int rank(const ft_part *p, const ft_op *op)
 {
     int fi;
-    int kind = ft_plan_memkind(p, op->spec.memory, &fi);
-    if (kind == FT_MEM_FUSE)
+    if (ft_plan_fuse_write(p, op))
         return 0;
-    if (kind == FT_MEM_LOCK)
+    if (op->spec.kind == FT_OP_WRITE && ft_plan_memkind(p, op->spec.memory, &fi) == FT_MEM_LOCK)
         return 2;
     return 1;
 }
@@ -103,6 +110,7 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
                   int nspecs, const ft_plan_opts *opts, ft_err *err)
 {
     memset(plan, 0, sizeof *plan);
+    plan->erase_status = -1;
     plan->part = part;
     plan->db = db;
     plan->opts = *opts;

@@ -62,13 +62,15 @@ static int op_write_flash(ft_session *r, ft_op *op)
         op->verified = 1;
         ses_note(r, 0, "flash: already holds the file's %u bytes; nothing to write", op->bytes);
     } else if (r->plan->opts.dry_run) {
-        op->skipped = true;
+        op->skipped = op->dry_run = true;
         ses_note(r, 0, "flash: %u bytes in %u pages would be written (-n)", op->bytes, npages);
     } else {
+        op->chip_changed = true;
         ses_phase(r, "writing flash", npages * psz);
         double t0 = ses_now();
         rc = ft_isp_write_flash_pages(r->isp, data, pages, npages, r->err);
         ses_phase_end(r, rc, t0);
+        op->written = rc == FT_OK;
         if (rc == FT_OK && !r->plan->opts.no_verify) {
             ses_phase(r, "verifying flash", ext - ses_image_start(&op->img, 1));
             t0 = ses_now();
@@ -107,7 +109,7 @@ static int op_write_eeprom(ft_session *r, ft_op *op)
         changes += mask[i];
     }
     if (r->plan->opts.dry_run) {
-        op->skipped = true;
+        op->skipped = op->dry_run = true;
         ses_note(r, 0, "eeprom: %u of %u bytes would change (-n)", changes, op->bytes);
         goto out;
     }
@@ -117,10 +119,12 @@ static int op_write_eeprom(ft_session *r, ft_op *op)
         ses_note(r, 0, "eeprom: already holds the file's %u bytes", op->bytes);
         goto out;
     }
+    op->chip_changed = true;
     ses_phase(r, "writing eeprom", changes);
     double t0 = ses_now();
     rc = ft_isp_write_eeprom(r->isp, lo, want, mask, n, r->err);
     ses_phase_end(r, rc, t0);
+    op->written = rc == FT_OK;
     if (rc == FT_OK && !r->plan->opts.no_verify) {
         ses_phase(r, "verifying eeprom", n);
         t0 = ses_now();
@@ -152,13 +156,15 @@ static int op_write_byte(ft_session *r, ft_op *op, int kind, int fi)
         return FT_OK;
     }
     if (r->plan->opts.dry_run) {
-        op->skipped = true;
+        op->skipped = op->dry_run = true;
         ses_note(r, 0, "%s: 0x%02x would become 0x%02x (-n)", op->spec.memory, cur, v);
         return FT_OK;
     }
     uint8_t out = (uint8_t)(v | ~mask);
+    op->chip_changed = true;
     rc = kind == FT_MEM_LOCK ? ft_isp_write_lock(r->isp, out, r->err)
                              : ft_isp_write_fuse(r->isp, fi, out, r->err);
+    op->written = rc == FT_OK;
     if (rc == FT_OK && kind == FT_MEM_FUSE)
         r->fuses[fi] = out;
     ses_note(r, 0, "%s: 0x%02x written (was 0x%02x)", op->spec.memory, v, cur);
@@ -183,6 +189,7 @@ static int run_op(ft_session *r, ft_op *op)
     int kind = ft_plan_memkind(r->part, op->spec.memory, &fi);
     double t0 = ses_now();
     int rc;
+    op->started = true;
     if (op->spec.kind == FT_OP_READ)
         rc = op_read(r, op, kind, fi);
     else if (op->spec.kind == FT_OP_VERIFY)
@@ -242,17 +249,16 @@ int ft_plan_run(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *er
         rc = precheck_fuses(&r);
     }
 
-    /* Fuse writes first; a changed clock takes effect when programming mode
-     * is entered again. */
+    /* Fuse writes first (plan.c puts them there); a changed clock takes
+     * effect when programming mode is entered again. */
     bool fuse_changed = false;
     int i = 0;
     for (; rc == FT_OK && i < plan->nops; i++) {
         ft_op *op = &plan->ops[plan->order[i]];
-        int fi;
-        if (ft_plan_memkind(r.part, op->spec.memory, &fi) != FT_MEM_FUSE)
+        if (!ft_plan_fuse_write(r.part, op))
             break;
         rc = run_op(&r, op);
-        fuse_changed |= op->spec.kind == FT_OP_WRITE && !op->skipped;
+        fuse_changed |= !op->skipped;
     }
     if (rc == FT_OK && fuse_changed) {
         ses_note(&r, 1, "leaving programming mode so the new fuses take effect");
@@ -277,10 +283,26 @@ int ft_plan_run(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *er
     }
     if (rc == FT_OK)
         rc = ses_look_before_erase(&r);
-    if (rc == FT_OK && (plan->opts.erase || (plan->auto_erase && r.flash_plan == FLASH_PLAN_ERASE)))
-        rc = ses_erase(&r);
-    for (; rc == FT_OK && i < plan->nops; i++)
-        rc = run_op(&r, &plan->ops[plan->order[i]]);
+    if (rc == FT_OK && plan->opts.erase) {
+        double t0 = ses_now();
+        rc = plan->erase_status = ses_erase(&r);
+        plan->erase_seconds = ses_now() - t0;
+    }
+    /* The automatic erase comes just before the flash write, so that reads
+     * given before it still see the old contents. */
+    bool erase_due = plan->auto_erase && r.flash_plan == FLASH_PLAN_ERASE;
+    for (; rc == FT_OK && i < plan->nops; i++) {
+        ft_op *op = &plan->ops[plan->order[i]];
+        int fi;
+        if (erase_due && op->spec.kind == FT_OP_WRITE &&
+            ft_plan_memkind(r.part, op->spec.memory, &fi) == FT_MEM_FLASH) {
+            erase_due = false;
+            rc = ses_erase(&r);
+            if (rc != FT_OK)
+                break;
+        }
+        rc = run_op(&r, op);
+    }
     ses_finish(&r);
     return rc;
 }

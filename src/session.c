@@ -140,6 +140,15 @@ int ses_start(ft_session *r, ft_plan *plan, ft_mpsse *m, const ft_plan_events *e
 
 void ses_finish(ft_session *r)
 {
+    /* what the chip's fuses and lock are now, for --json */
+    if (r->plan && r->have_fuses) {
+        memcpy(r->plan->fuses, r->fuses, sizeof r->plan->fuses);
+        r->plan->have_fuses = true;
+    }
+    if (r->plan && r->have_lock) {
+        r->plan->lock = r->lock;
+        r->plan->have_lock = true;
+    }
     free(r->chip);
     r->chip = NULL;
     if (r->isp) {

@@ -86,14 +86,17 @@ int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image 
             continue;
         }
         op->verified = 0;
+        uint8_t file_has = ft_image_get(want, bad), chip_has = buf[bad - lo];
+        /* -D is to blame only where it kept the erase away and the file
+         * wants a 1 where the chip holds a 0 */
+        bool d_hint = kind == FT_MEM_FLASH && op->spec.kind == FT_OP_WRITE && r->plan->opts.no_erase &&
+                      !r->plan->erased && (file_has & ~chip_has) != 0;
         rc = ft_err_set(r->err, FT_E_VERIFY,
                         "%s verify error at 0x%04x: %s has 0x%02x, the chip has 0x%02x%s",
-                        op->spec.memory, bad, op->spec.file, ft_image_get(want, bad),
-                        buf[bad - lo],
-                        kind == FT_MEM_FLASH && !r->plan->erased
-                            ? " (flash was not erased: a bit that is 0 needs a chip erase to "
-                              "become 1; drop -D)"
-                            : "");
+                        op->spec.memory, bad, op->spec.file, file_has, chip_has,
+                        d_hint ? " (flash was not erased: a bit that is 0 needs a chip erase to "
+                                 "become 1; drop -D)"
+                               : "");
         break;
     }
     free(buf);

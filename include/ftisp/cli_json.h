@@ -11,8 +11,11 @@ typedef struct ft_json_run {
     const char *adapter_serial;
     const ft_plan *plan;        /* NULL: failed before a plan existed */
     const char *part;
-    int status;
+    int status;                 /* enum ft_status */
+    int exit_status;            /* what the process exits with */
     const char *error;          /* NULL on success */
+    const char *signal;         /* "SIGINT"...: the run was stopped by it; NULL */
+    const char *state;          /* the chip's state after a signal; NULL */
     double seconds;
 } ft_json_run;
 

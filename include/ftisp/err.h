@@ -17,6 +17,7 @@ enum ft_status {
     FT_E_SIGNATURE = 7,   /* signature does not match the part */
     FT_E_VERIFY = 8,      /* read-back differs from what was written */
     FT_E_UNSAFE = 9,      /* refused: could lock the user out or lose data */
+    FT_E_INTERRUPTED = 128, /* SIGINT/SIGTERM/SIGHUP: the CLI exits 128 + the signal */
 };
 
 typedef struct ft_err {

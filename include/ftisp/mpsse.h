@@ -68,6 +68,15 @@ int ft_mpsse_wait(ft_mpsse *m, uint64_t ticket);
  * needs, e.g. 20 ms after RESET). */
 int ft_mpsse_sleep_us(ft_mpsse *m, uint32_t us);
 
+/* Signals (ftisp/interrupt.h): before each batch goes out, a caught signal
+ * becomes the sticky error FT_E_INTERRUPTED and the batch is dropped. While
+ * held (a write the target is busy with must be waited out, or what it
+ * writes is garbled) batches go out regardless; the check resumes after the
+ * matching release. Closing always releases RESET. check_interrupt makes
+ * the check now and returns the sticky error's code. */
+void ft_mpsse_hold_interrupts(ft_mpsse *m, bool hold);
+int ft_mpsse_check_interrupt(ft_mpsse *m);
+
 /* The sticky error, FT_OK if none. ft_mpsse_take_error copies it into err
  * (first error wins there too) and clears it. */
 int ft_mpsse_error(const ft_mpsse *m);

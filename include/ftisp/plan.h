@@ -5,6 +5,7 @@
 #define FTISP_PLAN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ftisp/err.h"
@@ -55,6 +56,11 @@ typedef struct ft_op {
     double seconds;
     int status;               /* FT_OK, an error, or -1: not run */
     bool skipped;             /* nothing to do (already on the chip, -n) */
+    bool dry_run;             /* skipped because of -n (else: already on the chip) */
+    bool started;             /* the run reached this operation */
+    bool chip_changed;        /* a write instruction for it went to the chip */
+    bool written;             /* all its writes went to the chip (verify may follow) */
+    char note[200];           /* from building: e.g. how an unnamed format was read */
 } ft_op;
 
 /* Events from the run for the CLI to show. level: 0 normal, 1 -v, 2 -vv. */
@@ -72,7 +78,8 @@ typedef struct ft_plan {
     ft_plan_opts opts;
     int nops;
     ft_op *ops;
-    int *order;               /* execution order: fuse ops first, lock writes last */
+    int *order;               /* execution order: as given, but fuse writes first and
+                                 lock writes last */
     bool writes_flash;
     bool auto_erase;          /* erase because flash is written (no -D, no -e) */
     /* Filled while running: */
@@ -82,7 +89,22 @@ typedef struct ft_plan {
     uint32_t sck_hz;          /* SCK in use at the end */
     char clock_why[320];
     bool erased;
+    bool erase_started;       /* a Chip Erase (-e or automatic) was sent */
+    int erase_status;         /* -e: FT_OK, an error, or -1: not run */
+    double erase_seconds;
+    uint8_t fuses[FT_MAX_FUSES]; /* as last read or written */
+    bool have_fuses;
+    uint8_t lock;
+    bool have_lock;
+    /* Where a copy of the EEPROM waits on disk while the chip's is at risk
+     * ("" none); the state description names it. */
+    char eeprom_copy[256];
 } ft_plan;
+
+/* One or two sentences on what the chip holds after a run that stopped
+ * early: what was done, what was cut short (flash partly written, the chip
+ * erased), what was not done, where the EEPROM copy is. */
+void ft_plan_state(const ft_plan *plan, char *buf, size_t len);
 
 /* Parses and checks every file against the part, checks fuse values that
  * can be checked without the chip, and decides the order. No device needed. */
@@ -102,6 +124,8 @@ int ft_plan_diagnose(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_er
 enum ft_memkind { FT_MEM_FLASH, FT_MEM_EEPROM, FT_MEM_FUSE, FT_MEM_LOCK, FT_MEM_SIGNATURE,
                   FT_MEM_CALIBRATION };
 int ft_plan_memkind(const ft_part *p, const char *memory, int *fuse_index);
+/* A fuse write: runs before every other operation (see ft_plan.order). */
+bool ft_plan_fuse_write(const ft_part *p, const ft_op *op);
 
 /* What the fuse rules judge a write against. */
 typedef struct ft_fuse_ctx {

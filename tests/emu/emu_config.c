@@ -2,6 +2,7 @@
  * malformed setting stops the program with a message: a test that sets
  * something must get it. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,7 +103,17 @@ static void parse_fault(const char *s)
             c->fault_no_target = true;
         else if (!strncmp(tok, "unplug_after=", 13))
             c->fault_unplug_after = num("FTEMU_FAULT unplug_after", tok + 13, 0, 1L << 40);
-        else if (!strncmp(tok, "miso_flip=", 10))
+        else if (!strncmp(tok, "signal_after=", 13)) {
+            char *sig = strchr(tok + 13, ':');
+            if (!sig || c->nsignals == 4)
+                emu_die_config("FTEMU_FAULT signal_after: expected N:SIG (INT, TERM, HUP or a "
+                               "number), at most 4, found \"%s\"", tok + 13);
+            *sig++ = '\0';
+            c->signal_after[c->nsignals] = num("FTEMU_FAULT signal_after", tok + 13, 0, 1L << 40);
+            int n = !strcmp(sig, "INT") ? SIGINT : !strcmp(sig, "TERM") ? SIGTERM : !strcmp(sig, "HUP") ? SIGHUP
+                    : (int)num("FTEMU_FAULT signal_after signal", sig, 1, 64);
+            c->signal_num[c->nsignals++] = n;
+        } else if (!strncmp(tok, "miso_flip=", 10))
             c->fault_miso_flip = num("FTEMU_FAULT miso_flip", tok + 10, 0, 1L << 40);
         else if (!strncmp(tok, "signature=", 10)) {
             long v = strtol(tok + 10, NULL, 16);
@@ -113,8 +124,8 @@ static void parse_fault(const char *s)
             c->sig[1] = (uint8_t)(v >> 8);
             c->sig[2] = (uint8_t)v;
         } else
-            emu_die_config("FTEMU_FAULT: expected nodevice, unplug_after=N, no_target, miso_flip=N or "
-                           "signature=XXXXXX, found \"%s\"", tok);
+            emu_die_config("FTEMU_FAULT: expected nodevice, unplug_after=N, no_target, miso_flip=N, "
+                           "signal_after=N:SIG or signature=XXXXXX, found \"%s\"", tok);
     }
 }
 

@@ -1,6 +1,7 @@
 /* The FTDI chip as USB sees it: descriptors, vendor requests, the two FIFOs
  * of each channel, modem-status bytes, the latency timer and the cost of
  * bulk transfers in modeled time (README.md "Modeled time"). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,7 +422,8 @@ static int bulk_in(emu_chan *c, uint8_t *data, int len, unsigned timeout_ms, int
     return 0;
 }
 
-int emu_bulk2(emu_dev *d, uint8_t ep, uint8_t *data, int len, unsigned timeout_ms, int *transferred)
+static int emu_bulk2_inner(emu_dev *d, uint8_t ep, uint8_t *data, int len, unsigned timeout_ms,
+                           int *transferred)
 {
     emu_enter();
     check_unplug();
@@ -443,6 +445,25 @@ int emu_bulk2(emu_dev *d, uint8_t ep, uint8_t *data, int len, unsigned timeout_m
         r = bulk_out(&d->ch[idx], data, len, timeout_ms, transferred);
     }
     emu_leave();
+    return r;
+}
+
+/* signal_after=N:SIG: the signal arrives in the program between two USB
+ * transfers, once the Nth is done, as a Ctrl-C would. */
+static void check_signals(void)
+{
+    long done = emu_st.transfers_out + emu_st.transfers_in;
+    for (int i = 0; i < emu_cfg_g.nsignals; i++)
+        if (emu_cfg_g.signal_after[i] >= 0 && done >= emu_cfg_g.signal_after[i]) {
+            emu_cfg_g.signal_after[i] = -1;
+            raise(emu_cfg_g.signal_num[i]);
+        }
+}
+
+int emu_bulk2(emu_dev *d, uint8_t ep, uint8_t *data, int len, unsigned timeout_ms, int *transferred)
+{
+    int r = emu_bulk2_inner(d, ep, data, len, timeout_ms, transferred);
+    check_signals();
     return r;
 }
 

@@ -46,6 +46,9 @@ typedef struct emu_cfg {
     bool fault_nodevice, fault_no_target;
     long fault_unplug_after;     /* -1: never */
     long fault_miso_flip;        /* -1: never */
+    int nsignals;                /* signal_after=N:SIG: raise SIG after N bulk transfers */
+    long signal_after[4];
+    int signal_num[4];
     bool fault_sig;
     uint8_t sig[3];
     bool host_time;

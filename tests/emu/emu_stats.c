@@ -47,9 +47,18 @@ static void write_json(const char *path)
             "},\n  \"violations\": {\"sent_while_busy\": %ld, \"garbled_sck_bytes\": %ld, "
             "\"prog_enable_early\": %ld, \"bad_opcodes\": %ld, \"unknown_instructions\": %ld, "
             "\"adaptive_stalls\": %ld, \"write_timeouts\": %ld, \"unsupported_calls\": %ld, "
-            "\"calls_after_unplug\": %ld},\n  \"reads_while_busy\": %ld\n}\n",
+            "\"calls_after_unplug\": %ld},\n  \"reads_while_busy\": %ld,\n",
             s->v_busy_lost, s->v_garbled_bytes, s->v_enable_early, s->v_bad_opcode, s->v_unknown_instr,
             s->v_adaptive_stall, s->v_write_timeout, s->v_unsupported, s->v_no_device, s->v_read_busy);
+    /* the RESET level each target sees when the dump is taken (at close
+     * and at exit): 0 means the adapter still holds it in reset */
+    fputs("  \"reset_level\": [", f);
+    for (int i = 0, n = 0; i < emu_ndevs_all(); i++) {
+        emu_dev *d = emu_dev_at(i);
+        for (int c = 0; c < d->nchan; c++)
+            fprintf(f, "%s%d", n++ ? ", " : "", d->ch[c].avr.reset);
+    }
+    fputs("]\n}\n", f);
     fclose(f);
 }
 
