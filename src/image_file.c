@@ -7,8 +7,12 @@
  * format (:m, :h, ...) for those; for a one-byte fuse the raw reading is
  * refused as too long, so the mistake shows. */
 #include "ftisp/image.h"
+#include "ftisp/interrupt.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +158,70 @@ int ft_image_format(const ft_image *img, ft_format fmt, char **out, size_t *outl
     }
 }
 
+/* Standard output: written as it is. */
+static int write_stdout(const char *out, size_t len, ft_err *err)
+{
+    errno = 0;
+    bool ok = fwrite(out, 1, len, stdout) == len;
+    ok = fflush(stdout) == 0 && ok;
+    if (!ok)
+        return ft_err_set(err, FT_E_FAIL, "<stdout>: cannot write: %s", strerror(errno ? errno : EIO));
+    return FT_OK;
+}
+
+/* A file is written whole or not at all: a temporary file in the same
+ * directory (so the rename cannot cross file systems), flushed to the disk,
+ * then renamed over the target. Until the rename the old file is untouched;
+ * after it, the new one is complete. A second signal's immediate exit
+ * removes the temporary file (ftisp/interrupt.h). */
+static int write_whole(const char *path, const char *out, size_t len, ft_err *err)
+{
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 32);
+    if (!tmp)
+        return ft_err_set(err, FT_E_FAIL, "out of memory");
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+    snprintf(tmp, n + 32, "%.*s.%s.ftisp-XXXXXX", (int)dirlen, path, path + dirlen);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return ft_err_set(err, FT_E_FAIL, "%s: cannot create: %s", path, strerror(e));
+    }
+    ft_interrupt_tempfile(tmp);
+    /* the mode a new file would get, or the old file's */
+    struct stat st;
+    mode_t mask = umask(0);
+    umask(mask);
+    mode_t mode = stat(path, &st) == 0 ? (st.st_mode & 07777) : (0666 & ~mask);
+    int e = 0;
+    size_t done = 0;
+    while (done < len && e == 0) {
+        ssize_t w = write(fd, out + done, len - done);
+        if (w < 0 && errno != EINTR)
+            e = errno;
+        else if (w > 0)
+            done += (size_t)w;
+    }
+    if (e == 0 && fchmod(fd, mode) != 0)
+        e = errno;
+    if (e == 0 && fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && e == 0)
+        e = errno;
+    if (e == 0 && rename(tmp, path) != 0)
+        e = errno;
+    if (e != 0)
+        unlink(tmp);
+    ft_interrupt_tempfile(NULL);
+    free(tmp);
+    if (e != 0)
+        return ft_err_set(err, FT_E_FAIL, "%s: cannot write: %s (the old file, if any, is untouched)", path,
+                          strerror(e));
+    return FT_OK;
+}
+
 int ft_image_write_file(const ft_image *img, const char *path, ft_format fmt, ft_err *err)
 {
     char *out;
@@ -161,23 +229,36 @@ int ft_image_write_file(const ft_image *img, const char *path, ft_format fmt, ft
     int rc = ft_image_format(img, fmt, &out, &len, err);
     if (rc)
         return rc;
-    bool std = strcmp(path, "-") == 0;
-    FILE *f = std ? stdout : fopen(path, "wb");
-    if (!f) {
-        int e = errno;
-        free(out);
-        return ft_err_set(err, FT_E_FAIL, "%s: cannot create: %s", path, strerror(e));
-    }
-    errno = 0;
-    bool ok = fwrite(out, 1, len, f) == len;
-    if (std)
-        ok = fflush(f) == 0 && ok;
-    else
-        ok = fclose(f) == 0 && ok;
-    int e = errno;
+    rc = strcmp(path, "-") == 0 ? write_stdout(out, len, err) : write_whole(path, out, len, err);
     free(out);
-    if (!ok)
-        return ft_err_set(err, FT_E_FAIL, "%s: cannot write: %s", std ? "<stdout>" : path,
-                          strerror(e ? e : EIO));
-    return FT_OK;
+    return rc;
+}
+
+int ft_image_check_output(const char *path, ft_err *err)
+{
+    if (strcmp(path, "-") == 0)
+        return FT_OK;
+    size_t n = strlen(path);
+    char *dir = malloc(n + 2);
+    if (!dir)
+        return ft_err_set(err, FT_E_FAIL, "out of memory");
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == path)
+        strcpy(dir, "/");
+    else
+        snprintf(dir, n + 2, "%.*s", (int)(slash - path), path);
+    struct stat st;
+    int rc = FT_OK;
+    if (path[n ? n - 1 : 0] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+        rc = ft_err_set(err, FT_E_USAGE, "%s: is a directory; name a file to read into", path);
+    else if (stat(dir, &st) != 0)
+        rc = ft_err_set(err, FT_E_USAGE, "%s: cannot create: directory %s: %s", path, dir, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        rc = ft_err_set(err, FT_E_USAGE, "%s: cannot create: %s is not a directory", path, dir);
+    else if (access(dir, W_OK | X_OK) != 0)
+        rc = ft_err_set(err, FT_E_USAGE, "%s: cannot create: directory %s: %s", path, dir, strerror(errno));
+    free(dir);
+    return rc;
 }

@@ -145,6 +145,11 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
                 return ft_err_set(err, FT_E_USAGE,
                                   "-U %s:r:%s:%c: format %c is for input only; use i, s, r, d, h, o or b",
                                   op->spec.memory, op->spec.file, op->spec.fmt, op->spec.fmt);
+            /* a read into a file that cannot be made is refused now, not
+             * after the whole read */
+            int rc = ft_image_check_output(op->spec.file, err);
+            if (rc != FT_OK)
+                return rc;
             continue;
         }
         if (op->spec.kind == FT_OP_WRITE && (kind == FT_MEM_SIGNATURE || kind == FT_MEM_CALIBRATION))

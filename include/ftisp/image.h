@@ -93,6 +93,11 @@ int ft_image_read_file(ft_image *img, const char *path, ft_format fmt,
  * output. `*out`/`*outlen` variant returns a malloc'd buffer. */
 int ft_image_format(const ft_image *img, ft_format fmt, char **out, size_t *outlen, ft_err *err);
 int ft_image_write_file(const ft_image *img, const char *path, ft_format fmt, ft_err *err);
+/* Before anything is read: can a file be created at path ("-" always can)?
+ * FT_E_USAGE naming the reason when its directory is missing or not
+ * writable, or path is a directory. Writing is whole-or-nothing: a
+ * temporary file in the same directory, flushed, renamed over path. */
+int ft_image_check_output(const char *path, ft_err *err);
 
 
 /* Inside the image layer only (src/image*.c): one parser and one writer per
