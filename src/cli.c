@@ -143,10 +143,15 @@ int ft_cli_main(int argc, char **argv)
         if (!part)
             rc = ft_err_set(&err, FT_E_INPUT, "-p %s: unknown part; -p ? lists the %d parts ftisp knows",
                             cli.part, db.nparts);
+        else
+            rc = ft_part_check(part, &err);
     }
     if (rc == FT_OK) {
         rc = ft_plan_build(&plan, &db, part, cli.ops, cli.nops, &cli.plan, &err);
         have_plan = true;
+        for (int i = 0; rc == FT_OK && i < plan.nops; i++)
+            if (plan.ops[i].note[0])
+                ft_out_msg(&out, 0, "note: %s", plan.ops[i].note);
     }
     ft_mpsse_opts mo;
     ft_mpsse_opts_default(&mo);

@@ -1,7 +1,10 @@
 /* Whole files in and out ("-" is stdin/stdout), format detection, and the
  * dispatch from avrdude's format letters to each format's reader and writer.
  *
- * Detection for `a` looks only at the first bytes: ELF magic, then ':' (Intel
+ * For `a`, a name that claims a format (.hex, .eep, .srec, .elf ...) is read
+ * as that format and nothing else: an HTML page saved as main.hex fails with
+ * the parser's file:line error instead of being programmed as raw bytes.
+ * Other names: detection looks only at the first bytes: ELF magic, then ':' (Intel
  * HEX) or 'S' and a digit (S-record) as the first non-blank character, else
  * raw. A text file such as "0xff" is therefore raw, not a byte list: name the
  * format (:m, :h, ...) for those; for a one-byte fuse the raw reading is
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 bool ft_format_valid(int c)
 {
@@ -51,6 +55,21 @@ ft_format ft_format_detect(const uint8_t *buf, size_t len)
     if (i + 1 < len && (buf[i] == 'S' || buf[i] == 's') && buf[i + 1] >= '0' && buf[i + 1] <= '9')
         return FT_FMT_SREC;
     return FT_FMT_RAW;
+}
+
+ft_format ft_format_claimed(const char *path)
+{
+    static const struct { const char *ext; ft_format fmt; } by_ext[] = {
+        {".hex", FT_FMT_IHEX}, {".ihx", FT_FMT_IHEX}, {".ihex", FT_FMT_IHEX}, {".eep", FT_FMT_IHEX},
+        {".h86", FT_FMT_IHEX}, {".srec", FT_FMT_SREC}, {".s19", FT_FMT_SREC}, {".s28", FT_FMT_SREC},
+        {".s37", FT_FMT_SREC}, {".mot", FT_FMT_SREC}, {".mhx", FT_FMT_SREC}, {".elf", FT_FMT_ELF},
+    };
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash : path, '.');
+    for (size_t i = 0; dot && i < sizeof by_ext / sizeof by_ext[0]; i++)
+        if (strcasecmp(dot, by_ext[i].ext) == 0)
+            return by_ext[i].fmt;
+    return FT_FMT_AUTO;
 }
 
 int ft_image_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len,
@@ -132,6 +151,8 @@ int ft_image_read_file(ft_image *img, const char *path, ft_format fmt,
         ft_image_clear(img);
         return rc;
     }
+    if (fmt == FT_FMT_AUTO && !std)
+        fmt = ft_format_claimed(path);
     if (fmt == FT_FMT_AUTO)
         fmt = ft_format_detect(buf, len);
     rc = ft_image_parse(img, name, buf, len, fmt, memory, err);

@@ -466,6 +466,7 @@ static int part_block(lexer *lx, int start, ft_partdb *db, known *k, ft_partdb *
             return fail(lx, "a part setting or ';' ending the part");
         char key[TOK_MAX];
         copyz(key, sizeof key, lx->text);
+        int key_line = lx->tline;
         if ((rc = next(lx)))
             return rc;
         if (strcmp(key, "memory") == 0) {
@@ -487,6 +488,9 @@ static int part_block(lexer *lx, int start, ft_partdb *db, known *k, ft_partdb *
             if ((rc = memory_block(lx, &mb)))
                 return rc;
             apply_memory(&a.p, mem, &mb);
+            ft_mem *m = strcmp(mem, "flash") == 0 ? &a.p.flash : strcmp(mem, "eeprom") == 0 ? &a.p.eeprom : NULL;
+            if (m)
+                snprintf(m->source, sizeof m->source, "%.80s:%d", lx->file, key_line);
             continue;
         }
         if ((rc = expect(lx, "=", "'='")))

@@ -397,9 +397,11 @@ static int part_line(reader *r, ft_part *p, enum block *blk, ft_fuse **cur)
             return rc;
         if (strcmp(r->w[1], "flash") == 0) {
             memset(&p->flash, 0, sizeof p->flash);
+            snprintf(p->flash.source, sizeof p->flash.source, "%.80s:%d", r->file, r->line);
             *blk = B_FLASH;
         } else if (strcmp(r->w[1], "eeprom") == 0) {
             memset(&p->eeprom, 0, sizeof p->eeprom);
+            snprintf(p->eeprom.source, sizeof p->eeprom.source, "%.80s:%d", r->file, r->line);
             *blk = B_EEPROM;
         } else {
             return fail_word(r, "flash or eeprom", 1);

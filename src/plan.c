@@ -71,12 +71,16 @@ static ft_format output_format(const char *file, uint32_t size)
     return size > 8 ? FT_FMT_IHEX : FT_FMT_HEX;
 }
 
-/* The format `a` stands for, so that reports name the real one. Standard
- * input cannot be peeked at: the reader detects it. */
+/* The format `a` stands for, so that reports name the real one: the one
+ * the name claims, else what the first bytes look like. Standard input
+ * cannot be peeked at: the reader detects it. */
 static ft_format detect_file(const char *file)
 {
     if (strcmp(file, "-") == 0)
         return FT_FMT_AUTO;
+    ft_format claimed = ft_format_claimed(file);
+    if (claimed != FT_FMT_AUTO)
+        return claimed;
     FILE *f = fopen(file, "rb");
     if (!f)
         return FT_FMT_AUTO;   /* the reader reports why */
@@ -155,11 +159,20 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
         if (op->spec.kind == FT_OP_WRITE && (kind == FT_MEM_SIGNATURE || kind == FT_MEM_CALIBRATION))
             return ft_err_set(err, FT_E_USAGE, "-U %s:w: the %s memory is read-only",
                               op->spec.memory, op->spec.memory);
-        if (op->spec.fmt == FT_FMT_AUTO)
+        bool guessed = op->spec.fmt == FT_FMT_AUTO;
+        if (guessed)
             op->spec.fmt = detect_file(op->spec.file);
+        if (guessed && op->spec.fmt == FT_FMT_RAW)
+            snprintf(op->note, sizeof op->note,
+                     "%s: neither its name nor its first bytes say Intel HEX, S-record or ELF: "
+                     "read as raw binary (add :r to say so)", op->spec.file);
         int rc = ft_image_read_file(&op->img, op->spec.file, op->spec.fmt, op->spec.memory, err);
         if (rc != FT_OK)
             return rc;
+        if (ft_image_count(&op->img) == 0)
+            return ft_err_set(err, FT_E_INPUT, "%s: no data for %s in the file: refusing to %s nothing",
+                              strcmp(op->spec.file, "-") ? op->spec.file : "<stdin>", op->spec.memory,
+                              op->spec.kind == FT_OP_WRITE ? "write" : "verify against");
         if (kind == FT_MEM_FLASH && op->spec.kind == FT_OP_WRITE) {
             plan->writes_flash = true;
             if (!opts->keep_ff)

@@ -72,6 +72,10 @@ const char *ft_format_name(ft_format f);
 /* Guesses the format of a file's contents (for `a`): ELF, Intel HEX,
  * S-record, else raw. */
 ft_format ft_format_detect(const uint8_t *buf, size_t len);
+/* The format a file's name claims by its extension (.hex .ihx .ihex .eep
+ * .h86: Intel HEX; .srec .s19 .s28 .s37 .mot .mhx: S-record; .elf: ELF),
+ * FT_FMT_AUTO for a name that claims none. Such a file must parse as that. */
+ft_format ft_format_claimed(const char *path);
 
 /* Parses `len` bytes of `fmt` (never FT_FMT_AUTO: detect first) that came
  * from `name` (used in messages: "name:line: expected ..., found ...") into

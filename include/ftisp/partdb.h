@@ -25,6 +25,7 @@ typedef struct ft_mem {
     uint32_t page_size;       /* bytes; 0 or 1: written a byte at a time */
     bool paged;               /* EEPROM: has Load/Write EEPROM Page */
     uint32_t write_delay_us;  /* datasheet tWD: wait this long if not polling */
+    char source[96];          /* "file:line" of its definition, "" if unknown */
 } ft_mem;
 
 /* A named group of bits in a fuse or the lock byte, e.g. CKSEL = 0x0F. Values
@@ -151,6 +152,12 @@ int ft_partdb_put(ft_partdb *db, const ft_part *p, ft_err *err);
 void *ft_partdb_alloc(ft_partdb *db, size_t size);
 void ft_part_derive(ft_part *p);
 int ft_partdb_read_file(const char *path, char **text, size_t *len, ft_err *err);
+
+/* Checks a part definition against what ISP can do (src/partdb_check.c):
+ * page sizes powers of two that divide their memory, sizes and delays the
+ * instructions can address, a signature a chip can have. FT_E_INPUT naming
+ * the definition's file:line. Run before any adapter is opened. */
+int ft_part_check(const ft_part *p, ft_err *err);
 
 /* The default database: $FTISP_PARTS if set, else the build tree's
  * data/parts.conf next to the running binary, else FTISP_DATADIR/parts.conf. */
