@@ -1,0 +1,75 @@
+#!/bin/bash
+# Input is what it claims: a file whose name says Intel HEX, S-record or ELF
+# and is not one is refused with the parser's file:line error; raw binary is
+# only for names that claim nothing, and a note says so; empty files are
+# refused for writes and verifies; -C part definitions are checked. All of
+# it before the adapter is opened.
+. "$(dirname "$0")/lib.sh"
+export FTEMU_HOST_TIME=0
+untouched() { [ ! -e "$1/stats.json" ] || grep -q '"transfers_out": 0,' "$1/stats.json"; }
+
+cat >"$T/page.html" <<'HTML'
+<!DOCTYPE html>
+<html><head><title>404 Not Found</title></head>
+<body>Not Found</body></html>
+HTML
+for ext in hex ihx eep srec s19 elf; do
+    cp "$T/page.html" "$T/main.$ext"
+    rm -rf "$T/c"
+    emu "$T/c" -p m328p -U flash:w:"$T/main.$ext"
+    check "an HTML page saved as main.$ext: exit 3" rc_is 3
+    check "... before the adapter is opened" untouched "$T/c"
+done
+emu "$T/c" -p m328p -U flash:w:"$T/main.hex"
+check "main.hex: the Intel HEX parser's file:line error" says "main.hex:1: expected ':' to start a record" "$T/c/stderr"
+emu "$T/c" -p m328p -U flash:w:"$T/main.srec"
+check "main.srec: the S-record parser's file:line error" says "main.srec:1:" "$T/c/stderr"
+
+: >"$T/empty.hex"
+: >"$T/empty.bin"
+for f in empty.hex empty.bin; do
+    rm -rf "$T/c"
+    emu "$T/c" -p m328p -U flash:w:"$T/$f"
+    check "an empty $f is refused for a write: exit 3" rc_is 3
+    check "... before the adapter is opened" untouched "$T/c"
+    emu "$T/c" -p m328p -U eeprom:v:"$T/$f"
+    check "an empty $f is refused for a verify: exit 3" rc_is 3
+done
+check "the empty file is named" says "empty.bin: no data for eeprom" "$T/c/stderr"
+
+# A name that claims nothing: raw binary, and a note says so.
+randbin "$T/firmware" 300 3
+emu "$T/c" -p m328p -U flash:w:"$T/firmware"
+check "a name with no format: written as raw binary" rc_is 0
+check "... with a note saying so" says "note: .*firmware: .*read as raw binary" "$T/c/stderr"
+check "... and the bytes are on the chip" same_at "$T/c/flash.bin" "$T/firmware" 0
+emu "$T/c" -p m328p -U flash:v:"$T/firmware":r
+check "an explicit :r gives no note" eval '! grep -q "note:" "$T/c/stderr"'
+
+# -C: part definitions checked before any adapter is opened.
+cat >"$T/bad.conf" <<'CONF'
+part m328p
+    name ATmega328P
+    signature 0x1e 0x95 0x0f
+    memory flash
+        size 32768
+        page 128
+    end
+    memory eeprom
+        size 1024
+        page 3
+        paged yes
+    end
+end
+CONF
+rm -rf "$T/c"
+emu "$T/c" -C "$T/bad.conf" -p m328p -U eeprom:w:1,2,3:m
+check "-C with an EEPROM page of 3: exit 3" rc_is 3
+check "... with file:line" says "bad.conf:8: part m328p: eeprom page size 3" "$T/c/stderr"
+check "... before the adapter is opened" untouched "$T/c"
+sed -i 's/size 32768/size 1000/; s/page 3/page 4/' "$T/bad.conf"
+emu "$T/c" -C "$T/bad.conf" -p m328p -U flash:w:"$T/firmware"
+check "-C with a flash of 1000 bytes in pages of 128: exit 3" rc_is 3
+check "... with file:line" says "bad.conf:4: part m328p: flash page size 128 does not divide" "$T/c/stderr"
+
+finish
