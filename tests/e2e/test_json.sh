@@ -36,4 +36,26 @@ FTEMU_FAULT=nodevice emu "$T/c" -p m328p --json -U flash:w:"$T/a.hex"
 check "json: no adapter gives adapter null and exit 4" validate "$T/c/stdout" \
     "j['adapter'] is None and j['exit_status']==4"
 
+# -e is an operation of its own, listed after the fuse writes.
+emu "$T/c" -p m328p --json -e -U lfuse:w:0xff:m -U flash:w:"$T/a.hex"
+check "json -e: exit 0" rc_is 0
+check "json -e: the erase is an operation, after the fuse write" validate "$T/c/stdout" \
+    "[(o['memory'],o['op'],o['result']) for o in j['operations']]==[('lfuse','write','unchanged'),('flash','erase','ok'),('flash','write','ok')]"
+
+# A diagnosis (no -U) carries the fuses, the lock byte and the clock.
+emu "$T/d" -p m328p --json
+check "json diagnosis: exit 0" rc_is 0
+check "json diagnosis: fuses, lock and clock" validate "$T/d/stdout" \
+    "j['fuses']=={'lfuse':'ff','hfuse':'de','efuse':'fd'} and j['lock']=='ff' and 'SCK' in j['clock'] and j['operations']==[]"
+
+# "already on the chip" and "not written (-n)" are told apart.
+emu "$T/c" -p m328p --json -U flash:w:"$T/a.hex" -U eeprom:w:1,2,3:m
+emu "$T/c" -p m328p --json -U flash:w:"$T/a.hex" -U eeprom:w:1,2,3:m
+check "json: a second identical run says unchanged" validate "$T/c/stdout" \
+    "[o['result'] for o in j['operations']]==['unchanged','unchanged']"
+randbin "$T/b.bin" 3000 12
+emu "$T/c" -p m328p --json -n -U flash:w:"$T/b.bin":r -U eeprom:w:4,5:m
+check "json: -n says dry_run" validate "$T/c/stdout" \
+    "[o['result'] for o in j['operations']]==['dry_run','dry_run']"
+
 finish
