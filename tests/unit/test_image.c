@@ -206,13 +206,29 @@ static void files_and_stdio(void **state)
     for (uint32_t a = 0x100; a < 0x180; a++)
         ft_image_put(&img, a, (uint8_t)(a * 3));
     const ft_format fmts[] = {FT_FMT_IHEX, FT_FMT_SREC};
+    const char *names[] = {"out.hex", "out.srec"};
     for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         assert_int_equal(ft_image_write_file(&img, path, fmts[i], &err), FT_OK);
         ft_image_clear(&back);
         assert_int_equal(ft_image_read_file(&back, path, FT_FMT_AUTO, "flash", &err), FT_OK);
         assert_int_equal(ft_image_count(&back), 0x80);
         assert_true(ft_image_matches(&img, &back, NULL));
     }
+    /* A name that claims a format is read as that format only. */
+    char claimed[256];
+    snprintf(claimed, sizeof claimed, "%s/srec-inside.hex", dir);
+    assert_int_equal(rename(path, claimed), 0);
+    ft_image_clear(&back);
+    assert_int_equal(ft_image_read_file(&back, claimed, FT_FMT_AUTO, "flash", &err), FT_E_INPUT);
+    assert_non_null(strstr(err.msg, "srec-inside.hex:1: expected ':'"));
+    ft_err_clear(&err);
+    assert_int_equal(rename(claimed, path), 0);
+    assert_int_equal(ft_format_claimed("a/b.c/main.EEP"), FT_FMT_IHEX);
+    assert_int_equal(ft_format_claimed("x.s19"), FT_FMT_SREC);
+    assert_int_equal(ft_format_claimed("x.elf"), FT_FMT_ELF);
+    assert_int_equal(ft_format_claimed("dir.hex/firmware"), FT_FMT_AUTO);
+    assert_int_equal(ft_format_claimed("x.bin"), FT_FMT_AUTO);
 
     /* "-" reads standard input. */
     assert_non_null(freopen(path, "rb", stdin));
@@ -245,6 +261,8 @@ static void files_and_stdio(void **state)
     assert_int_equal(ft_image_read_file(&back, "0xE2", FT_FMT_IMM, "lfuse", &err), FT_OK);
     assert_int_equal(ft_image_get(&back, 0), 0xE2);
 
+    snprintf(path, sizeof path, "%s/out.srec", dir);
+    unlink(path);
     snprintf(path, sizeof path, "%s/out.hex", dir);
     unlink(path);
     rmdir(dir);
