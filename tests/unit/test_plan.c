@@ -172,6 +172,34 @@ static void order_fuses_first_lock_last(void **state)
     ft_plan_free(&p);
 }
 
+/* Only writes move: fuse and lock reads and verifies keep their places. */
+static void reads_keep_their_places(void **state)
+{
+    (void)state;
+    static const struct { const char *mem; ft_opkind k; const char *data; } spec[] = {
+        {"lock", FT_OP_READ, "-"},       {"lfuse", FT_OP_WRITE, "0xe2"}, {"signature", FT_OP_READ, "-"},
+        {"lock", FT_OP_WRITE, "0xfc"},   {"hfuse", FT_OP_VERIFY, "0xd9"}, {"lfuse", FT_OP_READ, "-"},
+    };
+    ft_opspec s[6];
+    memset(s, 0, sizeof s);
+    for (int i = 0; i < 6; i++) {
+        strcpy(s[i].memory, spec[i].mem);
+        s[i].kind = spec[i].k;
+        s[i].file = spec[i].data;
+        s[i].fmt = spec[i].k == FT_OP_READ ? FT_FMT_HEX : FT_FMT_IMM;
+    }
+    ft_plan p;
+    ft_plan_opts o;
+    memset(&o, 0, sizeof o);
+    o.allow = FT_ALLOW_ALL;
+    ft_err err = {0};
+    assert_int_equal(ft_plan_build(&p, &db, ft_partdb_find(&db, "m328p"), s, 6, &o, &err), FT_OK);
+    static const int want[] = {1, 0, 2, 4, 5, 3};
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(p.order[i], want[i]);
+    ft_plan_free(&p);
+}
+
 static void sck_rules(void **state)
 {
     (void)state;
@@ -192,6 +220,7 @@ int main(void)
         cmocka_unit_test(unknown_memory),
         cmocka_unit_test(file_too_big),
         cmocka_unit_test(order_fuses_first_lock_last),
+        cmocka_unit_test(reads_keep_their_places),
         cmocka_unit_test(sck_rules),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
