@@ -82,6 +82,14 @@ static int check_outputs(const ft_cli *cli, ft_err *err)
     return FT_OK;
 }
 
+static bool plan_changed_chip(const ft_plan *plan)
+{
+    bool changed = plan->erased;
+    for (int i = 0; i < plan->nops; i++)
+        changed |= plan->ops[i].chip_changed;
+    return changed;
+}
+
 int ft_cli_main(int argc, char **argv)
 {
     double t0 = now();
@@ -202,6 +210,12 @@ done:;
     }
     if (rc != FT_OK)
         ft_out_error(&out, err.msg[0] ? err.msg : "failed");
+    if (!sig && rc != FT_OK && have_plan && plan_changed_chip(&plan)) {
+        /* a failure after the chip was changed: say what it holds now */
+        char now[600];
+        ft_plan_state(&plan, now, sizeof now);
+        ft_out_msg(&out, -99, "chip: %s", now);
+    }
     if (sig) {
         ft_out_msg(&out, -99, "chip: %s", state);
         ft_out_msg(&out, -99, "RESET released and the pins let go (the target runs); %s",

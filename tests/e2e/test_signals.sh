@@ -109,7 +109,14 @@ FTEMU_FAULT=signal_after=40:INT emu "$T/rd" -p m328p -U flash:r:"$T/back.hex"
 check "SIGINT during a read: exit 130" rc_is 130
 check "SIGINT during a read: the old file untouched" [ "$(cat "$T/back.hex")" = "old backup" ]
 check "SIGINT during a read: said so" says "flash read cut short" "$T/rd/stderr"
-check "SIGINT during a read: no temporary file left" [ -z "$(ls -A "$T" | grep -v -e '^back.hex$' -e '^a\.' -e '^e.bin$' -e '^back.bin$' -e '^sig' -e '^full$' -e '^probe$' -e '^term$' -e '^hup$' -e '^rd$')" ]
+check "SIGINT during a read: no temporary file left" [ -z "$(ls -A "$T" | grep -v -e '^back.hex$' -e '^a\.' -e '^e.bin$' -e '^back.bin$' -e '^sig' -e '^full$' -e '^probe$' -e '^term$' -e '^hup$' -e '^rd$' -e '^lost$')" ]
+
+# Not a signal but the same words: a failure after the chip was changed says
+# what it holds.
+rm -rf "$T/lost"
+FTEMU_FAULT=unplug_after=200 emu "$T/lost" -p m328p -U flash:w:"$T/a.hex" -U eeprom:w:"$T/e.bin":r
+check "cable pulled in the flash write: exit 5" rc_is 5
+check "... the chip's state said" says "^ftisp: chip: done: chip erase.*flash partly written; not done: eeprom write" "$T/lost/stderr"
 
 # A second signal ends the run at once.
 FTEMU_FAULT=signal_after=300:INT,signal_after=300:INT emu "$T/two" "${ARGS[@]}"
