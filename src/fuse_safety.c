@@ -143,11 +143,3 @@ int ft_fuse_check(const ft_part *p, const ft_fuse *f, uint8_t value, const ft_fu
                           "off; add --allow=dwen to write it anyway", f->name, value);
     return clock_rule(p, f, value, ctx, err);
 }
-
-uint32_t ft_sck_for_target(uint32_t fck_hz)
-{
-    if (fck_hz == 0)
-        return FT_SCK_START_HZ;
-    /* SCK high and low must each last 2 target clocks, 3 from 12 MHz. */
-    return fck_hz >= 12000000u ? fck_hz / 6 : fck_hz / 4;
-}

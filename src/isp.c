@@ -7,7 +7,7 @@
 
 #define ENABLE_TRIES 3
 #define RESET_SETTLE_US 20000   /* datasheet: at least 20 ms before Programming Enable */
-#define RESET_PULSE_US 1000     /* >= 2 target clocks even at 128 kHz / 8 */
+#define RESET_PULSE_US 1000     /* >= 2 target clocks even at 128 kHz / 8 at half nominal */
 
 int isp_mpsse_status(ft_isp *isp, ft_err *err)
 {
@@ -117,20 +117,20 @@ static const char *miso_hint(const uint8_t r[4])
     return "target answers but out of step: SCK too fast for its clock, or noisy wiring";
 }
 
-int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t *used_hz, ft_err *err)
+int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t floor_hz, uint32_t *used_hz, ft_err *err)
 {
     isp->enabled = false;
     isp->ext = -1;
-    /* the clock to try first, then slower ones for a target running from a
-     * slow clock (factory 1 MHz parts need SCK <= 250 kHz) */
-    uint32_t clocks[3] = {sck_hz, sck_hz / 4 < 200000 ? sck_hz / 4 : 200000,
-                          sck_hz / 32 < 20000 ? sck_hz / 32 : 20000};
+    /* The clock asked for, then the ladder for targets that run slower than
+     * it allows (isp.h): only Programming Enable is sent until one syncs. */
+    uint32_t clocks[1 + FT_ISP_NLADDER] = {sck_hz, FT_ISP_LADDER};
     uint8_t r[4] = {0};
-    uint32_t last = 0;
+    uint32_t last = 0, asked = 0;
     int tried = 0;
-    for (int c = 0; c < 3; c++) {
-        if (clocks[c] < 1000 || (c > 0 && clocks[c] >= last))
+    for (int c = 0; c < 1 + FT_ISP_NLADDER; c++) {
+        if (clocks[c] < floor_hz || (c > 0 && clocks[c] >= asked))
             continue;
+        asked = clocks[c];
         /* SCK low before RESET goes low; then a RESET pulse is what the
          * datasheet asks for when SCK was not low at power-up */
         last = ft_mpsse_set_sck(isp->m, clocks[c]);

@@ -263,23 +263,8 @@ int ft_plan_run(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *er
     if (rc == FT_OK && fuse_changed) {
         ses_note(&r, 1, "leaving programming mode so the new fuses take effect");
         rc = ft_isp_leave(r.isp, err);
-        uint32_t sck = plan->opts.sck_hz;
-        if (!sck) {
-            char why[160];
-            plan->target_hz = ft_part_clock_hz(r.part, r.fuses, plan->opts.fck_hz, why, (int)sizeof why);
-            /* Enter at the slower of the old and new clocks' limits. */
-            sck = ft_sck_for_target(plan->target_hz);
-            if (sck > r.sck_hz)
-                sck = r.sck_hz;
-        }
         if (rc == FT_OK)
-            rc = ses_enter(&r, sck);
-        if (rc == FT_OK)
-            rc = ses_check_signature(&r);
-        if (rc == FT_OK)
-            rc = ses_read_fuses(&r);
-        if (rc == FT_OK)
-            ses_choose_clock(&r);
+            rc = ses_reenter_after_fuses(&r);
     }
     if (rc == FT_OK)
         rc = ses_look_before_erase(&r);

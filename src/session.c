@@ -88,7 +88,16 @@ int ses_check_signature(ft_session *r)
 int ses_enter(ft_session *r, uint32_t sck)
 {
     uint32_t used = 0;
-    int rc = ft_isp_enable(r->isp, sck, &used, r->err);
+    /* A clock the user gave is not slowed down behind their back. */
+    bool user = r->plan->opts.sck_hz != 0;
+    int rc = ft_isp_enable(r->isp, sck, user ? sck : FT_ISP_FLOOR_HZ, &used, r->err);
+    if (rc == FT_E_TARGET && user) {
+        size_t n = strlen(r->err->msg);
+        snprintf(r->err->msg + n, sizeof r->err->msg - n,
+                 "; SCK %.4g kHz was set by -B/-b and is not slowed down: try a slower one, or "
+                 "omit -B to let ftisp find the clock",
+                 sck / 1e3);
+    }
     if (rc != FT_OK)
         return rc;
     r->sck_hz = used;
@@ -128,14 +137,7 @@ int ses_start(ft_session *r, ft_plan *plan, ft_mpsse *m, const ft_plan_events *e
         return rc;
     if (ev && ev->progress)
         ft_isp_set_progress(r->isp, ev->progress, ev->ctx);
-    rc = ses_enter(r, plan->opts.sck_hz ? plan->opts.sck_hz : FT_SCK_START_HZ);
-    if (rc == FT_OK)
-        rc = ses_check_signature(r);
-    if (rc == FT_OK)
-        rc = ses_read_fuses(r);
-    if (rc == FT_OK)
-        ses_choose_clock(r);
-    return rc;
+    return ses_settle_clock(r, FT_SCK_START_HZ);
 }
 
 void ses_finish(ft_session *r)

@@ -1,31 +1,271 @@
-/* The SCK a session runs at once the fuses are known. */
+/* The SCK a session runs at: proven safe from the fuses' worst case, and
+ * confirmed by reading the chip again at that clock before anything is
+ * erased or written.
+ *
+ * The rule (datasheets, Serial Programming Characteristics): SCK high and low
+ * must each last MORE than 2 target clocks, more than 3 from 12 MHz. The
+ * target clock used is the slowest the fuses allow (ft_part_clock_min_hz:
+ * the RC at -10 %, the 128 kHz oscillator at half nominal, a crystal at the
+ * bottom of its range, CKDIV8 applied). */
 #include "session_priv.h"
 
 #include <stdio.h>
+#include <string.h>
 
-/* With no -B: the fastest SCK the fuses prove safe. */
-void ses_choose_clock(ft_session *r)
+/* The FT232H's SCK is not a perfect 50 % duty cycle: edges come from a
+ * 60 MHz engine and the output stage, so one phase may be a little shorter
+ * than half the period. The SCK stays 5 % below the limit, i.e. each phase
+ * may be as short as 47.5 % of the period and still last more than 2 (3)
+ * target clocks. On the FT232H's steps that gives 1.875 MHz for an 8 MHz
+ * crystal (limit 2 MHz), 2.5 MHz for 16 MHz (2.67 MHz), 212.8 kHz for a
+ * factory 1 MHz part at -10 % (225 kHz). */
+#define SCK_MARGIN_PCT 5
+
+uint32_t ft_sck_for_target(uint32_t fck_hz)
+{
+    if (fck_hz == 0)
+        return FT_SCK_START_HZ;
+    uint64_t limit = fck_hz >= 12000000u ? fck_hz / 6 : fck_hz / 4;
+    /* A chip proven to run at 8 MHz or more may be running at 12 MHz or
+     * more, where a phase must exceed 3 clocks: 250 ns at 12 MHz. */
+    if (fck_hz < 12000000u && limit > 2000000u)
+        limit = 2000000u;
+    return (uint32_t)(limit * (100 - SCK_MARGIN_PCT) / 100);
+}
+
+/* What a read of the chip's identity and settings returned; compared
+ * between clocks. */
+#define SNAP_MAX (3 + FT_MAX_FUSES + 1 + 8)
+typedef struct snapshot {
+    uint8_t b[SNAP_MAX];
+    const char *name[SNAP_MAX];
+    int n;
+} snapshot;
+
+static int take_snapshot(ft_session *r, snapshot *s)
+{
+    const ft_part *p = r->part;
+    static const char *const signame[3] = {"signature byte 0", "signature byte 1", "signature byte 2"};
+    static const char *const calname[8] = {"calibration byte 0", "calibration byte 1",
+                                           "calibration byte 2", "calibration byte 3",
+                                           "calibration byte 4", "calibration byte 5",
+                                           "calibration byte 6", "calibration byte 7"};
+    memset(s, 0, sizeof *s);
+    int rc = ft_isp_read_signature(r->isp, s->b, r->err);
+    for (int i = 0; i < 3; i++)
+        s->name[s->n++] = signame[i];
+    for (int i = 0; rc == FT_OK && i < p->nfuses; i++) {
+        rc = ft_isp_read_fuse(r->isp, p->fuses[i].index, &s->b[s->n], r->err);
+        s->name[s->n++] = p->fuses[i].name;
+    }
+    if (rc == FT_OK && (p->lock.name[0] || p->lock.writable)) {
+        rc = ft_isp_read_lock(r->isp, &s->b[s->n], r->err);
+        s->name[s->n++] = "lock";
+    }
+    for (int i = 0; rc == FT_OK && i < p->calibration_bytes && i < 8; i++) {
+        rc = ft_isp_read_calibration(r->isp, i, &s->b[s->n], r->err);
+        s->name[s->n++] = calname[i];
+    }
+    return rc;
+}
+
+/* The session trusts what a snapshot says from here on. */
+static void adopt(ft_session *r, const snapshot *s)
+{
+    const ft_part *p = r->part;
+    memcpy(r->plan->signature, s->b, 3);
+    int k = 3;
+    for (int i = 0; i < p->nfuses; i++)
+        r->fuses[p->fuses[i].index] = s->b[k++];
+    r->have_fuses = p->nfuses > 0;
+    if (p->lock.name[0] || p->lock.writable) {
+        r->lock = s->b[k++];
+        r->have_lock = true;
+    }
+}
+
+/* "" when equal; else the first difference in words. */
+static const char *differs(const snapshot *a, const snapshot *b, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < a->n && i < b->n; i++)
+        if (a->b[i] != b->b[i]) {
+            snprintf(buf, n, "%s 0x%02x, was 0x%02x", a->name[i], b->b[i], a->b[i]);
+            break;
+        }
+    return buf;
+}
+
+/* The worst-case target clock from the fuses the session holds; 0 unknown. */
+static uint32_t target_min_hz(ft_session *r, char *why, int whylen)
+{
+    if (!r->have_fuses) {
+        snprintf(why, (size_t)whylen, "no fuses");
+        return 0;
+    }
+    return ft_part_clock_min_hz(r->part, r->fuses, r->plan->opts.fck_hz, why, whylen);
+}
+
+static void set_clock(ft_session *r, uint32_t hz)
+{
+    r->sck_hz = hz;
+    r->plan->sck_hz = hz;
+}
+
+/* Leaves programming mode and enters it again at sck (stepping down from
+ * there if the target does not sync). */
+static int reenter(ft_session *r, uint32_t sck)
+{
+    int rc = ft_isp_leave(r->isp, r->err);
+    return rc == FT_OK ? ses_enter(r, sck) : rc;
+}
+
+/* With -B/-b: the user's clock, judged against the fuses and, when faster
+ * than they prove safe, confirmed against a read at the safe clock. */
+static int judge_user_clock(ft_session *r, const snapshot *at_user, uint32_t fmin, const char *why)
 {
     ft_plan *plan = r->plan;
-    if (plan->opts.sck_hz) {
-        snprintf(plan->clock_why, sizeof plan->clock_why, "SCK set by -B/-b");
-        return;
-    }
-    char why[120] = "";
-    uint32_t fck = r->have_fuses ? ft_part_clock_hz(r->part, r->fuses, plan->opts.fck_hz, why,
-                                                    (int)sizeof why)
-                                 : 0;
-    plan->target_hz = fck;
-    uint32_t want = ft_sck_for_target(fck);
-    uint32_t got = ft_isp_set_sck(r->isp, want);
-    r->sck_hz = got;
-    plan->sck_hz = got;
-    if (fck)
-        snprintf(plan->clock_why, sizeof plan->clock_why, "target clock %.3g MHz (%s): SCK %.4g MHz",
-                 fck / 1e6, why, got / 1e6);
-    else
+    uint32_t user = r->sck_hz;
+    if (!fmin) {
         snprintf(plan->clock_why, sizeof plan->clock_why,
-                 "target clock unknown (%s): SCK stays at %.4g kHz; --fck or -B can raise it",
-                 why[0] ? why : "no fuses", got / 1e3);
+                 "SCK %.4g kHz set by -B/-b; target clock unknown (%s): ftisp cannot judge it",
+                 user / 1e3, why);
+        ses_note(r, 1, "%s", plan->clock_why);
+        return FT_OK;
+    }
+    uint32_t safe = ft_sck_for_target(fmin);
+    if (user <= safe) {
+        snprintf(plan->clock_why, sizeof plan->clock_why,
+                 "SCK %.4g kHz set by -B/-b; the fuses prove up to %.4g kHz safe (%s)", user / 1e3,
+                 safe / 1e3, why);
+        ses_note(r, 1, "%s", plan->clock_why);
+        return FT_OK;
+    }
+    uint32_t slow = ft_isp_set_sck(r->isp, safe);
+    snprintf(plan->clock_why, sizeof plan->clock_why,
+             "SCK %.4g kHz set by -B/-b is faster than the fuses prove safe: %s, so SCK must stay "
+             "below %.4g kHz; -B %.4gkHz would be safe",
+             user / 1e3, why, safe / 1e3, slow / 1e3);
+    ses_note(r, 0, "warning: %s", plan->clock_why);
+    snapshot at_slow;
+    int rc = take_snapshot(r, &at_slow);
+    ft_isp_set_sck(r->isp, user);
+    if (rc != FT_OK)
+        return rc;
+    char d[96];
+    if (*differs(&at_slow, at_user, d, sizeof d))
+        return ft_err_set(r->err, FT_E_UNSAFE,
+                          "stopped before touching the chip: at SCK %.4g kHz (-B/-b) it reads "
+                          "differently than at %.4g kHz (%s): the clock is too fast for it. Use "
+                          "-B %.4gkHz, or omit -B to let ftisp choose",
+                          user / 1e3, slow / 1e3, d, slow / 1e3);
+    ses_note(r, 1, "confirmed: the chip reads the same at SCK %.4g kHz and %.4g kHz", user / 1e3,
+             slow / 1e3);
+    return FT_OK;
+}
+
+/* Raises SCK to what the fuses prove safe, confirming each step against
+ * what was read at the slower clock; steps down on any difference. */
+static int raise_clock(ft_session *r, const snapshot *trusted, uint32_t fmin, const char *why)
+{
+    ft_plan *plan = r->plan;
+    uint32_t slow = r->sck_hz;
+    if (!fmin) {
+        snprintf(plan->clock_why, sizeof plan->clock_why,
+                 "target clock unknown (%s): SCK stays at %.4g kHz; --fck or -B can raise it", why,
+                 slow / 1e3);
+        ses_note(r, 1, "%s", plan->clock_why);
+        return FT_OK;
+    }
+    uint32_t want = ft_sck_for_target(fmin);
+    for (int step = 0; want > slow && step < 8; step++) {
+        uint32_t got = ft_isp_set_sck(r->isp, want);
+        snapshot fast;
+        int rc = take_snapshot(r, &fast);
+        if (rc != FT_OK)
+            return rc;
+        char d[96];
+        if (!*differs(trusted, &fast, d, sizeof d)) {
+            set_clock(r, got);
+            break;
+        }
+        /* The chip may have lost its framing: start over, slower. */
+        want = got / 2 > slow ? got / 2 : slow;
+        ses_note(r, 0, "warning: at SCK %.4g kHz the chip reads differently (%s); entering "
+                       "again at %.4g kHz",
+                 got / 1e3, d, want / 1e3);
+        rc = reenter(r, want);
+        if (rc != FT_OK)
+            return rc;
+        if (r->sck_hz <= slow) {
+            rc = take_snapshot(r, &fast);
+            if (rc == FT_OK && *differs(trusted, &fast, d, sizeof d))
+                rc = ft_err_set(r->err, FT_E_TARGET,
+                                "the chip reads differently from one read to the next at SCK "
+                                "%.4g kHz (%s): check the wiring (short leads, common GND) "
+                                "and the target's supply",
+                                r->sck_hz / 1e3, d);
+            if (rc != FT_OK)
+                return rc;
+            break;
+        }
+    }
+    snprintf(plan->clock_why, sizeof plan->clock_why,
+             "target clock at least %.4g MHz (%s): SCK %.4g kHz, below the limit %s%.4g kHz "
+             "less %d %%",
+             fmin / 1e6, why, r->sck_hz / 1e3, fmin >= 12000000u ? "fck/6 = " : "fck/4 = ",
+             (fmin >= 12000000u ? fmin / 6.0 : fmin / 4.0) / 1e3, SCK_MARGIN_PCT);
     ses_note(r, 1, "%s", plan->clock_why);
+    return FT_OK;
+}
+
+int ses_settle_clock(ft_session *r, uint32_t start)
+{
+    ft_plan *plan = r->plan;
+    uint32_t user = plan->opts.sck_hz;
+    int rc = ses_enter(r, user ? user : start);
+    snapshot first;
+    char why[200] = "";
+    uint32_t fmin = 0;
+    /* The fuses were read at a clock chosen without them: if they say the
+     * target may be slower than that clock allows, nothing read at it can be
+     * trusted; read again slower. */
+    for (int round = 0; rc == FT_OK; round++) {
+        rc = take_snapshot(r, &first);
+        if (rc != FT_OK)
+            break;
+        adopt(r, &first);
+        fmin = target_min_hz(r, why, (int)sizeof why);
+        uint32_t safe = fmin ? ft_sck_for_target(fmin) : r->sck_hz;
+        if (user || r->sck_hz <= safe)
+            break;
+        if (round == 3 || safe < FT_ISP_FLOOR_HZ)
+            return ft_err_set(r->err, FT_E_TARGET,
+                              "the fuses read at SCK %.4g kHz say the target may run at %.4g kHz "
+                              "(%s), too slow for any SCK ftisp can make; check the wiring",
+                              r->sck_hz / 1e3, fmin / 1e3, why);
+        ses_note(r, 0, "the fuses say the target may run as slow as %.4g kHz (%s): SCK %.4g kHz "
+                       "is too fast for it; entering again at %.4g kHz",
+                 fmin / 1e3, why, r->sck_hz / 1e3, safe / 1e3);
+        rc = reenter(r, safe);
+    }
+    if (rc == FT_OK)
+        rc = ses_check_signature(r);
+    plan->target_hz = fmin;
+    if (rc == FT_OK)
+        rc = user ? judge_user_clock(r, &first, fmin, why) : raise_clock(r, &first, fmin, why);
+    return rc;
+}
+
+int ses_reenter_after_fuses(ft_session *r)
+{
+    /* The new fuses take effect now: enter at the slower of the clock in use
+     * and what the new fuses allow, then settle and confirm as at the start. */
+    uint32_t sck = r->sck_hz;
+    char why[200];
+    uint32_t fmin = target_min_hz(r, why, (int)sizeof why);
+    uint32_t safe = fmin ? ft_sck_for_target(fmin) : FT_SCK_START_HZ;
+    if (safe < sck)
+        sck = safe;
+    return ses_settle_clock(r, sck);
 }

@@ -41,8 +41,15 @@ int ses_read_fuses(ft_session *r);
 int ses_start(ft_session *r, ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *err);
 void ses_finish(ft_session *r);
 
-/* session_clock.c: with no -B, the fastest SCK the fuses prove safe. */
-void ses_choose_clock(ft_session *r);
+/* session_clock.c: enters programming mode (at start, or -B/-b), reads the
+ * signature, fuses, lock and calibration at a clock their own fuses prove
+ * safe, then raises SCK to the fastest the fuses prove safe and confirms it by
+ * reading all of them again (with -B/-b: warns, and confirms against a read
+ * at the safe clock). Nothing is erased or written before it returns FT_OK. */
+int ses_settle_clock(ft_session *r, uint32_t start);
+/* The same after fuse writes, which take effect on entering again (the
+ * caller has left programming mode). */
+int ses_reenter_after_fuses(ft_session *r);
 
 /* session_read.c */
 int ses_read_mem(ft_session *r, int kind, int fi, uint32_t addr, uint8_t *buf, uint32_t n);

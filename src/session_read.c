@@ -47,9 +47,8 @@ uint32_t ses_image_start(const ft_image *img, uint32_t align)
     return end;
 }
 
-/* Reads back what `want` sets and compares. On a mismatch at an SCK this run
- * chose itself, reads once more at half the clock before calling it an
- * error: a marginal clock garbles reads, not the chip. */
+/* Reads back what `want` sets and compares. The clock was confirmed before
+ * anything was written (session_clock.c), so a difference is a real one. */
 int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image *want)
 {
     uint32_t lo = ses_image_start(want, 1), hi = ft_image_extent(want);
@@ -60,31 +59,16 @@ int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image 
     if (!buf)
         return ft_err_set(r->err, FT_E_FAIL, "out of memory");
     uint8_t mask = ses_writable_mask(r->part, kind, fi);
-    int rc = FT_OK;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        rc = ses_read_mem(r, kind, fi, lo, buf, n);
-        if (rc != FT_OK)
-            break;
-        uint32_t bad = UINT32_MAX;
-        for (uint32_t i = 0; i < n; i++)
-            if (ft_image_is_set(want, lo + i) &&
-                ((buf[i] ^ ft_image_get(want, lo + i)) & mask)) {
-                bad = lo + i;
-                break;
-            }
-        if (bad == UINT32_MAX) {
-            op->verified = 1;
-            rc = FT_OK;
+    int rc = ses_read_mem(r, kind, fi, lo, buf, n);
+    uint32_t bad = UINT32_MAX;
+    for (uint32_t i = 0; rc == FT_OK && i < n; i++)
+        if (ft_image_is_set(want, lo + i) && ((buf[i] ^ ft_image_get(want, lo + i)) & mask)) {
+            bad = lo + i;
             break;
         }
-        if (attempt == 0 && !r->plan->opts.sck_hz && r->sck_hz > FT_SCK_START_HZ) {
-            uint32_t slower = ft_isp_set_sck(r->isp, r->sck_hz / 2);
-            ses_note(r, 0, "%s differs at 0x%04x; reading again at SCK %.4g kHz", op->spec.memory,
-                 bad, slower / 1e3);
-            r->sck_hz = slower;
-            r->plan->sck_hz = slower;
-            continue;
-        }
+    if (rc == FT_OK && bad == UINT32_MAX) {
+        op->verified = 1;
+    } else if (rc == FT_OK) {
         op->verified = 0;
         uint8_t file_has = ft_image_get(want, bad), chip_has = buf[bad - lo];
         /* -D is to blame only where it kept the erase away and the file
@@ -97,7 +81,6 @@ int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image 
                         d_hint ? " (flash was not erased: a bit that is 0 needs a chip erase to "
                                  "become 1; drop -D)"
                                : "");
-        break;
     }
     free(buf);
     return rc;

@@ -246,5 +246,11 @@ uint32_t ft_part_mem_size(const ft_part *p, const char *memory);
  * (external clock of unknown frequency). *why gets a short explanation. */
 uint32_t ft_part_clock_hz(const ft_part *p, const uint8_t fuses[FT_MAX_FUSES],
                           uint32_t crystal_hz, char *why, int whylen);
+/* The slowest the target may really run at with these fuses: as
+ * ft_part_clock_hz, less the tolerance of an internal oscillator (RC and PLL
+ * -10 %, the uncalibrated 128 kHz oscillator half nominal). A crystal runs
+ * where it says; 0 when nothing is proven. The SCK is chosen from this. */
+uint32_t ft_part_clock_min_hz(const ft_part *p, const uint8_t fuses[FT_MAX_FUSES],
+                              uint32_t crystal_hz, char *why, int whylen);
 
 #endif

@@ -143,9 +143,13 @@ typedef struct ft_fuse_ctx {
 int ft_fuse_check(const ft_part *p, const ft_fuse *f, uint8_t value, const ft_fuse_ctx *ctx,
                   ft_err *err);
 
-/* The fastest SCK the target clock allows: fck/4 below 12 MHz, fck/6 from
- * 12 MHz; with a margin for RC oscillators. 0 fck: the safe start clock. */
+/* The fastest SCK a target running at no less than fck_hz follows: each SCK
+ * phase more than 2 target clocks (3 from 12 MHz), less a 5 % margin for the
+ * FT232H's duty cycle (session_clock.c says why). 0 fck: the start clock.
+ * fck_hz is the worst case, ft_part_clock_min_hz. */
 uint32_t ft_sck_for_target(uint32_t fck_hz);
+/* The clock Programming Enable is first tried at, before the fuses are known:
+ * below the limit of a factory 1 MHz RC part at -10 % (0.9 MHz: 213 kHz). */
 #define FT_SCK_START_HZ 125000u
 
 #endif

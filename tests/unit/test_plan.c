@@ -203,10 +203,19 @@ static void reads_keep_their_places(void **state)
 static void sck_rules(void **state)
 {
     (void)state;
-    assert_int_equal(ft_sck_for_target(1000000), 250000);
-    assert_int_equal(ft_sck_for_target(8000000), 2000000);
-    assert_int_equal(ft_sck_for_target(16000000), 2666666);
+    /* Strictly below fck/4 (fck/6 from 12 MHz), 5 % under it. */
+    assert_int_equal(ft_sck_for_target(1000000), 237500);
+    assert_int_equal(ft_sck_for_target(900000), 213750);
+    assert_int_equal(ft_sck_for_target(8000000), 1900000);
+    assert_int_equal(ft_sck_for_target(16000000), 2533333);
+    assert_int_equal(ft_sck_for_target(12000000), 1900000);
+    /* 8 to 12 MHz proven: it may be running at 12 MHz or more (3 clocks). */
+    assert_int_equal(ft_sck_for_target(10000000), 1900000);
     assert_int_equal(ft_sck_for_target(0), FT_SCK_START_HZ);
+    /* The start clock is safe for a factory 1 MHz part at -10 %. */
+    assert_true(FT_SCK_START_HZ < ft_sck_for_target(900000));
+    for (uint32_t f = 1000; f < 30000000; f += f / 7 + 1)
+        assert_true((uint64_t)ft_sck_for_target(f) * (f >= 12000000 ? 6 : 4) < f);
 }
 
 int main(void)
