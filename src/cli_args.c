@@ -55,6 +55,21 @@ int ft_parse_freq(const char *s, uint32_t *hz, ft_err *err)
     return FT_OK;
 }
 
+/* What the FT232H can make: 60 MHz / ((1 + divisor) * 2), divisor 0..65535. */
+#define SCK_MAX_HZ 30000000u
+#define SCK_MIN_HZ 458u
+
+static int sck_in_range(const char *opt, const char *s, uint32_t hz, ft_err *err)
+{
+    if (hz >= SCK_MIN_HZ && hz <= SCK_MAX_HZ)
+        return FT_OK;
+    return ft_err_set(err, FT_E_USAGE,
+                      "%s %s: SCK %u Hz is outside what the FT232H makes: give a frequency from "
+                      "458 Hz to 30 MHz (\"125kHz\"), or for -B a period from 0.034 to 2183 "
+                      "microseconds (\"8\")",
+                      opt, s, hz);
+}
+
 int ft_parse_bitclock(const char *s, uint32_t *hz, ft_err *err)
 {
     char *end;
@@ -64,9 +79,34 @@ int ft_parse_bitclock(const char *s, uint32_t *hz, ft_err *err)
             return ft_err_set(err, FT_E_USAGE,
                               "bad -B \"%s\": expected a period in microseconds above 0", s);
         *hz = (uint32_t)(1e6 / v + 0.5);
-        return *hz ? FT_OK : ft_err_set(err, FT_E_USAGE, "bad -B \"%s\": period too long", s);
+        return sck_in_range("-B", s, *hz, err);
     }
-    return ft_parse_freq(s, hz, err);
+    int rc = ft_parse_freq(s, hz, err);
+    return rc == FT_OK ? sck_in_range("-B", s, *hz, err) : rc;
+}
+
+int ft_parse_fck(const char *s, uint32_t *hz, ft_err *err)
+{
+    char *end;
+    double v = strtod(s, &end);
+    /* No unit: a crystal's frequency in MHz ("16"), or in Hz ("16000000");
+     * never 16 Hz. */
+    if (end != s && *end == '\0' && v > 40 && v < 32768)
+        return ft_err_set(err, FT_E_USAGE,
+                          "--fck %s: no crystal runs at %s Hz or MHz; give a unit, from 2 kHz to "
+                          "40 MHz (\"16MHz\", \"7.3728MHz\", \"32768Hz\")",
+                          s, s);
+    int rc = ft_parse_freq(s, hz, err);
+    if (rc != FT_OK)
+        return rc;
+    if (*end == '\0' && v <= 40)
+        *hz = (uint32_t)(v * 1e6 + 0.5);
+    if (*hz < 2000 || *hz > 40000000)
+        return ft_err_set(err, FT_E_USAGE,
+                          "--fck %s: %u Hz is outside 2 kHz to 40 MHz, the clocks ftisp can "
+                          "program a target at",
+                          s, *hz);
+    return FT_OK;
 }
 
 int ft_parse_update(const char *arg, ft_opspec *spec, char **store, ft_err *err)
@@ -261,7 +301,10 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
     case 'P': cli->port = v; return FT_OK;
     case 'l': cli->logfile = v; return FT_OK;
     case 'B': return ft_parse_bitclock(v, &cli->plan.sck_hz, err);
-    case 'b': return ft_parse_freq(v, &cli->plan.sck_hz, err);
+    case 'b': {
+        int rc = ft_parse_freq(v, &cli->plan.sck_hz, err);
+        return rc == FT_OK ? sck_in_range("-b", v, cli->plan.sck_hz, err) : rc;
+    }
     case 'e': cli->plan.erase = true; return FT_OK;
     case 'D': cli->plan.no_erase = true; return FT_OK;
     case 'A': cli->plan.keep_ff = true; return FT_OK;
@@ -272,7 +315,7 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
     case 'v': cli->verbosity++; return FT_OK;
     case 'h': case '?': cli->help = true; return FT_OK;
     case 'x': return parse_extended(cli, v, err);
-    case O_FCK: return ft_parse_freq(v, &cli->plan.fck_hz, err);
+    case O_FCK: return ft_parse_fck(v, &cli->plan.fck_hz, err);
     case O_ALLOW: return parse_allow(v, &cli->plan.allow, err);
     case O_JSON: cli->json = true; return FT_OK;
     case O_VERSION: cli->version = true; return FT_OK;

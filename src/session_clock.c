@@ -33,6 +33,16 @@ uint32_t ft_sck_for_target(uint32_t fck_hz)
     return (uint32_t)(limit * (100 - SCK_MARGIN_PCT) / 100);
 }
 
+/* "212.8 kHz", "1.875 MHz" */
+static const char *hz_text(char *buf, size_t n, double hz)
+{
+    if (hz >= 1e6)
+        snprintf(buf, n, "%.4g MHz", hz / 1e6);
+    else
+        snprintf(buf, n, "%.4g kHz", hz / 1e3);
+    return buf;
+}
+
 /* What a read of the chip's identity and settings returned; compared
  * between clocks. */
 #define SNAP_MAX (3 + FT_MAX_FUSES + 1 + 8)
@@ -84,13 +94,13 @@ static void adopt(ft_session *r, const snapshot *s)
     }
 }
 
-/* "" when equal; else the first difference in words. */
+/* "" when equal; else the first difference in words (a read first). */
 static const char *differs(const snapshot *a, const snapshot *b, char *buf, size_t n)
 {
     buf[0] = '\0';
     for (int i = 0; i < a->n && i < b->n; i++)
         if (a->b[i] != b->b[i]) {
-            snprintf(buf, n, "%s 0x%02x, was 0x%02x", a->name[i], b->b[i], a->b[i]);
+            snprintf(buf, n, "%s read 0x%02x, then 0x%02x", a->name[i], a->b[i], b->b[i]);
             break;
         }
     return buf;
@@ -143,8 +153,8 @@ static int judge_user_clock(ft_session *r, const snapshot *at_user, uint32_t fmi
     }
     uint32_t slow = ft_isp_set_sck(r->isp, safe);
     snprintf(plan->clock_why, sizeof plan->clock_why,
-             "SCK %.4g kHz set by -B/-b is faster than the fuses prove safe: %s, so SCK must stay "
-             "below %.4g kHz; -B %.4gkHz would be safe",
+             "SCK %.4g kHz set by -B/-b is faster than the fuses prove safe: %s, which allows "
+             "SCK up to %.4g kHz; -B %.4gkHz would be safe",
              user / 1e3, why, safe / 1e3, slow / 1e3);
     ses_note(r, 0, "warning: %s", plan->clock_why);
     snapshot at_slow;
@@ -153,7 +163,7 @@ static int judge_user_clock(ft_session *r, const snapshot *at_user, uint32_t fmi
     if (rc != FT_OK)
         return rc;
     char d[96];
-    if (*differs(&at_slow, at_user, d, sizeof d))
+    if (*differs(at_user, &at_slow, d, sizeof d))
         return ft_err_set(r->err, FT_E_UNSAFE,
                           "stopped before touching the chip: at SCK %.4g kHz (-B/-b) it reads "
                           "differently than at %.4g kHz (%s): the clock is too fast for it. Use "
@@ -210,11 +220,14 @@ static int raise_clock(ft_session *r, const snapshot *trusted, uint32_t fmin, co
             break;
         }
     }
+    char f[24], sck[24], lim[24];
+    double limit = fmin >= 12000000u ? fmin / 6.0 : fmin / 4.0;
+    if (fmin < 12000000u && limit > 2e6)
+        limit = 2e6;
     snprintf(plan->clock_why, sizeof plan->clock_why,
-             "target clock at least %.4g MHz (%s): SCK %.4g kHz, below the limit %s%.4g kHz "
-             "less %d %%",
-             fmin / 1e6, why, r->sck_hz / 1e3, fmin >= 12000000u ? "fck/6 = " : "fck/4 = ",
-             (fmin >= 12000000u ? fmin / 6.0 : fmin / 4.0) / 1e3, SCK_MARGIN_PCT);
+             "target clock at least %s (%s): SCK %s, %d %% or more below the limit %s",
+             hz_text(f, sizeof f, fmin), why, hz_text(sck, sizeof sck, r->sck_hz), SCK_MARGIN_PCT,
+             hz_text(lim, sizeof lim, limit));
     ses_note(r, 1, "%s", plan->clock_why);
     return FT_OK;
 }
@@ -244,7 +257,7 @@ int ses_settle_clock(ft_session *r, uint32_t start)
                               "the fuses read at SCK %.4g kHz say the target may run at %.4g kHz "
                               "(%s), too slow for any SCK ftisp can make; check the wiring",
                               r->sck_hz / 1e3, fmin / 1e3, why);
-        ses_note(r, 0, "the fuses say the target may run as slow as %.4g kHz (%s): SCK %.4g kHz "
+        ses_note(r, 1, "the fuses say the target may run as slow as %.4g kHz (%s): SCK %.4g kHz "
                        "is too fast for it; entering again at %.4g kHz",
                  fmin / 1e3, why, r->sck_hz / 1e3, safe / 1e3);
         rc = reenter(r, safe);

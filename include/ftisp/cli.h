@@ -35,8 +35,11 @@ void ft_cli_free(ft_cli *cli);
 /* "2MHz", "125kHz", "1.5M", "8000000" -> Hz; 0 and an error if malformed. */
 int ft_parse_freq(const char *s, uint32_t *hz, ft_err *err);
 /* avrdude's -B: a period in microseconds ("1", "0.5", "4us") or a frequency
- * with a unit ("2MHz") -> Hz. */
+ * with a unit ("2MHz") -> Hz; FT_E_USAGE outside 458 Hz to 30 MHz. */
 int ft_parse_bitclock(const char *s, uint32_t *hz, ft_err *err);
+/* --fck: a frequency; without a unit, up to 40 means MHz ("16"), 32768 and
+ * up means Hz; 2 kHz to 40 MHz. */
+int ft_parse_fck(const char *s, uint32_t *hz, ft_err *err);
 /* One -U argument. `store` receives a malloc'd copy that spec points into. */
 int ft_parse_update(const char *arg, ft_opspec *spec, char **store, ft_err *err);
 

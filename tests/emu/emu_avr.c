@@ -18,6 +18,12 @@ static uint32_t prng(emu_avr *a)
     return a->prng = x;
 }
 
+/* A nominal frequency off by pct percent. */
+static uint32_t off_nominal(uint32_t hz, int pct)
+{
+    return (uint32_t)((int64_t)hz * (100 + pct) / 100);
+}
+
 static uint32_t fck_of(const emu_avr *a)
 {
     const emu_part *p = &a->part;
@@ -30,6 +36,13 @@ static uint32_t fck_of(const emu_avr *a)
             hz = emu_cfg_g.xtal_hz;
         else
             hz = c->max_hz ? c->max_hz : c->min_hz;
+        /* Internal oscillators run off nominal: the RC (and a PLL fed by it)
+         * within its calibration, the 128 kHz one wherever it likes; a
+         * 32.768 kHz low-frequency source is a watch crystal. */
+        if (c->kind == 0 || c->kind == 4)
+            hz = off_nominal(hz, emu_cfg_g.rc_pct);
+        else if (c->kind == 3 && hz != 32768)
+            hz = off_nominal(hz, emu_cfg_g.osc128_pct);
     }
     if (!hz)
         hz = p->nclocks ? 1 : emu_cfg_g.xtal_hz; /* a clock the part cannot run on: dead */
@@ -242,6 +255,8 @@ static void execute(emu_avr *a, emu_ns t)
     if (emu_cfg_g.trace)
         fprintf(stderr, "ftemu: t=%.6f %s %02X %02X %02X %02X%s\n", (double)t / EMU_S,
                 a->enabled ? "" : "(not enabled)", f[0], f[1], f[2], f[3], a->frame_lost ? " LOST" : "");
+    bool garbled = a->frame_garbled;
+    a->frame_garbled = false;
     if (a->frame_lost) {
         a->frame_lost = false;
         return;
@@ -249,6 +264,8 @@ static void execute(emu_avr *a, emu_ns t)
     if (!a->enabled) {
         if (kind == I_PROG_ENABLE) {
             if (a->t_sync >= 0 && t - a->t_sync >= 20 * EMU_MS) {
+                if (garbled) /* noise that happens to read AC 53: in sync by chance */
+                    emu_st.v_garbled_executed++;
                 a->enabled = true;
                 a->ext = 0;
                 emu_st.instr[I_PROG_ENABLE]++;
@@ -258,6 +275,10 @@ static void execute(emu_avr *a, emu_ns t)
         return;
     }
     emu_st.instr[kind]++;
+    /* The target cannot tell: it carries out whatever it sampled (a chip
+     * erase, a lock or fuse write...). */
+    if (garbled)
+        emu_st.v_garbled_executed++;
     uint32_t addr;
     switch (kind) {
     case I_CHIP_ERASE:
@@ -327,7 +348,12 @@ static void byte_done(emu_avr *a, emu_ns t)
     if (a->garble) {
         b ^= (uint8_t)(prng(a) | 1);
         emu_st.v_garbled_bytes++;
+        if (a->enabled)
+            emu_st.v_garbled_after_sync++;
+        else
+            emu_st.v_garbled_before_sync++;
         a->garble = false;
+        a->frame_garbled = true;
     }
     a->frame[a->pos] = b;
     bool ready = a->enabled || (a->t_sync >= 0 && t - a->t_sync >= 20 * EMU_MS);
@@ -370,7 +396,7 @@ void emu_avr_pins(emu_avr *a, emu_ns t, int reset, int sck, int mosi)
         a->enabled = false;
         a->bits = a->pos = 0;
         a->out = 0xFF;
-        a->frame_lost = a->garble = false;
+        a->frame_lost = a->garble = a->frame_garbled = false;
         if (!reset) {
             a->t_sync = sck ? -1 : t;
         } else {
@@ -386,8 +412,12 @@ void emu_avr_pins(emu_avr *a, emu_ns t, int reset, int sck, int mosi)
         a->t_edge = t;
         a->sck = sck;
         if (!a->reset) {
-            emu_ns min = (emu_ns)((a->fck_hz >= 12000000 ? 3.0 : 2.0) * 1e9 / a->fck_hz);
-            if (phase < min)
+            /* The datasheet: each phase MORE than 2 target clocks (3 from
+             * 12 MHz); exactly 2 is a violation. Edges are stamped in whole
+             * ns, so a phase within 1 ns of the limit counts as on it. */
+            int64_t clocks = a->fck_hz >= 12000000 ? 3 : 2;
+            int64_t ph = phase > EMU_S ? EMU_S : phase;
+            if (ph * (int64_t)a->fck_hz <= clocks * EMU_S + (int64_t)a->fck_hz)
                 a->garble = true;
             if (sck) {
                 a->in = (uint8_t)(a->in << 1 | (mosi & 1));

@@ -138,6 +138,11 @@ void emu_config_load(void)
     c->xtal_hz = 16000000;
     if ((v = env("FTEMU_FCK")))
         c->xtal_hz = (uint32_t)num("FTEMU_FCK", v, 1, 100000000);
+    /* Off nominal by default, the way a factory-calibrated RC may be (+-10 %)
+     * and the uncalibrated 128 kHz oscillator often is, so that every test
+     * programs a chip slower than its fuses' nominal clock. */
+    c->rc_pct = (v = env("FTEMU_RC_PCT")) ? (int)num("FTEMU_RC_PCT", v, -50, 50) : -10;
+    c->osc128_pct = (v = env("FTEMU_OSC128_PCT")) ? (int)num("FTEMU_OSC128_PCT", v, -90, 50) : -40;
     if ((v = env("FTEMU_FUSES"))) {
         unsigned f[3];
         int n = sscanf(v, "%x,%x,%x", &f[0], &f[1], &f[2]);

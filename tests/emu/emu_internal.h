@@ -36,6 +36,8 @@ typedef struct emu_adapter_cfg {
 typedef struct emu_cfg {
     char part[32];
     uint32_t xtal_hz;
+    int rc_pct;                  /* FTEMU_RC_PCT: internal RC (and PLL) off nominal, % */
+    int osc128_pct;              /* FTEMU_OSC128_PCT: the 128 kHz oscillator off nominal, % */
     int fuses_given;             /* FTEMU_FUSES: how many given */
     uint8_t fuses[3];
     bool lock_set;
@@ -104,6 +106,8 @@ typedef struct emu_stats {
     long instr[I_COUNT];
     long spi_bytes;
     long v_busy_lost, v_read_busy, v_garbled_bytes, v_enable_early, v_bad_opcode, v_unknown_instr;
+    long v_garbled_before_sync, v_garbled_after_sync; /* garbled bytes by programming-mode state */
+    long v_garbled_executed;     /* instructions with a garbled byte that the target carried out */
     long v_adaptive_stall, v_write_timeout, v_unsupported, v_no_device;
     bool out_since_in;
 } emu_stats;
@@ -126,6 +130,7 @@ typedef struct emu_avr {
     uint8_t in, out, frame[4];
     int bits, pos;
     bool garble;                 /* this byte saw a too-short SCK phase */
+    bool frame_garbled;          /* a byte of this 4-byte frame was garbled */
     bool frame_lost;
     /* a write in progress */
     emu_ns busy_until;

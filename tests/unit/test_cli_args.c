@@ -97,6 +97,41 @@ static void bitclock(void **state)
     assert_int_equal(ft_parse_bitclock("125kHz", &hz, &err), FT_OK);
     assert_int_equal(hz, 125000);
     assert_int_equal(ft_parse_bitclock("fast", &hz, &err), FT_E_USAGE);
+    /* Impossible clocks are usage errors naming the range. */
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ft_parse_bitclock("2000000", &hz, &err), FT_E_USAGE);
+    assert_non_null(strstr(err.msg, "458 Hz to 30 MHz"));
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ft_parse_bitclock("100Hz", &hz, &err), FT_E_USAGE);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ft_parse_bitclock("40MHz", &hz, &err), FT_E_USAGE);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ft_parse_bitclock("2183", &hz, &err), FT_OK);
+    assert_int_equal(ft_parse_bitclock("30MHz", &hz, &err), FT_OK);
+}
+
+static void fck(void **state)
+{
+    (void)state;
+    uint32_t hz = 0;
+    ft_err err = {0};
+    assert_int_equal(ft_parse_fck("16", &hz, &err), FT_OK);
+    assert_int_equal(hz, 16000000);
+    assert_int_equal(ft_parse_fck("7.3728", &hz, &err), FT_OK);
+    assert_int_equal(hz, 7372800);
+    assert_int_equal(ft_parse_fck("12MHz", &hz, &err), FT_OK);
+    assert_int_equal(hz, 12000000);
+    assert_int_equal(ft_parse_fck("16000000", &hz, &err), FT_OK);
+    assert_int_equal(hz, 16000000);
+    assert_int_equal(ft_parse_fck("32768", &hz, &err), FT_OK);
+    assert_int_equal(hz, 32768);
+    assert_int_equal(ft_parse_fck("16000", &hz, &err), FT_E_USAGE);
+    assert_non_null(strstr(err.msg, "unit"));
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ft_parse_fck("16Hz", &hz, &err), FT_E_USAGE);
+    assert_non_null(strstr(err.msg, "2 kHz to 40 MHz"));
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ft_parse_fck("100MHz", &hz, &err), FT_E_USAGE);
 }
 
 static void ports(void **state)
@@ -145,6 +180,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(glued_and_apart), cmocka_unit_test(long_options),
         cmocka_unit_test(update_forms),    cmocka_unit_test(bitclock),
+        cmocka_unit_test(fck),
         cmocka_unit_test(ports),           cmocka_unit_test(usage_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

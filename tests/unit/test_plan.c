@@ -207,7 +207,7 @@ static void sck_rules(void **state)
     assert_int_equal(ft_sck_for_target(1000000), 237500);
     assert_int_equal(ft_sck_for_target(900000), 213750);
     assert_int_equal(ft_sck_for_target(8000000), 1900000);
-    assert_int_equal(ft_sck_for_target(16000000), 2533333);
+    assert_int_equal(ft_sck_for_target(16000000), 2533332);
     assert_int_equal(ft_sck_for_target(12000000), 1900000);
     /* 8 to 12 MHz proven: it may be running at 12 MHz or more (3 clocks). */
     assert_int_equal(ft_sck_for_target(10000000), 1900000);
