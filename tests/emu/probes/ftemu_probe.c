@@ -11,7 +11,10 @@
  *   ftemu_probe unplug          read signatures until the device is gone
  *   ftemu_probe write32k        erase, write and verify 32 KiB with polling
  *   ftemu_probe lfuse HEX       write the low fuse, read it back
- *   ftemu_probe async           signature through ftdi_*_submit */
+ *   ftemu_probe async           signature through ftdi_*_submit
+ *   ftemu_probe fast D1 D2 [LF] enter at divisor D1 (optionally write the low
+ *                               fuse LF, no reset), then read the signature
+ *                               at divisor D2 */
 #include <libusb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,6 +330,28 @@ static int cmd_lfuse(int v)
     return 0;
 }
 
+static int cmd_fast(int d1, int d2, int lfuse)
+{
+    uint8_t r[4], s[3];
+    open_mpsse(d1);
+    if (!enter())
+        die("no sync");
+    if (lfuse >= 0) {
+        isp(0xAC, 0xA0, 0, (uint8_t)lfuse, r);
+        poll_ready();
+    }
+    uint8_t div[] = {0x86, (uint8_t)d2, (uint8_t)(d2 >> 8)};
+    put(div, sizeof div);
+    for (int i = 0; i < 3; i++) {
+        isp(0x30, 0, (uint8_t)i, 0, r);
+        s[i] = r[3];
+    }
+    printf("signature ");
+    print_hex(s, 3);
+    finish();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *c = argc > 1 ? argv[1] : "";
@@ -350,6 +375,8 @@ int main(int argc, char **argv)
         return cmd_lfuse((int)strtol(argv[2], NULL, 16));
     if (!strcmp(c, "async"))
         return cmd_async();
-    fprintf(stderr, "usage: ftemu_probe sig|early|badcmd|twice|busy|latency|unplug|write32k|async\n");
+    if (!strcmp(c, "fast") && argc > 3)
+        return cmd_fast(atoi(argv[2]), atoi(argv[3]), argc > 4 ? (int)strtol(argv[4], NULL, 16) : -1);
+    fprintf(stderr, "usage: ftemu_probe sig|early|badcmd|twice|busy|latency|unplug|write32k|async|fast\n");
     return 2;
 }
