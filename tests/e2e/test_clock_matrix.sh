@@ -1,0 +1,135 @@
+#!/bin/bash
+# The boards people meet, each with the clock its fuses select running at the
+# slow end the emulator allows: a default `-U flash:w:` must succeed on every
+# one with the flash equal to the file, no SCK violation after sync and no
+# garbled instruction executed. Prints the SCK ftisp chose and why.
+# Then -B faster than the fuses prove safe (warned; works or stops before any
+# erase, never garbles), the confirmation read, and impossible clocks.
+source "$(dirname "$0")/lib.sh"
+export FTEMU_HOST_TIME=0
+unset FTEMU_FAULT FTEMU_FUSES FTEMU_FCK FTEMU_RC_PCT FTEMU_OSC128_PCT FTEMU_PART FTEMU_ADAPTERS
+
+randbin "$T/app.bin" 4096 7
+bin2hex "$T/app.bin" "$T/app.hex"
+randbin "$T/old.bin" 32768 8
+
+jstat() { python3 -c "import json,sys; d=json.load(open(sys.argv[1]+'/stats.json')); print(eval(sys.argv[2]))" "$1" "$2"; }
+clean_run() { # dir: no violation after sync, nothing garbled carried out
+    [ "$(jstat "$1" "d['violations']['garbled_sck_bytes_after_sync']")" = 0 ] &&
+        [ "$(jstat "$1" "d['violations']['garbled_instructions_executed']")" = 0 ] &&
+        [ "$(jstat "$1" "d['violations']['sent_while_busy']")" = 0 ]
+}
+sck_of() { sed -n 's/.*, SCK \([0-9.]* [kM]Hz\)$/\1/p' "$1/stderr" | tail -1; }
+why_of() { grep -E "target clock|set by -B" "$1/stderr" | tail -1 | sed 's/^ftisp: //'; }
+
+dirname_of() { echo "$1" | tr -c 'a-zA-Z0-9\n' '_'; }
+table=""
+# board name | emulator settings | extra ftisp options
+while IFS='|' read -r name envs opts; do
+    [ -z "$name" ] && continue
+    d=$T/m-$(dirname_of "$name")
+    mkdir -p "$d"
+    # shellcheck disable=SC2086
+    env $envs bash -c 'LD_PRELOAD=$0 FTEMU_OUT=$1 FTEMU_STATE=$1 FTEMU_FLASH=$2 timeout 300 "$3" "${@:4}"' \
+        "$EMU" "$d" "$T/old.bin" "$FTISP" -c ft232h -p m328p -v $opts -U "flash:w:$T/app.hex" \
+        >"$d/stdout" 2>"$d/stderr"
+    rc=$?
+    if rc_is 0 && same_at "$d/flash.bin" "$T/app.bin" 0 && clean_run "$d"; then
+        ok "$name: written and verified, flash equals the file, nothing garbled after sync (SCK $(sck_of "$d"))"
+    else
+        notok "$name: exit $rc"; tail -5 "$d/stderr"
+    fi
+    table+="# $name | $(sck_of "$d") | $(why_of "$d")"$'\n'
+done <<'EOF'
+factory 1 MHz RC at -10 %|FTEMU_RC_PCT=-10|
+factory 1 MHz RC at nominal|FTEMU_RC_PCT=0|
+factory 1 MHz RC at +10 %|FTEMU_RC_PCT=10|
+8 MHz RC at -10 % (lfuse E2)|FTEMU_FUSES=e2,d9,ff|
+Pro Mini 8 MHz (FF DA FD)|FTEMU_FCK=8000000 FTEMU_FUSES=ff,da,fd|
+Uno 16 MHz (FF DE FD)|FTEMU_FCK=16000000 FTEMU_FUSES=ff,de,fd|
+Uno 16 MHz with --fck 16MHz|FTEMU_FCK=16000000 FTEMU_FUSES=ff,de,fd|--fck 16MHz
+20 MHz full-swing crystal (F7)|FTEMU_FCK=20000000 FTEMU_FUSES=f7,d9,ff|
+20 MHz full-swing with --fck 20MHz|FTEMU_FCK=20000000 FTEMU_FUSES=f7,d9,ff|--fck 20MHz
+12 MHz crystal with --fck 12MHz|FTEMU_FCK=12000000 FTEMU_FUSES=ff,de,fd|--fck 12MHz
+128 kHz oscillator (E3) at -40 %|FTEMU_FUSES=e3,d9,ff|
+128 kHz oscillator / 8 (63) at -40 %|FTEMU_FUSES=63,d9,ff|
+external clock 8 MHz (E0)|FTEMU_FCK=8000000 FTEMU_FUSES=e0,d9,ff|
+external clock 8 MHz with --fck 8MHz|FTEMU_FCK=8000000 FTEMU_FUSES=e0,d9,ff|--fck 8MHz
+external clock 1 MHz (E0)|FTEMU_FCK=1000000 FTEMU_FUSES=e0,d9,ff|
+EOF
+echo "# board | SCK chosen | why"
+printf '%s' "$table"
+
+# Strictly below the limit: the SCKs the fuses prove, exactly.
+d=$T/m-$(dirname_of "Pro Mini 8 MHz (FF DA FD)")
+[ "$(sck_of "$d")" = "1875 kHz" ] && ok "Arduino fuses: 1.875 MHz, the FT232H step below 2 MHz" || notok "Arduino fuses: $(sck_of "$d")"
+d=$T/m-$(dirname_of "factory 1 MHz RC at -10 %")
+[ "$(sck_of "$d")" = "212.8 kHz" ] && ok "factory part: 212.8 kHz, below 0.9 MHz / 4" || notok "factory part: $(sck_of "$d")"
+
+# A fuse write that changes the clock: entered again and confirmed at the new one.
+d=$T/refuse; mkdir -p "$d"
+LD_PRELOAD=$EMU FTEMU_OUT=$d FTEMU_FLASH=$T/old.bin timeout 60 "$FTISP" -c ft232h -p m328p -v \
+    -U lfuse:w:0xe2:m -U "flash:w:$T/app.hex" >"$d/stdout" 2>"$d/stderr"
+rc=$?
+if rc_is 0 && same_at "$d/flash.bin" "$T/app.bin" 0 && clean_run "$d" && says "SCK 1.667 MHz" "$d/stderr"; then
+    ok "lfuse 0x62 -> 0xE2 then flash: entered again, confirmed at 1.667 MHz"
+else
+    notok "fuse write then flash: exit $rc, SCK $(sck_of "$d")"; tail -5 "$d/stderr"
+fi
+
+# -B faster than the fuses prove safe on a factory 1 MHz part (0.9 MHz):
+# warned; it works, or it stops before any erase with advice; never garbles.
+for b in 150kHz 213kHz 220kHz 230kHz 4 2 1MHz 8MHz; do
+    d=$T/b-$b; mkdir -p "$d"
+    LD_PRELOAD=$EMU FTEMU_OUT=$d FTEMU_FLASH=$T/old.bin timeout 60 "$FTISP" -c ft232h -p m328p \
+        -B "$b" -U "flash:w:$T/app.hex" >"$d/stdout" 2>"$d/stderr"
+    rc=$?
+    if rc_is 0 && same_at "$d/flash.bin" "$T/app.bin" 0 && clean_run "$d"; then
+        ok "-B $b on a factory part: works"
+    elif { rc_is 6 || rc_is 9; } && cmp -s "$d/flash.bin" "$T/old.bin" && clean_run "$d" &&
+        grep -q "omit -B" "$d/stderr"; then
+        ok "-B $b on a factory part: stops before any erase (exit $rc) with advice"
+    else
+        notok "-B $b on a factory part: exit $rc"; tail -3 "$d/stderr"
+    fi
+    case $b in 150kHz|213kHz) # 213 kHz gives 212.8 kHz, what the fuses prove safe
+        says -v "faster than" "$d/stderr" && ok "-B $b: no warning" || notok "-B $b warned";;
+    *)  # above the 213.75 kHz the fuses prove: a run that got that far warned
+        if rc_is 0 || rc_is 9; then
+            says "faster than the fuses prove safe" "$d/stderr" && says "would be safe" "$d/stderr" &&
+                ok "-B $b: warned, with the safe SCK" || notok "-B $b: no warning"
+        fi;;
+    esac
+done
+
+# The confirmation read at the safe clock differs (a flipped MISO bit): with
+# -B the run stops before any erase, exit 9, naming the safe clock.
+d=$T/confirm; mkdir -p "$d"
+LD_PRELOAD=$EMU FTEMU_OUT=$d FTEMU_FLASH=$T/old.bin FTEMU_FAULT=miso_flip=51 timeout 60 "$FTISP" -c ft232h \
+    -p m328p -B 220kHz -U "flash:w:$T/app.hex" >"$d/stdout" 2>"$d/stderr"
+rc=$?
+rc_is 9 && cmp -s "$d/flash.bin" "$T/old.bin" && says "stopped before touching the chip" "$d/stderr" &&
+    says "212.8kHz" "$d/stderr" && ok "-B confirmation fails: exit 9, chip untouched, safe -B named" ||
+    { notok "-B confirmation: exit $rc"; tail -3 "$d/stderr"; }
+# Without -B the same difference steps the clock down, says so, and goes on.
+d=$T/confirm-auto; mkdir -p "$d"
+LD_PRELOAD=$EMU FTEMU_OUT=$d FTEMU_FLASH=$T/old.bin FTEMU_FAULT=miso_flip=51 timeout 60 "$FTISP" -c ft232h \
+    -p m328p -U "flash:w:$T/app.hex" >"$d/stdout" 2>"$d/stderr"
+rc=$?
+rc_is 0 && same_at "$d/flash.bin" "$T/app.bin" 0 && says "reads differently" "$d/stderr" &&
+    [ "$(sck_of "$d")" = "125 kHz" ] && ok "confirmation differs: stepped down to 125 kHz, said so, written" ||
+    { notok "auto confirmation: exit $rc, SCK $(sck_of "$d")"; tail -3 "$d/stderr"; }
+
+# Impossible clocks are usage errors with the accepted range.
+for a in "-B 2000000" "-B 100Hz" "-b 50MHz" "--fck 16000" "--fck 16Hz"; do
+    # shellcheck disable=SC2086
+    "$FTISP" -c ft232h -p m328p $a -U "flash:w:$T/app.hex" >/dev/null 2>"$T/usage"
+    rc=$?
+    rc_is 2 && grep -qE "458 Hz to 30 MHz|2 kHz to 40 MHz" "$T/usage" && ok "$a: exit 2 with the range" ||
+        { notok "$a: exit $rc"; cat "$T/usage"; }
+done
+d=$T/fck16; mkdir -p "$d"
+FTEMU_FUSES=ff,de,fd emu "$d" -c ft232h -p m328p -v --fck 16 -U "flash:w:$T/app.hex"
+rc_is 0 && [ "$(sck_of "$d")" = "2500 kHz" ] && ok "--fck 16 means 16 MHz (Uno: SCK 2.5 MHz)" ||
+    notok "--fck 16: exit $rc, SCK $(sck_of "$d")"
+finish
