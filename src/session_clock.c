@@ -280,5 +280,8 @@ int ses_reenter_after_fuses(ft_session *r)
     uint32_t safe = fmin ? ft_sck_for_target(fmin) : FT_SCK_START_HZ;
     if (safe < sck)
         sck = safe;
-    return ses_settle_clock(r, sck);
+    int rc = ses_settle_clock(r, sck);
+    if (rc == FT_OK)
+        ses_note(r, 0, "entered again with the new fuses: SCK %.4g kHz", r->sck_hz / 1e3);
+    return rc;
 }

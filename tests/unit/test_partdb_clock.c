@@ -91,6 +91,39 @@ static void other_families(void **state)
     assert_int_equal(clk(state, "m16", 0xe1, 0x99, 0xff, 0, why), 1000000);
 }
 
+static uint32_t low(void **state, const char *part, uint8_t l, uint8_t h, uint8_t e, uint32_t xtal,
+                    char *why)
+{
+    const ft_part *p = ft_partdb_find(*state, part);
+    assert_non_null(p);
+    uint8_t f[FT_MAX_FUSES] = {l, h, e};
+    return ft_part_clock_min_hz(p, f, xtal, why, 200);
+}
+
+/* The worst case the SCK is chosen from. */
+static void worst_case(void **state)
+{
+    char why[200];
+    /* Factory RC at the calibration's -10 %. */
+    assert_int_equal(low(state, "m328p", 0x62, 0xd9, 0xff, 0, why), 900000);
+    assert_non_null(strstr(why, "-10 %"));
+    assert_int_equal(low(state, "m328p", 0xe2, 0xd9, 0xff, 0, why), 7200000);
+    /* The 128 kHz oscillator at half nominal, with and without CKDIV8. */
+    assert_int_equal(low(state, "m328p", 0xe3, 0xd9, 0xff, 0, why), 64000);
+    assert_non_null(strstr(why, "half"));
+    assert_int_equal(low(state, "m328p", 0x63, 0xd9, 0xff, 0, why), 8000);
+    /* Crystals: the bottom of the range, or what the user says. */
+    assert_int_equal(low(state, "m328p", 0xff, 0xde, 0xfd, 0, why), 8000000);
+    assert_int_equal(low(state, "m328p", 0xff, 0xde, 0xfd, 12000000, why), 12000000);
+    assert_int_equal(low(state, "m328p", 0xf7, 0xd9, 0xff, 0, why), 400000);
+    /* External clock: unknown unless given. */
+    assert_int_equal(low(state, "m328p", 0xe0, 0xd9, 0xff, 0, why), 0);
+    /* The ATtiny85's PLL is fed by the RC: -10 % too. */
+    assert_int_equal(low(state, "t85", 0xf1, 0xdf, 0xff, 0, why), 14400000);
+    /* A 32.768 kHz low-frequency source is a watch crystal: as it says. */
+    assert_int_equal(low(state, "m8", 0xe9, 0xd9, 0xff, 0, why), 32768);
+}
+
 static void unknown_family(void **state)
 {
     const ft_partdb *db = *state;
@@ -122,6 +155,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(m328p),
         cmocka_unit_test(other_families),
+        cmocka_unit_test(worst_case),
         cmocka_unit_test(unknown_family),
         cmocka_unit_test(tiny_why_buffer),
     };
