@@ -128,7 +128,7 @@ int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t floor_hz, uint32_t *use
     uint32_t last = 0, asked = 0;
     int tried = 0;
     for (int c = 0; c < 1 + FT_ISP_NLADDER; c++) {
-        if (clocks[c] < floor_hz || (c > 0 && clocks[c] >= asked))
+        if (c > 0 && (clocks[c] < floor_hz || clocks[c] >= asked))
             continue;
         asked = clocks[c];
         /* SCK low before RESET goes low; then a RESET pulse is what the

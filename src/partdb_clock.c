@@ -57,6 +57,8 @@ uint32_t ft_part_clock_hz(const ft_part *p, const uint8_t fuses[FT_MAX_FUSES],
         return 0;
     }
     const char *kind = c->kind < 5 ? kind_text[c->kind] : "clock source";
+    if (c->kind == FT_CLK_LOWFREQ && c->min_hz == 32768u)
+        kind = "low-frequency (watch) crystal";
     char lo[24], hi[24], user[24];
     mhz(lo, sizeof lo, c->min_hz);
     mhz(hi, sizeof hi, c->max_hz);

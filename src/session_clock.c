@@ -138,7 +138,7 @@ static int judge_user_clock(ft_session *r, const snapshot *at_user, uint32_t fmi
     uint32_t user = r->sck_hz;
     if (!fmin) {
         snprintf(plan->clock_why, sizeof plan->clock_why,
-                 "SCK %.4g kHz set by -B/-b; target clock unknown (%s): ftisp cannot judge it",
+                 "SCK %.4g kHz set by -B/-b; target clock unknown (%.160s): ftisp cannot judge it",
                  user / 1e3, why);
         ses_note(r, 1, "%s", plan->clock_why);
         return FT_OK;
@@ -146,14 +146,14 @@ static int judge_user_clock(ft_session *r, const snapshot *at_user, uint32_t fmi
     uint32_t safe = ft_sck_for_target(fmin);
     if (user <= safe) {
         snprintf(plan->clock_why, sizeof plan->clock_why,
-                 "SCK %.4g kHz set by -B/-b; the fuses prove up to %.4g kHz safe (%s)", user / 1e3,
+                 "SCK %.4g kHz set by -B/-b; the fuses prove up to %.4g kHz safe (%.160s)", user / 1e3,
                  safe / 1e3, why);
         ses_note(r, 1, "%s", plan->clock_why);
         return FT_OK;
     }
     uint32_t slow = ft_isp_set_sck(r->isp, safe);
     snprintf(plan->clock_why, sizeof plan->clock_why,
-             "SCK %.4g kHz set by -B/-b is faster than the fuses prove safe: %s, which allows "
+             "SCK %.4g kHz set by -B/-b is faster than the fuses prove safe: %.160s, which allows "
              "SCK up to %.4g kHz; -B %.4gkHz would be safe",
              user / 1e3, why, safe / 1e3, slow / 1e3);
     ses_note(r, 0, "warning: %s", plan->clock_why);
@@ -182,13 +182,16 @@ static int raise_clock(ft_session *r, const snapshot *trusted, uint32_t fmin, co
     uint32_t slow = r->sck_hz;
     if (!fmin) {
         snprintf(plan->clock_why, sizeof plan->clock_why,
-                 "target clock unknown (%s): SCK stays at %.4g kHz; --fck or -B can raise it", why,
+                 "target clock unknown (%.160s): SCK stays at %.4g kHz; --fck or -B can raise it", why,
                  slow / 1e3);
         ses_note(r, 1, "%s", plan->clock_why);
         return FT_OK;
     }
     uint32_t want = ft_sck_for_target(fmin);
-    for (int step = 0; want > slow && step < 8; step++) {
+    bool confirmed = want <= slow;
+    /* Each difference halves the clock, so this ends at `slow` at the latest
+     * (30 MHz to 458 Hz is 16 halvings). */
+    for (int step = 0; !confirmed && step < 32; step++) {
         uint32_t got = ft_isp_set_sck(r->isp, want);
         snapshot fast;
         int rc = take_snapshot(r, &fast);
@@ -197,6 +200,7 @@ static int raise_clock(ft_session *r, const snapshot *trusted, uint32_t fmin, co
         char d[96];
         if (!*differs(trusted, &fast, d, sizeof d)) {
             set_clock(r, got);
+            confirmed = true;
             break;
         }
         /* The chip may have lost its framing: start over, slower. */
@@ -217,15 +221,18 @@ static int raise_clock(ft_session *r, const snapshot *trusted, uint32_t fmin, co
                                 r->sck_hz / 1e3, d);
             if (rc != FT_OK)
                 return rc;
-            break;
+            confirmed = true;
         }
     }
+    if (!confirmed)
+        return ft_err_set(r->err, FT_E_TARGET, "internal: SCK not confirmed at %.4g kHz",
+                          r->sck_hz / 1e3);
     char f[24], sck[24], lim[24];
     double limit = fmin >= 12000000u ? fmin / 6.0 : fmin / 4.0;
     if (fmin < 12000000u && limit > 2e6)
         limit = 2e6;
     snprintf(plan->clock_why, sizeof plan->clock_why,
-             "target clock at least %s (%s): SCK %s, %d %% or more below the limit %s",
+             "target clock at least %s (%.160s): SCK %s, %d %% or more below the limit %s",
              hz_text(f, sizeof f, fmin), why, hz_text(sck, sizeof sck, r->sck_hz), SCK_MARGIN_PCT,
              hz_text(lim, sizeof lim, limit));
     ses_note(r, 1, "%s", plan->clock_why);
@@ -252,7 +259,7 @@ int ses_settle_clock(ft_session *r, uint32_t start)
         uint32_t safe = fmin ? ft_sck_for_target(fmin) : r->sck_hz;
         if (user || r->sck_hz <= safe)
             break;
-        if (round == 3 || safe < FT_ISP_FLOOR_HZ)
+        if (round == 3 || safe < FT_MPSSE_SCK_MIN_HZ)
             return ft_err_set(r->err, FT_E_TARGET,
                               "the fuses read at SCK %.4g kHz say the target may run at %.4g kHz "
                               "(%s), too slow for any SCK ftisp can make; check the wiring",

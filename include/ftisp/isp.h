@@ -24,17 +24,19 @@ void ft_isp_set_progress(ft_isp *isp, ft_progress_fn fn, void *ctx);
 
 /* Enters programming mode: RESET low with SCK low, 20 ms, Programming Enable
  * until 0x53 echoes; RESET pulse and retry, then the next slower clock of the
- * ladder that is not below floor_hz (floor_hz == sck_hz: that clock only);
+ * ladder below it that is not below floor_hz (floor_hz == sck_hz: that
+ * clock only);
  * else FT_E_TARGET with a wiring hint. Nothing but Programming Enable is sent
  * before it syncs. *used_hz receives the clock that worked. */
 int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t floor_hz, uint32_t *used_hz, ft_err *err);
 /* The ladder, each strictly below the limit of the slowest target it is for
  * (SCK below fck/4 less 5 %, see session_clock.c): a 1 MHz RC part at -10 %
- * (0.9 MHz), the 128 kHz oscillator at half nominal (64 kHz), and the same
- * divided by 8 (8 kHz). FT_ISP_FLOOR_HZ is the last. */
-#define FT_ISP_LADDER 125000u, 15000u, 1800u
-#define FT_ISP_NLADDER 3
-#define FT_ISP_FLOOR_HZ 1800u
+ * (0.9 MHz), the 128 kHz oscillator at half nominal (64 kHz), the same
+ * divided by 8 (8 kHz), a 32.768 kHz watch crystal divided by 8 (4.1 kHz).
+ * FT_ISP_FLOOR_HZ is the last. */
+#define FT_ISP_LADDER 125000u, 15000u, 1800u, 950u
+#define FT_ISP_NLADDER 4
+#define FT_ISP_FLOOR_HZ 950u
 /* Leaves programming mode (RESET released): fuse changes take effect. */
 int ft_isp_leave(ft_isp *isp, ft_err *err);
 /* Changes SCK while in programming mode (after reading fuses). */

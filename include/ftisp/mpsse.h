@@ -40,6 +40,8 @@ size_t ft_mpsse_fifo_size(const ft_mpsse *m);
 
 /* SCK: the fastest clock not above hz (60 MHz / ((1+div)*2)). Queued. */
 uint32_t ft_mpsse_set_sck(ft_mpsse *m, uint32_t hz);
+/* The slowest SCK the FT232H makes: 30 MHz / 65536. */
+#define FT_MPSSE_SCK_MIN_HZ 458u
 uint32_t ft_mpsse_sck(const ft_mpsse *m);
 
 /* Pin changes, queued: RESET asserted (low at the target) or released. */

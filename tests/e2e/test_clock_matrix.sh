@@ -53,6 +53,8 @@ Uno 16 MHz with --fck 16MHz|FTEMU_FCK=16000000 FTEMU_FUSES=ff,de,fd|--fck 16MHz
 12 MHz crystal with --fck 12MHz|FTEMU_FCK=12000000 FTEMU_FUSES=ff,de,fd|--fck 12MHz
 128 kHz oscillator (E3) at -40 %|FTEMU_FUSES=e3,d9,ff|
 128 kHz oscillator / 8 (63) at -40 %|FTEMU_FUSES=63,d9,ff|
+32.768 kHz watch crystal (E4)|FTEMU_FUSES=e4,d9,ff|
+32.768 kHz watch crystal / 8 (64)|FTEMU_FUSES=64,d9,ff|
 external clock 8 MHz (E0)|FTEMU_FCK=8000000 FTEMU_FUSES=e0,d9,ff|
 external clock 8 MHz with --fck 8MHz|FTEMU_FCK=8000000 FTEMU_FUSES=e0,d9,ff|--fck 8MHz
 external clock 1 MHz (E0)|FTEMU_FCK=1000000 FTEMU_FUSES=e0,d9,ff|
