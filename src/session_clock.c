@@ -281,7 +281,9 @@ int ses_reenter_after_fuses(ft_session *r)
 {
     /* The new fuses take effect now: enter at the slower of the clock in use
      * and what the new fuses allow, then settle and confirm as at the start. */
-    uint32_t sck = r->sck_hz;
+    /* sck_hz is the FT232H's clock rounded down to whole Hz; asking for
+     * exactly that would round down to the next step: +1 Hz keeps it. */
+    uint32_t sck = r->sck_hz + 1;
     char why[200];
     uint32_t fmin = target_min_hz(r, why, (int)sizeof why);
     uint32_t safe = fmin ? ft_sck_for_target(fmin) : FT_SCK_START_HZ;

@@ -114,6 +114,22 @@ else
     notok "fuse write then flash: exit $rc, SCK $(sck_of "$d")"; tail -5 "$d/stderr"
 fi
 
+# From an Uno to slower clocks: entered again directly at the clock the new
+# fuses prove, with not even a garbled Programming Enable.
+for lf in 62:212.8 e3:15.2 63:1.899; do
+    d=$T/slow-${lf%%:*}; mkdir -p "$d"
+    LD_PRELOAD=$EMU FTEMU_OUT=$d FTEMU_FUSES=ff,de,fd timeout 60 "$FTISP" -c ft232h -p m328p --allow=clock \
+        -U "lfuse:w:0x${lf%%:*}:m" -U "flash:w:$T/small.hex" >"$d/stdout" 2>"$d/stderr"
+    rc=$?
+    if rc_is 0 && same_at "$d/flash.bin" "$T/small.bin" 0 && clean_run "$d" &&
+        [ "$(jstat "$d" "d['violations']['garbled_sck_bytes']")" = 0 ] &&
+        says "new fuses: SCK ${lf#*:} kHz" "$d/stderr"; then
+        ok "Uno -> lfuse 0x${lf%%:*}: entered again at ${lf#*:} kHz, nothing garbled at all"
+    else
+        notok "Uno -> lfuse 0x${lf%%:*}: exit $rc"; tail -3 "$d/stderr"
+    fi
+done
+
 # -B faster than the fuses prove safe on a factory 1 MHz part (0.9 MHz):
 # warned; it works, or it stops before any erase with advice; never garbles.
 for b in 150kHz 213kHz 220kHz 230kHz 4 2 1MHz 8MHz; do
