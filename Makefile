@@ -22,7 +22,27 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 FUZZ_SECONDS ?= 20
 
-PKGS := libftdi1 libusb-1.0 libelf
+# The libraries ftisp links, each with the Debian package that provides it.
+# Each is asked of pkg-config on its own, so one missing library is named
+# instead of silently dropping every flag.
+PKGS := libftdi1 libusb-1.0 nettle
+DEB_libftdi1   := libftdi1-dev
+DEB_libusb-1.0 := libusb-1.0-0-dev
+DEB_nettle     := nettle-dev
+DEB_cmocka     := libcmocka-dev
+PKG_HAVE = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
+# Goals that install or only remove things need no library; `demo` and
+# `test` install them first and then build in a fresh make.
+NOLIB_GOALS := deps demo test clean uninstall
+BUILD_GOALS := $(filter-out $(NOLIB_GOALS),$(or $(MAKECMDGOALS),all))
+ifneq ($(BUILD_GOALS),)
+PKGS_NEEDED := $(PKGS) $(if $(filter unit check check-plain,$(BUILD_GOALS)),cmocka)
+PKGS_MISSING := $(strip $(if $(shell command -v $(PKG_CONFIG)),,pkg-config) \
+  $(foreach p,$(PKGS_NEEDED),$(if $(call PKG_HAVE,$(p)),,$(DEB_$(p)))))
+ifneq ($(PKGS_MISSING),)
+$(error missing $(PKGS_MISSING): run `make deps` (or sudo tools/deps build))
+endif
+endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -128,7 +148,8 @@ clean:
 deps:
 	@tools/deps test
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@tests/demo/run $(BUILD)
 
 test: deps
