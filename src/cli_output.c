@@ -92,7 +92,7 @@ static void ev_phase_end(void *ctx, int status, double seconds)
     }
     char size[32] = "";
     if (o->total)
-        snprintf(size, sizeof size, "%u bytes, ", o->total);
+        snprintf(size, sizeof size, "%u byte%s, ", o->total, o->total == 1 ? "" : "s");
     if (o->tty && o->drawn >= 0) {
         fprintf(o->f, "\rftisp: %-16s %s%.2f s%s%*s\n", o->what, size, seconds,
                 status == FT_OK ? "" : " FAILED", BAR, "");

@@ -66,6 +66,36 @@ static int check_pins(const ft_mpsse_opts *o, ft_err *err)
     return FT_OK;
 }
 
+/* The FTDI adapters on the bus, for a message: "FT232H serial X (usb 1/4)".
+ * Sets *only_232h when every one of them is a single-channel FT232H. */
+static void list_found(struct ftdi_context *f, char *buf, size_t len, bool *only_232h)
+{
+    struct ftdi_device_list *list = NULL, *d;
+    size_t n = 0;
+    buf[0] = '\0';
+    *only_232h = false;
+    if (ftdi_usb_find_all(f, &list, 0, 0) <= 0) {
+        snprintf(buf, len, "none");
+        return;
+    }
+    *only_232h = true;
+    for (d = list; d && n < len; d = d->next) {
+        struct libusb_device_descriptor dd;
+        const char *chip = "FTDI";
+        if (libusb_get_device_descriptor(d->dev, &dd) == 0)
+            chip = dd.idProduct == 0x6014 ? "FT232H" : dd.idProduct == 0x6010 ? "FT2232H"
+                 : dd.idProduct == 0x6011 ? "FT4232H" : "FTDI";
+        if (strcmp(chip, "FT232H") != 0)
+            *only_232h = false;
+        char serial[64] = "";
+        if (ftdi_usb_get_strings(f, d->dev, NULL, 0, NULL, 0, serial, sizeof serial) < 0 || !serial[0])
+            snprintf(serial, sizeof serial, "(none)");
+        n += (size_t)snprintf(buf + n, len - n, "%s%s serial %s (usb %d/%d)", n ? ", " : "", chip, serial,
+                              libusb_get_bus_number(d->dev), libusb_get_device_address(d->dev));
+    }
+    ftdi_list_free(&list);
+}
+
 static int open_usb(ft_mpsse *m, ft_err *err)
 {
     const ft_mpsse_opts *o = &m->o;
@@ -91,15 +121,25 @@ static int open_usb(ft_mpsse *m, ft_err *err)
         return FT_OK;
     }
     const char *why = ftdi_get_error_string(m->ftdi);
-    if (rc == -3 || rc == -1 || (o->bus >= 0 && rc == -2))
-        return ft_err_set(err, FT_E_NODEV, "no adapter found: looked on USB for %s. Check that it is plugged "
-                          "in (`lsusb -d 0403:` lists FTDI chips), the -c programmer and -P "
-                          "serial, and that the USB cable carries data", what);
+    char found[256];
+    bool only_232h;
+    if (rc == -3 || rc == -1 || (o->bus >= 0 && rc == -2)) {
+        list_found(m->ftdi, found, sizeof found, &only_232h);
+        return ft_err_set(err, FT_E_NODEV, "no adapter found: looked on USB for %s; found: %s. Check that it is "
+                          "plugged in (`lsusb -d 0403:` lists FTDI chips), the -c programmer and -P "
+                          "serial, and that the USB cable carries data", what, found);
+    }
     if (rc == -4 || rc == -8)
         return ft_err_set(err, FT_E_NODEV,
                           "found %s but could not open it (%s): permission denied? install "
                           "60-ftisp.rules in /etc/udev/rules.d or run as root",
                           what, why);
+    if ((rc == -5 || rc == -6) && o->channel == 1) {
+        list_found(m->ftdi, found, sizeof found, &only_232h);
+        if (only_232h)
+            return ft_err_set(err, FT_E_USAGE, "-x channel=B: the FT232H has one channel (A); channel B needs "
+                              "an FT2232H or FT4232H (found: %s)", found);
+    }
     if (rc == -5 || rc == -6)
         return ft_err_set(err, FT_E_NODEV, "found %s but could not claim it (%s): is another program using it?",
                           what, why);

@@ -2,6 +2,8 @@
  * order fixed, before any adapter is opened. */
 #include "ftisp/plan.h"
 
+#include "plan_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +125,9 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
     if (!plan->ops || !plan->order)
         return ft_err_set(err, FT_E_FAIL, "out of memory");
     const char *pname = part->name[0] ? part->name : part->id;
+    int crc = ft_plan_check_stdin(specs, nspecs, err);
+    if (crc != FT_OK)
+        return crc;
 
     for (int i = 0; i < nspecs; i++) {
         ft_op *op = &plan->ops[i];
@@ -141,7 +146,7 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
                               op->spec.memory, have);
         }
         op->mem_size = mem_size(part, kind);
-        ft_image_init(&op->img, op->mem_size);
+        ft_image_init(&op->img, op->spec.kind == FT_OP_READ ? op->mem_size : ft_plan_input_limit(op->mem_size));
         if (op->spec.kind == FT_OP_READ) {
             if (op->spec.fmt == FT_FMT_AUTO)
                 op->spec.fmt = output_format(op->spec.file, op->mem_size);
@@ -167,6 +172,8 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
                      "%s: neither its name nor its first bytes say Intel HEX, S-record or ELF: "
                      "read as raw binary (add :r to say so)", op->spec.file);
         int rc = ft_image_read_file(&op->img, op->spec.file, op->spec.fmt, op->spec.memory, err);
+        if (rc == FT_OK)
+            rc = ft_plan_check_input(op, kind, err);
         if (rc != FT_OK)
             return rc;
         if (ft_image_count(&op->img) == 0)

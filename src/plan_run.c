@@ -5,6 +5,7 @@
 
 #include "ftisp/sha256.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,9 @@ static int op_read(ft_session *r, ft_op *op, int kind, int fi)
     uint8_t *buf = malloc(n ? n : 1);
     if (!buf)
         return ft_err_set(r->err, FT_E_FAIL, "out of memory");
-    ses_phase(r, "reading", n);
+    char what[48];
+    snprintf(what, sizeof what, "reading %s", op->spec.memory);
+    ses_phase(r, what, n);
     double t0 = ses_now();
     int rc = ses_read_mem(r, kind, fi, 0, buf, n);
     ses_phase_end(r, rc, t0);
@@ -66,13 +69,17 @@ static int op_write_flash(ft_session *r, ft_op *op)
         ses_note(r, 0, "flash: %u bytes in %u pages would be written (-n)", op->bytes, npages);
     } else {
         op->chip_changed = true;
-        ses_phase(r, "writing flash", npages * psz);
+        /* Whole pages are written (0xFF around the file's bytes); only the
+         * range the file sets is read back. */
+        char what[48];
+        snprintf(what, sizeof what, "writing flash (%u whole pages)", npages);
+        ses_phase(r, what, npages * psz);
         double t0 = ses_now();
         rc = ft_isp_write_flash_pages(r->isp, data, pages, npages, r->err);
         ses_phase_end(r, rc, t0);
         op->written = rc == FT_OK;
         if (rc == FT_OK && !r->plan->opts.no_verify) {
-            ses_phase(r, "verifying flash", ext - ses_image_start(&op->img, 1));
+            ses_phase(r, "verifying flash (the file's range)", ext - ses_image_start(&op->img, 1));
             t0 = ses_now();
             rc = ses_verify_image(r, op, FT_MEM_FLASH, -1, &op->img);
             ses_phase_end(r, rc, t0);
@@ -176,7 +183,9 @@ static int op_write_byte(ft_session *r, ft_op *op, int kind, int fi)
 static int op_verify(ft_session *r, ft_op *op, int kind, int fi)
 {
     op->bytes = ft_image_count(&op->img);
-    ses_phase(r, "verifying", ft_image_extent(&op->img));
+    char what[48];
+    snprintf(what, sizeof what, "verifying %s", op->spec.memory);
+    ses_phase(r, what, ft_image_extent(&op->img));
     double t0 = ses_now();
     int rc = ses_verify_image(r, op, kind, fi, &op->img);
     ses_phase_end(r, rc, t0);
