@@ -63,6 +63,8 @@ struct ft_mpsse {
     int hold_interrupts;      /* > 0: a busy target's wait; signals wait too */
     ft_err err;
     ft_mpsse_stats st;
+    ft_mpsse_trace_fn trace;
+    void *trace_ctx;
     char desc[192], serial[64];
 };
 
@@ -70,6 +72,8 @@ struct ft_mpsse {
 int mp_fail(ft_mpsse *m, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Appends raw command bytes to the batch being built. */
 void mp_put(ft_mpsse *m, const uint8_t *b, size_t n);
+/* A -vv line to the trace callback, if one is set. */
+void mp_trace(ft_mpsse *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void mp_set_pins(ft_mpsse *m);
 /* Queues a GPIO read whose reply is dropped: makes a flush a barrier. */
 void mp_put_probe(ft_mpsse *m);

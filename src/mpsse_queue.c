@@ -4,6 +4,7 @@
  * Replies still owed by the chip never exceed the FIFO, because a real
  * FT232H stops executing commands when its reply buffer is full, and a host
  * still blocked in a write would then never read: both sides stall. */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,7 +195,14 @@ static int send_batch(ft_mpsse *m)
         off += n;
     }
     m->st.bytes_out += m->ncmd;
+    m->st.batches++;
+    m->st.spi_bytes += m->batch_spi;
     m->last_id = ++m->next_id;
+    /* AVR serial-programming instructions are 4 bytes on the wire; a batch
+     * may end inside one, hence "about" */
+    mp_trace(m, "USB batch %" PRIu64 ": %zu bytes out, %" PRIu32 " reply bytes, %" PRIu64
+             " bytes on SPI (about %" PRIu64 " ISP instructions) at SCK %.4g kHz",
+             m->last_id, m->ncmd, r, m->batch_spi, m->batch_spi / 4, m->sck / 1e3);
     if (r > 0) {
         m->seg[m->nseg++] = (mp_batch){m->last_id, r, m->batch_spi};
         m->outstanding += r;
@@ -293,6 +301,7 @@ uint32_t ft_mpsse_set_sck(ft_mpsse *m, uint32_t hz)
     uint8_t c[4] = {MP_DIVISOR, (uint8_t)(div & 0xff), (uint8_t)(div >> 8)};
     mp_put(m, c, 3);
     m->sck = half / (div + 1);
+    mp_trace(m, "SCK %.4g kHz asked, %.4g kHz set (60 MHz / %u)", hz / 1e3, m->sck / 1e3, 2 * (div + 1));
     return m->sck;
 }
 
@@ -368,4 +377,22 @@ int ft_mpsse_take_error(ft_mpsse *m, ft_err *err)
 void ft_mpsse_get_stats(const ft_mpsse *m, ft_mpsse_stats *s)
 {
     *s = m->st;
+}
+
+void ft_mpsse_set_trace(ft_mpsse *m, ft_mpsse_trace_fn fn, void *ctx)
+{
+    m->trace = fn;
+    m->trace_ctx = ctx;
+}
+
+void mp_trace(ft_mpsse *m, const char *fmt, ...)
+{
+    if (!m->trace)
+        return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    m->trace(m->trace_ctx, line);
 }

@@ -29,6 +29,8 @@ void ses_note(ft_session *r, int level, const char *fmt, ...)
 
 void ses_phase(ft_session *r, const char *what, uint32_t total)
 {
+    snprintf(r->phase_what, sizeof r->phase_what, "%s", what);
+    ft_mpsse_get_stats(r->m, &r->phase_st);
     if (r->ev && r->ev->phase)
         r->ev->phase(r->ev->ctx, what, total);
 }
@@ -37,6 +39,18 @@ void ses_phase_end(ft_session *r, int status, double t0)
 {
     if (r->ev && r->ev->phase_end)
         r->ev->phase_end(r->ev->ctx, status, ses_now() - t0);
+    ft_mpsse_stats st;
+    ft_mpsse_get_stats(r->m, &st);
+    /* every AVR serial-programming instruction is 4 bytes on the wire */
+    ses_note(r, 2, "%s: %llu ISP instructions in %llu USB batches", r->phase_what,
+             (unsigned long long)(st.spi_bytes - r->phase_st.spi_bytes) / 4,
+             (unsigned long long)(st.batches - r->phase_st.batches));
+}
+
+/* -vv: the mpsse layer's line per USB batch and SCK change. */
+static void ses_trace(void *ctx, const char *line)
+{
+    ses_note(ctx, 2, "%s", line);
 }
 
 const char *ses_pname(const ft_part *p) { return p->name[0] ? p->name : p->id; }
@@ -137,11 +151,13 @@ int ses_start(ft_session *r, ft_plan *plan, ft_mpsse *m, const ft_plan_events *e
         return rc;
     if (ev && ev->progress)
         ft_isp_set_progress(r->isp, ev->progress, ev->ctx);
+    ft_mpsse_set_trace(m, ses_trace, r);
     return ses_settle_clock(r, FT_SCK_START_HZ);
 }
 
 void ses_finish(ft_session *r)
 {
+    ft_mpsse_set_trace(r->m, NULL, NULL);
     /* what the chip's fuses and lock are now, for --json */
     if (r->plan && r->have_fuses) {
         memcpy(r->plan->fuses, r->fuses, sizeof r->plan->fuses);

@@ -26,6 +26,8 @@ typedef struct ft_session {
     /* What a look at the chip before erasing found for the flash write. */
     enum { FLASH_PLAN_ERASE, FLASH_PLAN_NOTHING, FLASH_PLAN_CHANGED } flash_plan;
     uint8_t *chip;            /* flash as read, when flash_plan != ERASE */
+    char phase_what[64];      /* the phase under way, and the adapter's */
+    ft_mpsse_stats phase_st;  /* counters when it began (-vv) */
 } ft_session;
 
 /* session.c */

@@ -87,7 +87,14 @@ int ft_mpsse_take_error(ft_mpsse *m, ft_err *err);
 /* Counters for -v and the benchmark. */
 typedef struct ft_mpsse_stats {
     uint64_t writes, reads, bytes_out, bytes_in, flushes;
+    uint64_t batches;         /* batches handed to USB */
+    uint64_t spi_bytes;       /* bytes shifted on the SPI wire */
 } ft_mpsse_stats;
 void ft_mpsse_get_stats(const ft_mpsse *m, ft_mpsse_stats *s);
+
+/* For -vv: a line per USB batch and per SCK change, handed to fn (which may
+ * print it; this layer never does). fn NULL: none. */
+typedef void (*ft_mpsse_trace_fn)(void *ctx, const char *line);
+void ft_mpsse_set_trace(ft_mpsse *m, ft_mpsse_trace_fn fn, void *ctx);
 
 #endif
