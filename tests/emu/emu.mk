@@ -5,7 +5,8 @@ EMU_DIR   := $(BUILD)/emu
 EMU_CORE  := $(filter-out tests/emu/emu_usb1.c tests/emu/emu_usb0.c,$(wildcard tests/emu/emu_*.c))
 EMU_PDB   := $(wildcard src/partdb*.c) src/err.c
 EMU_CFLAGS := -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-              -O2 -g -fPIC -fvisibility=hidden -Iinclude -Itests/emu
+              -O2 -g -fPIC -fvisibility=hidden -Iinclude -Itests/emu \
+              -DEMU_SRCDIR='"$(CURDIR)"' -DFTISP_DATADIR='"$(DATADIR)"'
 EMU_HDRS  := $(wildcard tests/emu/*.h) $(wildcard include/ftisp/*.h)
 EMU_PROBES := $(patsubst tests/emu/probes/%.c,$(EMU_DIR)/probes/%,$(wildcard tests/emu/probes/*.c))
 EMU0_SRC  := $(wildcard tests/emu/emu_usb0.c)

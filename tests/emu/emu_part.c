@@ -1,7 +1,14 @@
 /* The one place the emulator learns a part's facts: geometry, delays, fuse
- * and clock facts come from the chip database (partdb, $FTISP_PARTS or
- * data/parts.conf). Built with -DEMU_NO_PARTDB (only while partdb cannot be
- * linked) it falls back to a few facts kept here. */
+ * and clock facts come from the chip database (partdb). It finds the
+ * database the way ftisp does, so that any program runs on it without
+ * settings: $FTISP_PARTS, else next to the library itself
+ * (<root>/build/emu/libftemu.so -> <root>/data/parts.conf), else the source
+ * tree it was built from, else the installed one. Built with
+ * -DEMU_NO_PARTDB (only while partdb cannot be linked) it falls back to a
+ * few facts kept here. */
+#define _GNU_SOURCE           /* dladdr */
+#include <dlfcn.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,21 +88,47 @@ static bool try_load(ft_partdb *db, const char *path)
     return true;
 }
 
+/* <dir of this library>/../../data/parts.conf: the checkout a build/emu/
+ * library was built in, wherever the program it is preloaded into lives. */
+static bool beside_library(char *out, size_t outlen)
+{
+    Dl_info info;
+    if (!dladdr((void *)beside_library, &info) || !info.dli_fname)
+        return false;
+    char dir[PATH_MAX];
+    if (!realpath(info.dli_fname, dir))
+        return false;
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';
+    int w = snprintf(out, outlen, "%s/../../data/parts.conf", dir);
+    return w > 0 && (size_t)w < outlen;
+}
+
+#ifndef EMU_SRCDIR
+#define EMU_SRCDIR "."
+#endif
+#ifndef FTISP_DATADIR
+#define FTISP_DATADIR "/usr/local/share/ftisp"
+#endif
+
 bool emu_part_lookup(const char *name, emu_part *out)
 {
     static ft_partdb db;
     static int loaded;
+    char beside[PATH_MAX + 32];
     if (!loaded) {
         ft_partdb_init(&db);
-        char root[1024];
-        const char *r = getenv("FTISP_ROOT");
-        snprintf(root, sizeof root, "%s/data/parts.conf", r ? r : ".");
-        loaded = try_load(&db, emu_cfg_g.parts_file) || try_load(&db, root) ||
-                 try_load(&db, "data/parts.conf") || try_load(&db, ft_partdb_default_path());
+        loaded = try_load(&db, emu_cfg_g.parts_file) ||
+                 (beside_library(beside, sizeof beside) && try_load(&db, beside)) ||
+                 try_load(&db, EMU_SRCDIR "/data/parts.conf") ||
+                 try_load(&db, FTISP_DATADIR "/parts.conf");
         loaded = loaded ? 1 : -1;
     }
     if (loaded < 0) {
-        emu_warn("no part database: set FTISP_PARTS to data/parts.conf");
+        emu_warn("no part database: looked next to the library (../../data/parts.conf), in "
+                 EMU_SRCDIR "/data and " FTISP_DATADIR "; set FTISP_PARTS to a parts.conf");
         return false;
     }
     const ft_part *p = ft_partdb_find(&db, name);
