@@ -1,0 +1,109 @@
+#!/bin/bash
+# What a newcomer reads: every progress line names its memory, the flash
+# write and its verify say why their byte counts differ, -vv shows USB
+# batches, ISP instruction counts and clock decisions, the progress bar never
+# mixes into data on standard output, and mistakes get messages that say
+# what is wrong, before the chip is touched.
+. "$(dirname "$0")/lib.sh"
+export FTEMU_HOST_TIME=0 FTEMU_FUSES=ff,de,fd
+err() { cat "$T/$1/stderr"; }
+
+# -- phases name their memory ---------------------------------------------
+emu "$T/c" -p m328p -U lfuse:r:-:h
+check "read lfuse exits 0" rc_is 0
+check "'reading lfuse: 1 byte' (names the memory, singular)" says -x 'ftisp: reading lfuse: 1 byte, .* s' "$T/c/stderr"
+emu "$T/c" -p m328p -U lfuse:v:0xff:m
+check "'verifying lfuse: 1 byte'" says 'ftisp: verifying lfuse: 1 byte' "$T/c/stderr"
+emu "$T/c" -p m328p -U eeprom:r:"$T/e.hex":i
+check "'reading eeprom: 1024 bytes'" says 'ftisp: reading eeprom: 1024 bytes' "$T/c/stderr"
+
+# -- flash: whole pages written, the file's range verified ---------------
+randbin "$T/a.bin" 30178 5
+bin2hex "$T/a.bin" "$T/a.hex"
+emu "$T/c" -p m328p -U flash:w:"$T/a.hex"
+check "30178-byte flash write exits 0" rc_is 0
+check "'writing flash (236 whole pages): 30208 bytes'" \
+    says 'ftisp: writing flash (236 whole pages): 30208 bytes' "$T/c/stderr"
+check "'verifying flash (the file's range): 30178 bytes'" \
+    says "ftisp: verifying flash (the file's range): 30178 bytes" "$T/c/stderr"
+emu "$T/c" -p m328p -U flash:v:"$T/a.hex"
+check "-U flash:v says 'verifying flash'" says 'ftisp: verifying flash: 30178 bytes' "$T/c/stderr"
+if grep -q '^ftisp: verifying:' "$T/c/stderr"; then notok "no bare 'verifying:'"; else ok "no bare 'verifying:'"; fi
+
+# -- -v and -vv -----------------------------------------------------------
+emu "$T/v1" -p m328p -v -U lfuse:r:-:h
+emu "$T/v2" -p m328p -vv -U lfuse:r:-:h
+check "-v shows the clock decision" says 'ftisp: target clock .*: SCK' "$T/v1/stderr"
+check "-v shows no USB batches" sh -c "! grep -q 'USB batch' '$T/v1/stderr'"
+check "-vv shows each USB batch with its bytes and ISP instructions" \
+    says -E 'ftisp: USB batch [0-9]+: [0-9]+ bytes out, [0-9]+ reply bytes, [0-9]+ bytes on SPI \(about [0-9]+ ISP instructions\) at SCK' "$T/v2/stderr"
+check "-vv shows the SCK the adapter was set to" says -E 'ftisp: SCK [0-9.]+ kHz asked, [0-9.]+ kHz set \(60 MHz / [0-9]+\)' "$T/v2/stderr"
+check "-vv counts each phase's ISP instructions and USB batches" \
+    says -E 'ftisp: reading lfuse: 1 ISP instructions in 1 USB batches' "$T/v2/stderr"
+check "-vv still shows the clock decision" says 'ftisp: target clock .*: SCK' "$T/v2/stderr"
+check "-vv prints more than -v" test "$(wc -l <"$T/v2/stderr")" -gt "$(wc -l <"$T/v1/stderr")"
+check "the man page says what -vv prints" grep -q 'USB batch' "$ROOT/man/ftisp.1"
+
+# -- on a terminal the bar ends its line before data goes to stdout -------
+if command -v script >/dev/null; then
+    mkdir -p "$T/tty"
+    script -qefc "LD_PRELOAD=$EMU FTEMU_STATE=$T/tty FTEMU_OUT=$T/tty $FTISP -p m328p -U lfuse:r:-:h -U eeprom:r:-:h" \
+        /dev/null </dev/null >"$T/tty/typescript" 2>&1
+    rc=$?
+    tr -d '\r' <"$T/tty/typescript" >"$T/tty/lines"
+    check "on a pty: the run exits 0" rc_is 0
+    check "on a pty: a progress bar was drawn" grep -q '|####' "$T/tty/lines"
+    check "on a pty: the lfuse value stands on a line of its own" grep -qx '0xff' "$T/tty/lines"
+    check "on a pty: the EEPROM bytes start a line of their own" grep -q '^0xff,0xff,' "$T/tty/lines"
+    check "on a pty: no bar mixed with data (no '%0x')" sh -c "! grep -q '%0x' '$T/tty/lines'"
+else
+    notok "script (util-linux/bsdutils) is installed"
+fi
+# off a terminal: stdout holds only the data
+emu "$T/c" -p m328p -U lfuse:r:-:h
+check "off a terminal: stdout is just the value" test "$(cat "$T/c/stdout")" = 0xff
+
+# -- mistakes, each caught before the chip --------------------------------
+mkdir -p "$T/in"
+printf ':00000001FF\n' >"$T/in/x"
+LD_PRELOAD=$EMU FTEMU_OUT=$T/in timeout 60 "$FTISP" -p m328p -U flash:w:-:i -U eeprom:w:-:i \
+    <"$T/in/x" >"$T/in/stdout" 2>"$T/in/stderr"
+rc=$?
+check "stdin read twice: usage error (exit 2)" rc_is 2
+check "stdin read twice: says standard input can be read once" \
+    says 'both read standard input, which can be read only once' "$T/in/stderr"
+check "stdin read twice: no end-of-file-record complaint" sh -c "! grep -q 'end-of-file' '$T/in/stderr'"
+
+emu "$T/c" -p m328p -x channel=B
+check "-x channel=B on an FT232H: usage error (exit 2)" rc_is 2
+check "-x channel=B on an FT232H: says it has one channel" says 'the FT232H has one channel' "$T/c/stderr"
+check "-x channel=B: not blamed on another program" sh -c "! grep -q 'another program' '$T/c/stderr'"
+
+FTEMU_ADAPTERS=ft232h:AB12CD,ft2232h:EF34GH emu "$T/c" -p m328p -P usb:WRONG
+check "-P usb:WRONG: no adapter (exit 4)" rc_is 4
+check "-P usb:WRONG: lists the serial numbers found" \
+    says 'found: FT232H serial AB12CD (usb [0-9]*/[0-9]*), FT2232H serial EF34GH' "$T/c/stderr"
+
+emu "$T/f" -p m328p -U lfuse:w:0xff,0xde:m
+check "two values for lfuse: input error (exit 3)" rc_is 3
+check "two values for lfuse: 'lfuse is one byte'" says 'lfuse is one byte' "$T/f/stderr"
+check "two values for lfuse: no 'address below'" sh -c "! grep -q 'address below' '$T/f/stderr'"
+
+emu "$T/o" -p m328p -U flash:r:/nonexistent/x.hex:i
+check "unwritable output path: usage error (exit 2)" rc_is 2
+check "unwritable output path: named, with why" says '/nonexistent/x.hex: cannot write there (/nonexistent: No such file or directory)' "$T/o/stderr"
+check "unwritable output path: reported before any read" sh -c "! grep -q 'reading' '$T/o/stderr'"
+emu "$T/o" -p m328p -U flash:r:"$T":i
+check "a directory as output file: refused" says 'that is a directory' "$T/o/stderr"
+
+if command -v avr-objcopy >/dev/null; then
+    avr-objcopy -R .eeprom "$ROOT/tests/demo/blink.elf" "$T/noee.elf" 2>/dev/null
+    emu "$T/e" -p m328p -U eeprom:w:"$T/noee.elf"
+    check "ELF without EEPROM data to eeprom: input error (exit 3)" rc_is 3
+    check "ELF without EEPROM data: says so" says 'the ELF file has no EEPROM data' "$T/e/stderr"
+    emu "$T/e" -p m328p -U eeprom:w:"$ROOT/tests/demo/blink.elf"
+    check "ELF with EEPROM data to eeprom: still fine" rc_is 0
+else
+    notok "avr-objcopy (binutils-avr) is installed"
+fi
+finish
