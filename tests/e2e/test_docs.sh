@@ -73,4 +73,17 @@ for f in "$T"/readme-1.sh "$T"/man-2.sh; do
         sh -c "[ $rc -eq 0 ] && grep -q PASS '$T/run/out' && ! grep -qi 'illegal\|not found' '$T/run/out'"
     rm -rf "$T/run"
 done
+# -- make demo's script leaves no temporary directory behind --------------
+BUILD=${BUILD:-$ROOT/build}
+if [ -x "$BUILD/ftisp" ] && [ -f "$BUILD/emu/libftemu.so" ]; then
+    mkdir -p "$T/tmp"
+    TMPDIR=$T/tmp FTEMU_HOST_TIME=0 ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0} \
+        timeout 120 tests/demo/run "$BUILD" >"$T/demo.out" 2>&1
+    rc=$?
+    check "the demo runs (exit 0)" test "$rc" -eq 0
+    check "the demo flashed and verified the example" grep -q 'verifying flash' "$T/demo.out"
+    check "the demo removed its temporary directory" test -z "$(ls -A "$T/tmp")"
+else
+    notok "$BUILD/ftisp and the emulator are built (make all)"
+fi
 [ "$failures" -eq 0 ]
