@@ -127,13 +127,13 @@ static int op_write_eeprom(ft_session *r, ft_op *op)
         goto out;
     }
     op->chip_changed = true;
-    ses_phase(r, "writing eeprom", changes);
+    ses_phase(r, "writing eeprom (bytes that differ)", changes);
     double t0 = ses_now();
     rc = ft_isp_write_eeprom(r->isp, lo, want, mask, n, r->err);
     ses_phase_end(r, rc, t0);
     op->written = rc == FT_OK;
     if (rc == FT_OK && !r->plan->opts.no_verify) {
-        ses_phase(r, "verifying eeprom", n);
+        ses_phase(r, "verifying eeprom (the file's range)", n);
         t0 = ses_now();
         rc = ses_verify_image(r, op, FT_MEM_EEPROM, -1, &op->img);
         ses_phase_end(r, rc, t0);
@@ -185,7 +185,7 @@ static int op_verify(ft_session *r, ft_op *op, int kind, int fi)
     op->bytes = ft_image_count(&op->img);
     char what[48];
     snprintf(what, sizeof what, "verifying %s", op->spec.memory);
-    ses_phase(r, what, ft_image_extent(&op->img));
+    ses_phase(r, what, ft_image_extent(&op->img) - ses_image_start(&op->img, 1));
     double t0 = ses_now();
     int rc = ses_verify_image(r, op, kind, fi, &op->img);
     ses_phase_end(r, rc, t0);

@@ -30,6 +30,15 @@ emu "$T/c" -p m328p -U flash:v:"$T/a.hex"
 check "-U flash:v says 'verifying flash'" says 'ftisp: verifying flash: 30178 bytes' "$T/c/stderr"
 if grep -q '^ftisp: verifying:' "$T/c/stderr"; then notok "no bare 'verifying:'"; else ok "no bare 'verifying:'"; fi
 
+# EEPROM: only the bytes that differ are written, the file's range verified
+printf 'hello' >"$T/e.bin"
+bin2hex "$T/e.bin" "$T/e5.hex" 16
+emu "$T/c" -p m328p -U eeprom:w:"$T/e5.hex"
+check "'writing eeprom (bytes that differ): 5 bytes'" says 'ftisp: writing eeprom (bytes that differ): 5 bytes' "$T/c/stderr"
+check "'verifying eeprom (the file's range): 5 bytes'" says "ftisp: verifying eeprom (the file's range): 5 bytes" "$T/c/stderr"
+emu "$T/c" -p m328p -U eeprom:v:"$T/e5.hex"
+check "-U eeprom:v at 16: 'verifying eeprom: 5 bytes'" says 'ftisp: verifying eeprom: 5 bytes' "$T/c/stderr"
+
 # -- -v and -vv -----------------------------------------------------------
 emu "$T/v1" -p m328p -v -U lfuse:r:-:h
 emu "$T/v2" -p m328p -vv -U lfuse:r:-:h
