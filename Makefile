@@ -37,7 +37,8 @@ NOLIB_GOALS := deps demo test clean uninstall
 BUILD_GOALS := $(filter-out $(NOLIB_GOALS),$(or $(MAKECMDGOALS),all))
 ifneq ($(BUILD_GOALS),)
 PKGS_NEEDED := $(PKGS) $(if $(filter unit check check-plain,$(BUILD_GOALS)),cmocka)
-PKGS_MISSING := $(strip $(if $(shell command -v $(PKG_CONFIG)),,pkg-config) \
+PKGS_MISSING := $(strip $(if $(shell command -v $(firstword $(CC))),,gcc) \
+  $(if $(shell command -v $(PKG_CONFIG)),,pkg-config) \
   $(foreach p,$(PKGS_NEEDED),$(if $(call PKG_HAVE,$(p)),,$(DEB_$(p)))))
 ifneq ($(PKGS_MISSING),)
 $(error missing $(PKGS_MISSING): run `make deps` (or sudo tools/deps build))

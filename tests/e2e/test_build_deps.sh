@@ -53,6 +53,10 @@ build_with "$T/no-such-pkg-config" all
 check "no pkg-config at all: says so in one line" \
     sh -c "[ \$(wc -l <'$T/out') -eq 1 ] && grep -q 'missing pkg-config libftdi1-dev libusb-1.0-0-dev nettle-dev: run' '$T/out'"
 
+make -n --no-print-directory BUILD="$T/b" CC="$T/no-such-cc" all >"$T/out" 2>&1
+check "no C compiler: says 'missing gcc' in one line" \
+    sh -c "[ \$(wc -l <'$T/out') -eq 1 ] && grep -q 'missing gcc: run' '$T/out'"
+
 stub libusb-1.0
 build_with "$T/pkg-config" clean
 check "make clean needs no library" test "$rc" -eq 0
