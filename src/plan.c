@@ -2,7 +2,7 @@
  * order fixed, before any adapter is opened. */
 #include "ftisp/plan.h"
 
-#include "plan_check.h"
+#include "ftisp/plan_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Mistakes in -U operations that can be found without the chip. */
-#include "plan_check.h"
+#include "ftisp/plan_check.h"
 
 #include <errno.h>
 #include <limits.h>

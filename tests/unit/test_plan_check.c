@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../src/plan_check.h"
+#include "ftisp/plan_check.h"
 
 static ft_opspec spec(const char *mem, ft_opkind k, const char *file, ft_format fmt)
 {
