@@ -69,7 +69,7 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 all: $(BUILD)/ftisp emu
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/ftisp/*.h) | $(BUILD)/obj
-	$(CC) $(CFLAGS_ALL) -MMD -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libftisp.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
