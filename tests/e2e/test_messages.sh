@@ -98,9 +98,12 @@ check "two values for lfuse: input error (exit 3)" rc_is 3
 check "two values for lfuse: 'lfuse is one byte'" says 'lfuse is one byte' "$T/f/stderr"
 check "two values for lfuse: no 'address below'" sh -c "! grep -q 'address below' '$T/f/stderr'"
 
-emu "$T/o" -p m328p -U flash:r:/nonexistent/x.hex:i
+# (a directory of our own that does not exist: /nonexistent may, briefly,
+# when some program runs with HOME=/nonexistent)
+emu "$T/o" -p m328p -U flash:r:"$T/no-such-dir/x.hex":i
 check "unwritable output path: usage error (exit 2)" rc_is 2
-check "unwritable output path: named, with why" says '/nonexistent/x.hex: cannot write there (/nonexistent: No such file or directory)' "$T/o/stderr"
+check "unwritable output path: named, with why" \
+    says "no-such-dir/x.hex: cannot write there ($T/no-such-dir: No such file or directory)" "$T/o/stderr"
 check "unwritable output path: reported before any read" sh -c "! grep -q 'reading' '$T/o/stderr'"
 emu "$T/o" -p m328p -U flash:r:"$T":i
 check "a directory as output file: refused" says 'that is a directory' "$T/o/stderr"
