@@ -99,20 +99,21 @@ check "two values for lfuse: 'lfuse is one byte'" says 'lfuse is one byte' "$T/f
 check "two values for lfuse: no 'address below'" sh -c "! grep -q 'address below' '$T/f/stderr'"
 
 # (a directory of our own that does not exist: /nonexistent may, briefly,
-# when some program runs with HOME=/nonexistent)
+# when some program runs with HOME=/nonexistent). The check itself is
+# image_file.c's (ft_image_check_output); here: its words, before the read.
 emu "$T/o" -p m328p -U flash:r:"$T/no-such-dir/x.hex":i
 check "unwritable output path: usage error (exit 2)" rc_is 2
 check "unwritable output path: named, with why" \
-    says "no-such-dir/x.hex: cannot write there ($T/no-such-dir: No such file or directory)" "$T/o/stderr"
+    says "no-such-dir/x.hex: cannot create: directory $T/no-such-dir: No such file or directory" "$T/o/stderr"
 check "unwritable output path: reported before any read" sh -c "! grep -q 'reading' '$T/o/stderr'"
 emu "$T/o" -p m328p -U flash:r:"$T":i
-check "a directory as output file: refused" says 'that is a directory' "$T/o/stderr"
+check "a directory as output file: refused" says 'is a directory; name a file' "$T/o/stderr"
 
 if command -v avr-objcopy >/dev/null; then
     avr-objcopy -R .eeprom "$ROOT/tests/demo/blink.elf" "$T/noee.elf" 2>/dev/null
     emu "$T/e" -p m328p -U eeprom:w:"$T/noee.elf"
     check "ELF without EEPROM data to eeprom: input error (exit 3)" rc_is 3
-    check "ELF without EEPROM data: says so" says 'the ELF file has no EEPROM data' "$T/e/stderr"
+    check "ELF without EEPROM data: says so" says 'noee.elf: no data for eeprom in the file: refusing to write nothing' "$T/e/stderr"
     emu "$T/e" -p m328p -U eeprom:w:"$ROOT/tests/demo/blink.elf"
     check "ELF with EEPROM data to eeprom: still fine" rc_is 0
 else
