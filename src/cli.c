@@ -100,7 +100,7 @@ int ft_cli_main(int argc, char **argv)
     ft_plan plan;
     ft_mpsse *m = NULL;
     const ft_part *part = NULL;
-    bool have_plan = false, have_db = false;
+    bool have_plan = false, have_db = false, station = false;
     FILE *log = NULL;
 
     ft_interrupt_install();
@@ -135,6 +135,12 @@ int ft_cli_main(int argc, char **argv)
         if (!prog)
             rc = ft_err_set(&err, FT_E_USAGE, "-c %s: unknown programmer; ftisp drives ft232h, um232h, "
                             "c232hm, ft2232h, ft4232h and avrftdi (-c ? lists them)", cli.programmer);
+    }
+    if (rc == FT_OK && cli.port && strcmp(cli.port, "?") == 0) {
+        ft_mpsse_opts lo;
+        ft_mpsse_opts_default(&lo);
+        rc = ft_station_list(stdout, &lo, &err);
+        goto done;
     }
     if (rc == FT_OK) {
         rc = load_parts(&db, &cli, &err);
@@ -174,6 +180,13 @@ int ft_cli_main(int argc, char **argv)
     }
     if (rc == FT_OK && ft_interrupt_signal())
         rc = ft_err_set(&err, FT_E_INTERRUPTED, "interrupted (%s)", ft_interrupt_name(ft_interrupt_signal()));
+    station = rc == FT_OK && ft_station_wanted(&cli.station);
+    if (station) {
+        ft_station_run sr = {&plan, &mo, &cli.station, cli.json, cli.verbosity, out.f,
+                             cli.nops == 0 && !cli.plan.erase, ft_parse_port};
+        rc = ft_station_main(&sr);   /* it reports each board itself */
+        goto done;
+    }
     if (rc == FT_OK)
         rc = ft_mpsse_open(&m, &mo, &err);
     if (rc == FT_OK) {
@@ -189,7 +202,7 @@ int ft_cli_main(int argc, char **argv)
         ft_out_msg(&out, 0, "done in %.2f s", now() - t0);
 done:;
     /* A signal wins over whatever it caused on the way out. */
-    int sig = ft_interrupt_signal();
+    int sig = station ? 0 : ft_interrupt_signal();   /* the station reports its boards itself */
     if (sig && rc != FT_E_INTERRUPTED) {
         ft_err_clear(&err);
         rc = ft_err_set(&err, FT_E_INTERRUPTED, "interrupted (%s)", ft_interrupt_name(sig));
@@ -208,9 +221,9 @@ done:;
         else
             snprintf(state, sizeof state, "the chip was not touched");
     }
-    if (rc != FT_OK)
+    if (rc != FT_OK && !station)
         ft_out_error(&out, err.msg[0] ? err.msg : "failed");
-    if (!sig && rc != FT_OK && have_plan && plan_changed_chip(&plan)) {
+    if (!station && !sig && rc != FT_OK && have_plan && plan_changed_chip(&plan)) {
         /* a failure after the chip was changed: say what it holds now */
         char now[600];
         ft_plan_state(&plan, now, sizeof now);
@@ -221,7 +234,7 @@ done:;
         ft_out_msg(&out, -99, "RESET released and the pins let go (the target runs); %s",
                    have_plan && plan.nops ? "run the same command again to finish" : "nothing to finish");
     }
-    if (cli.json) {
+    if (cli.json && !station) {
         ft_json_run jr = {
             .adapter_desc = adesc[0] ? adesc : NULL,
             .adapter_serial = adesc[0] ? aserial : NULL,

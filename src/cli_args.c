@@ -10,6 +10,7 @@
 
 enum {
     O_FCK = 256, O_ALLOW, O_JSON, O_HELP, O_VERSION,
+    O_STATION = 512,   /* from here on: the station's options, by long name */
 };
 
 typedef struct opt {
@@ -28,6 +29,10 @@ static const opt OPTS[] = {
     {'?', NULL, false},         {O_FCK, "fck", true},      {O_ALLOW, "allow", true},
     {O_JSON, "json", false},    {O_VERSION, "version", false},
     {'n', "test", false},
+    {O_STATION + 0, "loop", false},       {O_STATION + 1, "serial", true},
+    {O_STATION + 2, "serial-file", true}, {O_STATION + 3, "serial-cmd", true},
+    {O_STATION + 4, "serial-reuse", false}, {O_STATION + 5, "patch-cmd", true},
+    {O_STATION + 6, "poll", true},
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -290,7 +295,11 @@ static int parse_extended(ft_cli *cli, const char *s, ft_err *err)
             return ft_err_set(err, FT_E_USAGE, "-x channel=%s: expected A or B", v);
         return FT_OK;
     }
-    return ft_err_set(err, FT_E_USAGE, "-x %s: unknown; expected reset=PIN, buff=PIN or channel=A|B", s);
+    int st = ft_station_option(&cli->station, key, v, err);
+    if (st != 1)
+        return st;
+    return ft_err_set(err, FT_E_USAGE, "-x %s: unknown; expected reset=PIN, buff=PIN, channel=A|B or "
+                      "led_pass|led_fail|led_busy=PIN", s);
 }
 
 static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
@@ -298,7 +307,7 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
     switch (key) {
     case 'p': cli->part = v; return FT_OK;
     case 'c': cli->programmer = v; return FT_OK;
-    case 'P': cli->port = v; return FT_OK;
+    case 'P': cli->port = v; return ft_station_option(&cli->station, "port", v, err);
     case 'l': cli->logfile = v; return FT_OK;
     case 'B': return ft_parse_bitclock(v, &cli->plan.sck_hz, err);
     case 'b': {
@@ -335,6 +344,9 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
             return rc;
         }
     }
+    for (size_t k = 0; key >= O_STATION && k < NOPTS; k++)
+        if (OPTS[k].key == key)
+            return ft_station_option(&cli->station, OPTS[k].name, v, err);
     return ft_err_set(err, FT_E_USAGE, "internal: unhandled option");
 }
 
@@ -343,6 +355,7 @@ int ft_cli_parse(ft_cli *cli, int argc, char **argv, ft_err *err)
     memset(cli, 0, sizeof *cli);
     cli->reset_pin = 3;
     cli->buffer_pin = -1;
+    ft_station_opts_init(&cli->station);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || a[1] == '\0')

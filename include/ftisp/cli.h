@@ -9,6 +9,7 @@
 
 #include "ftisp/err.h"
 #include "ftisp/plan.h"
+#include "ftisp/station.h"
 
 #define FT_CLI_MAX_OPS 64
 #define FT_CLI_MAX_CONFIGS 8
@@ -27,6 +28,7 @@ typedef struct ft_cli {
     int verbosity;                   /* -v count minus -q count */
     bool json, help, version;
     int reset_pin, buffer_pin, channel;
+    ft_station_opts station;         /* -P lists, --loop, --serial... (station_args.c) */
 } ft_cli;
 
 int ft_cli_parse(ft_cli *cli, int argc, char **argv, ft_err *err);

@@ -37,6 +37,11 @@ int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t floor_hz, uint32_t *use
 #define FT_ISP_LADDER 125000u, 15000u, 1800u, 950u
 #define FT_ISP_NLADDER 4
 #define FT_ISP_FLOOR_HZ 950u
+/* A look for a board that is harmless to a half-inserted one (isp_probe.c):
+ * RESET low, 20 ms, one Programming Enable at sck_hz and, if it echoes, the
+ * three signature reads; RESET released again. FT_OK with sig filled when a
+ * target answered, FT_E_TARGET when none did, other codes for the adapter. */
+int ft_isp_probe(ft_isp *isp, uint32_t sck_hz, uint8_t sig[3], ft_err *err);
 /* Leaves programming mode (RESET released): fuse changes take effect. */
 int ft_isp_leave(ft_isp *isp, ft_err *err);
 /* Changes SCK while in programming mode (after reading fuses). */

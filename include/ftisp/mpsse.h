@@ -47,6 +47,10 @@ uint32_t ft_mpsse_sck(const ft_mpsse *m);
 /* Pin changes, queued: RESET asserted (low at the target) or released. */
 void ft_mpsse_reset(ft_mpsse *m, bool asserted);
 
+/* A spare pin (4..15, not RESET or the buffer enable) as an output driven
+ * high or low, queued (mpsse_gpio.c). */
+void ft_mpsse_pin(ft_mpsse *m, int pin, bool high);
+
 /* Queues n bytes out on SDO; if in is not NULL, the n bytes read on SDI are
  * stored there by the flush that sends them (in must stay valid till then).
  * Consecutive shifts are merged into one MPSSE command where possible. */

@@ -269,6 +269,7 @@ static void execute(emu_avr *a, emu_ns t)
                 a->enabled = true;
                 a->ext = 0;
                 emu_st.instr[I_PROG_ENABLE]++;
+                emu_boards_note(a, t, I_PROG_ENABLE);
             } else
                 emu_st.v_enable_early++;
         }
@@ -279,6 +280,7 @@ static void execute(emu_avr *a, emu_ns t)
      * erase, a lock or fuse write...). */
     if (garbled)
         emu_st.v_garbled_executed++;
+    emu_boards_note(a, t, kind);
     uint32_t addr;
     switch (kind) {
     case I_CHIP_ERASE:
@@ -389,7 +391,7 @@ static void byte_done(emu_avr *a, emu_ns t)
 
 void emu_avr_pins(emu_avr *a, emu_ns t, int reset, int sck, int mosi)
 {
-    if (a->absent)
+    if (!emu_boards_at(a, t) || a->absent)
         return;
     if (reset != a->reset) {
         a->reset = reset;

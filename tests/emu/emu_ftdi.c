@@ -179,7 +179,10 @@ static emu_chan *chan_of(emu_dev *d, uint16_t index)
 {
     int i = index & 0xFF;
     i = i == 0 ? 0 : i - 1;
-    return i < d->nchan ? &d->ch[i] : NULL;
+    if (i >= d->nchan)
+        return NULL;
+    d->ch[i].used = true;
+    return &d->ch[i];
 }
 
 static int unsupported(const char *what, int v)
@@ -438,9 +441,11 @@ static int emu_bulk2_inner(emu_dev *d, uint8_t ep, uint8_t *data, int len, unsig
         emu_warn("bulk transfer on endpoint 0x%02x that this chip lacks", ep);
         r = EMU_ERR_NOT_FOUND;
     } else if (in) {
+        d->ch[idx].used = true;
         emu_st.transfers_in++;
         r = bulk_in(&d->ch[idx], data, len, timeout_ms, transferred);
     } else {
+        d->ch[idx].used = true;
         emu_st.transfers_out++;
         r = bulk_out(&d->ch[idx], data, len, timeout_ms, transferred);
     }

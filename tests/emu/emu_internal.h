@@ -115,6 +115,22 @@ extern emu_stats emu_st;
 extern const char *const emu_instr_names[I_COUNT];
 void emu_stats_dump(void);       /* writes FTEMU_OUT (idempotent; last call wins) */
 
+/* ---- boards inserted and removed over modeled time (emu_boards.c) ---- */
+typedef struct emu_board_life {
+    int board;                   /* index of the interval now in the socket; -1 none */
+    bool scheduled;              /* FTEMU_BOARDS names this target */
+    emu_ns inserted, first_answer, first_write;
+    long erases, page_writes, enables;
+} emu_board_life;
+struct emu_avr;
+/* Called with every pin change: swaps boards at the schedule's times (the
+ * removed one is dumped to FTEMU_OUT/TAG/board-N/). False: no board now. */
+bool emu_boards_at(struct emu_avr *a, emu_ns t);
+/* An instruction the target executed (for the per-board record). */
+void emu_boards_note(struct emu_avr *a, emu_ns t, int kind);
+/* At exit: the board still in the socket gets its record too. */
+void emu_boards_dump(struct emu_avr *a, const char *dir);
+
 /* ---- AVR target (emu_avr.c) ---- */
 typedef struct emu_avr {
     emu_part part;
@@ -139,6 +155,7 @@ typedef struct emu_avr {
     uint32_t prng;
     uint32_t fck_hz;
     char tag[48];                /* where its dumps go ("" = FTEMU_OUT itself) */
+    emu_board_life life;         /* FTEMU_BOARDS: which board is in the socket */
 } emu_avr;
 
 void emu_avr_init(emu_avr *a, const emu_part *p, const char *tag);
@@ -175,6 +192,7 @@ typedef struct emu_chan {
     uint16_t divisor;
     bool div5, three_phase, adaptive, loopback;
     emu_avr avr;
+    bool used;                    /* this process talked to it: its dumps are ours */
 } emu_chan;
 
 void emu_mpsse_reset(emu_chan *c);

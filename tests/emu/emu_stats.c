@@ -65,6 +65,9 @@ static void write_json(const char *path)
     fclose(f);
 }
 
+/* Only the targets this process talked to are dumped, each with the
+ * process's stats.json beside it: several processes (one per adapter) can
+ * share one FTEMU_OUT without overwriting each other's results. */
 void emu_stats_dump(void)
 {
     const char *dir = emu_cfg_g.out_dir;
@@ -73,12 +76,16 @@ void emu_stats_dump(void)
     mkdir(dir, 0777); /* one level; a missing parent is the caller's mistake */
     for (int i = 0; i < emu_ndevs_all(); i++) {
         emu_dev *d = emu_dev_at(i);
-        for (int c = 0; c < d->nchan; c++)
+        for (int c = 0; c < d->nchan; c++) {
+            if (!d->ch[c].used)
+                continue;
             emu_avr_dump(&d->ch[c].avr, dir);
+            emu_boards_dump(&d->ch[c].avr, dir);
+            char path[1200];
+            snprintf(path, sizeof path, "%s/%sstats.json", dir, d->ch[c].avr.tag);
+            write_json(path);
+        }
     }
-    char path[1200];
-    snprintf(path, sizeof path, "%s/stats.json", dir);
-    write_json(path);
 }
 
 void emu_dump(void)

@@ -1,0 +1,217 @@
+/* Several adapters, one command: the plan is built and checked once, then
+ * one process per adapter (forked after that) carries it out on its board.
+ * Processes, not threads: a board's run shares nothing with another's (a
+ * libusb context, the plan's images patched with this board's serial, the
+ * error state), a crash or hang on one adapter cannot take the others down,
+ * and the USB waits of each run overlap in the kernel as they would in
+ * threads. Each process reports its boards itself (human and JSON lines) and
+ * sends a one-line record per board up a pipe, from which this process sums
+ * up and decides the exit status. */
+#include "station_priv.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+volatile sig_atomic_t st_stop;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    st_stop = 1;
+}
+
+static void catch_stop(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static int adapters(const ft_station_run *run, st_adapter *ads, int *n, ft_err *err)
+{
+    const ft_station_opts *o = run->opts;
+    *n = 0;
+    for (int i = 0; i < o->nports; i++) {
+        int rc;
+        if (strcasecmp(o->ports[i], "usb:all") == 0) {
+            int before = *n;
+            rc = st_find_all(run->mpsse, ads, FT_STATION_MAX_PORTS, n, err);
+            if (rc == FT_OK && *n == before)
+                rc = ft_err_set(err, FT_E_NODEV, "-P usb:all: no FT232H, FT2232H or FT4232H found on USB "
+                                "(`lsusb -d 0403:` lists FTDI chips)");
+        } else if (*n >= FT_STATION_MAX_PORTS) {
+            rc = ft_err_set(err, FT_E_USAGE, "-P: at most %d adapters", FT_STATION_MAX_PORTS);
+        } else {
+            st_adapter *a = &ads[*n];
+            memset(a, 0, sizeof *a);
+            a->mo = *run->mpsse;
+            a->mo.serial = NULL;
+            a->mo.bus = a->mo.address = -1;
+            rc = run->parse_port(o->ports[i], &a->mo, err);
+            snprintf(a->label, sizeof a->label, "%s", a->mo.serial ? a->mo.serial : o->ports[i]);
+            a->index = (*n)++;
+        }
+        if (rc != FT_OK)
+            return rc;
+    }
+    if (*n == 0) {
+        memset(&ads[0], 0, sizeof ads[0]);
+        ads[0].mo = *run->mpsse;
+        snprintf(ads[0].label, sizeof ads[0].label, "%s", run->mpsse->serial ? run->mpsse->serial : "usb");
+        *n = 1;
+    }
+    for (int i = 0; i < *n; i++)
+        for (int j = 0; j < i; j++)
+            if (ads[i].mo.serial && ads[j].mo.serial && strcmp(ads[i].mo.serial, ads[j].mo.serial) == 0 &&
+                ads[i].mo.channel == ads[j].mo.channel)
+                return ft_err_set(err, FT_E_USAGE, "-P: adapter %s named twice", ads[i].mo.serial);
+    int pins[3] = {o->led_pass, o->led_fail, o->led_busy};
+    for (int k = 0; k < 3; k++)
+        if (pins[k] >= 0 && (pins[k] == run->mpsse->reset_pin || pins[k] == run->mpsse->buffer_pin))
+            return ft_err_set(err, FT_E_USAGE, "-x led_*=%d: that pin is the RESET or buffer pin", pins[k]);
+    return FT_OK;
+}
+
+static int child(const ft_station_run *run, st_adapter *ad, int pipefd)
+{
+    st_child c = {.run = run, .ad = ad, .pipefd = pipefd};
+    ft_err err = {0};
+    if (run->opts->loop)
+        catch_stop();
+    int rc = ft_mpsse_open(&c.m, &ad->mo, &err);
+    if (rc != FT_OK) {
+        c.boards = 1;
+        st_report(&c, rc, err.msg, 0, NULL, NULL);
+        return rc;
+    }
+    if (ft_mpsse_serial(c.m) && ft_mpsse_serial(c.m)[0])
+        snprintf(ad->label, sizeof ad->label, "%s", ft_mpsse_serial(c.m));
+    rc = run->opts->loop ? st_loop(&c) : st_board(&c);
+    ft_mpsse_close(c.m);
+    return rc;
+}
+
+int ft_station_main(const ft_station_run *run)
+{
+    ft_err err = {0};
+    st_adapter ads[FT_STATION_MAX_PORTS];
+    int n = 0;
+    int rc = adapters(run, ads, &n, &err);
+    if (rc == FT_OK)
+        rc = st_check_patches(run, &err);
+    if (rc != FT_OK) {
+        fprintf(run->msgs, "ftisp: %s\n", err.msg);
+        return rc;
+    }
+    int fds[2];
+    if (pipe(fds) != 0) {
+        fprintf(run->msgs, "ftisp: cannot make a pipe: %s\n", strerror(errno));
+        return FT_E_FAIL;
+    }
+    fflush(stdout);
+    fflush(run->msgs);
+    pid_t pids[FT_STATION_MAX_PORTS];
+    int started = 0;
+    for (int i = 0; i < n; i++) {
+        pid_t p = fork();
+        if (p == 0) {
+            close(fds[0]);
+            int r = child(run, &ads[i], fds[1]);
+            fflush(stdout);
+            fflush(run->msgs);
+            exit(r);
+        }
+        if (p < 0) {
+            fprintf(run->msgs, "ftisp: %s: cannot start a process: %s\n", ads[i].label, strerror(errno));
+            rc = FT_E_FAIL;
+            break;
+        }
+        pids[started++] = p;
+    }
+    close(fds[1]);
+    catch_stop();
+
+    /* records "INDEX STATUS\n" until every child has closed the pipe */
+    int boards = 0, passed = 0, by_status[10] = {0}, reported[FT_STATION_MAX_PORTS] = {0};
+    int first_fail = 0;
+    bool mixed = false, forwarded = false;
+    char buf[4096];
+    size_t have = 0;
+    for (;;) {
+        if (st_stop && !forwarded) {
+            forwarded = true;
+            for (int i = 0; i < started; i++)
+                kill(pids[i], SIGINT);
+        }
+        ssize_t got = read(fds[0], buf + have, sizeof buf - 1 - have);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        have += (size_t)got;
+        char *line = buf, *nl;
+        while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
+            int idx, status;
+            *nl = '\0';
+            if (sscanf(line, "%d %d", &idx, &status) == 2) {
+                boards++;
+                if (idx >= 0 && idx < FT_STATION_MAX_PORTS)
+                    reported[idx]++;
+                if (status == FT_OK)
+                    passed++;
+                else {
+                    by_status[status >= 0 && status < 10 ? status : 1]++;
+                    if (first_fail && first_fail != status)
+                        mixed = true;
+                    if (!first_fail)
+                        first_fail = status;
+                }
+            }
+            line = nl + 1;
+        }
+        have -= (size_t)(line - buf);
+        memmove(buf, line, have);
+    }
+    close(fds[0]);
+    for (int i = 0; i < started; i++) {
+        int st;
+        while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
+            ;
+        if (!reported[ads[i].index]) {
+            /* ended without a word: killed, or crashed */
+            fprintf(run->msgs, "ftisp: %s: its process ended without a report (%s %d)\n", ads[i].label,
+                    WIFSIGNALED(st) ? "signal" : "exit status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            boards++;
+            by_status[FT_E_FAIL]++;
+            if (first_fail && first_fail != FT_E_FAIL)
+                mixed = true;
+            if (!first_fail)
+                first_fail = FT_E_FAIL;
+        }
+    }
+    if (run->verbosity >= 0 && (n > 1 || run->opts->loop)) {
+        char kinds[512] = "";
+        size_t k = 0;
+        for (int s = 1; s < 10; s++)
+            if (by_status[s])
+                k += (size_t)snprintf(kinds + k, sizeof kinds - k, "%s%s %d", k ? ", " : " (", st_kind(s),
+                                      by_status[s]);
+        if (k)
+            snprintf(kinds + k, sizeof kinds - k, ")");
+        fprintf(run->msgs, "ftisp: station: %d board%s, %d passed, %d failed%s\n", boards, boards == 1 ? "" : "s",
+                passed, boards - passed, kinds);
+        fflush(run->msgs);
+    }
+    if (rc != FT_OK)
+        return rc;
+    return first_fail == 0 ? FT_OK : mixed ? FT_E_FAIL : first_fail;
+}

@@ -1,0 +1,258 @@
+/* One board: its per-board data (serial number, patches from commands)
+ * written into this process's copy of the plan's images, the plan carried
+ * out, and the result reported: a human line, a JSON line with --json, a
+ * record for the parent's summary, LEDs and the terminal. */
+#include "station_priv.h"
+
+#include "ftisp/cli_json.h"
+#include "ftisp/cli_output.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *st_kind(int status)
+{
+    static const char *const kinds[] = {"ok", "failure", "usage", "input", "no adapter", "adapter lost",
+                                        "target not answering", "wrong signature", "verify error",
+                                        "refused as unsafe"};
+    return status >= 0 && status <= 9 ? kinds[status] : "failure";
+}
+
+/* The results of the last board go; the plan's data stays. */
+static void plan_reset(ft_plan *p)
+{
+    for (int i = 0; i < p->nops; i++) {
+        ft_op *op = &p->ops[i];
+        op->bytes = 0;
+        op->have_sha = false;
+        op->verified = -1;
+        op->seconds = 0;
+        op->status = -1;
+        op->skipped = false;
+    }
+    memset(p->signature, 0, sizeof p->signature);
+    p->have_signature = false;
+    p->target_hz = 0;
+    p->sck_hz = 0;
+    p->clock_why[0] = '\0';
+    p->erased = false;
+}
+
+/* The -U write op a patch lands in. */
+static ft_op *write_op(ft_plan *p, const char *memory)
+{
+    for (int i = 0; i < p->nops; i++) {
+        int fi;
+        ft_op *op = &p->ops[i];
+        int kind = ft_plan_memkind(p->part, op->spec.memory, &fi);
+        int want = strcmp(memory, "flash") == 0 ? FT_MEM_FLASH : FT_MEM_EEPROM;
+        if (op->spec.kind == FT_OP_WRITE && kind == want)
+            return op;
+    }
+    return NULL;
+}
+
+static int put(ft_plan *p, const ft_patch_spec *s, const uint8_t *b, int n, char *json, size_t jn,
+               ft_err *err)
+{
+    ft_op *op = write_op(p, s->memory);
+    if (!op)
+        return ft_err_set(err, FT_E_USAGE, "per-board data for %s: no -U %s:w:FILE to write it with",
+                          s->memory, s->memory);
+    if ((uint64_t)s->addr + (uint64_t)n > op->mem_size)
+        return ft_err_set(err, FT_E_INPUT, "per-board data at %s 0x%x, %d bytes: past the end of %s (%u bytes)",
+                          s->memory, s->addr, n, s->memory, op->mem_size);
+    for (int i = 0; i < n; i++)
+        ft_image_store(&op->img, s->addr + (uint32_t)i, b[i]);
+    size_t k = strlen(json);
+    k += (size_t)snprintf(json + k, jn - k, "%s{\"memory\":\"%s\",\"address\":%u,\"bytes\":\"", k ? "," : "",
+                          s->memory, s->addr);
+    for (int i = 0; i < n && k + 4 < jn; i++)
+        k += (size_t)snprintf(json + k, jn - k, "%02x", b[i]);
+    snprintf(json + k, jn - k, "\"}");
+    return FT_OK;
+}
+
+int st_check_patches(const ft_station_run *run, ft_err *err)
+{
+    const ft_station_opts *o = run->opts;
+    bool serial = false;
+    for (int i = 0; i < o->npatches; i++) {
+        const ft_patch_spec *s = &o->patches[i];
+        serial |= s->is_serial;
+        ft_op *op = write_op(run->plan, s->memory);
+        if (!op)
+            return ft_err_set(err, FT_E_USAGE, "--%s %s:0x%x:...: no -U %s:w:FILE to write it with (the "
+                              "per-board bytes go into that image and are verified with it)",
+                              s->is_serial ? "serial" : "patch-cmd", s->memory, s->addr, s->memory);
+        if (s->is_serial && (uint64_t)s->addr + (uint64_t)s->width > op->mem_size)
+            return ft_err_set(err, FT_E_USAGE, "--serial %s:0x%x: %d bytes from there pass the end of %s "
+                              "(%u bytes)", s->memory, s->addr, s->width, s->memory, op->mem_size);
+        if (s->is_serial) {
+            uint8_t b[32];
+            int n;
+            int rc = st_serial_encode(s, s->start, b, &n, err);
+            if (rc != FT_OK)
+                return ft_err_set(err, FT_E_USAGE, "--serial: the start number does not fit: %s", err->msg);
+        }
+    }
+    if (!serial && (o->serial_cmd || o->serial_file || o->serial_reuse))
+        return ft_err_set(err, FT_E_USAGE, "--serial-cmd, --serial-file and --serial-reuse need --serial "
+                          "MEMORY:ADDRESS:ENCODING");
+    if (o->serial_cmd && (o->serial_file || o->serial_reuse))
+        return ft_err_set(err, FT_E_USAGE, "--serial-cmd takes numbers from the command: --serial-file and "
+                          "--serial-reuse are for the counter file");
+    return FT_OK;
+}
+
+/* The JSON line: ft_json_write's object with a "station" member added. */
+static void json_line(st_child *c, int status, const char *error, double seconds, const uint64_t *serial,
+                      const char *patches, const char *ts)
+{
+    const ft_station_run *run = c->run;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *ms = open_memstream(&buf, &len);
+    if (!ms)
+        return;
+    const ft_part *part = run->plan->part;
+    ft_json_run jr = {
+        .adapter_desc = c->m ? ft_mpsse_describe(c->m) : NULL,
+        .adapter_serial = c->m ? ft_mpsse_serial(c->m) : NULL,
+        .plan = run->plan,
+        .part = part->name[0] ? part->name : part->id,
+        .status = status,
+        .error = status ? error : NULL,
+        .seconds = seconds,
+    };
+    ft_json_write(ms, &jr);
+    fprintf(ms, "{\"adapter\":\"");
+    for (const char *p = c->ad->label; *p; p++)
+        if (*p >= 0x20 && *p != '"' && *p != '\\')
+            fputc(*p, ms);
+    fprintf(ms, "\",\"adapter_index\":%d,\"board\":%d,\"time\":\"%s\",\"serial\":", c->ad->index, c->boards, ts);
+    if (serial)
+        fprintf(ms, "%" PRIu64, *serial);
+    else
+        fputs("null", ms);
+    fprintf(ms, ",\"patches\":[%s],\"failure\":", patches ? patches : "");
+    if (status)
+        fprintf(ms, "\"%s\"}", st_kind(status));
+    else
+        fputs("null}", ms);
+    fclose(ms);
+    /* splice: "...}\n{station}" -> "...,\"station\":{station}}\n" */
+    char *nl = strstr(buf, "}\n{");
+    if (nl) {
+        size_t head = (size_t)(nl - buf);
+        const char *st = nl + 2;
+        char *line = malloc(len + 32);
+        if (line) {
+            int n = snprintf(line, len + 32, "%.*s,\"station\":%s}\n", (int)head, buf, st);
+            fflush(stdout);
+            if (write(STDOUT_FILENO, line, (size_t)n) != n)
+                (void)0;   /* standard output gone: the exit status still tells */
+            free(line);
+        }
+    }
+    free(buf);
+}
+
+void st_report(st_child *c, int status, const char *error, double seconds, const uint64_t *serial,
+               const char *patches)
+{
+    const ft_station_run *run = c->run;
+    char ts[40], ser[40] = "";
+    st_timestamp(ts, sizeof ts);
+    if (serial)
+        snprintf(ser, sizeof ser, ", serial %" PRIu64, *serial);
+    if (status == FT_OK)
+        fprintf(run->msgs, "ftisp: %s board %d: PASS in %.2f s%s\n", c->ad->label, c->boards, seconds, ser);
+    else
+        fprintf(run->msgs, "ftisp: %s board %d: FAIL (%s, exit %d) in %.2f s%s: %s\n", c->ad->label, c->boards,
+                st_kind(status), status, seconds, ser, error && *error ? error : "failed");
+    fflush(run->msgs);
+    if (run->json)
+        json_line(c, status, error, seconds, serial, patches, ts);
+    char rec[32];
+    int n = snprintf(rec, sizeof rec, "%d %d\n", c->ad->index, status);
+    if (write(c->pipefd, rec, (size_t)n) != n)
+        (void)0;   /* the parent is gone: nobody to tell */
+    st_banner(c, status == FT_OK, c->ad->label);
+}
+
+int st_board(st_child *c)
+{
+    const ft_station_run *run = c->run;
+    const ft_station_opts *o = run->opts;
+    ft_plan *plan = run->plan;
+    c->boards++;
+    double t0 = now();
+    ft_err err = {0};
+    plan_reset(plan);
+    st_feedback(c, ST_BUSY);
+    char patches[1024] = "";
+    uint64_t serial = 0;
+    bool have_serial = false;
+    int rc = FT_OK;
+    char who[96];
+    snprintf(who, sizeof who, "%s#%d", c->ad->label, c->boards);
+    /* the serial first: a patch command sees it as FTISP_SERIAL */
+    for (int i = 0; rc == FT_OK && i < o->npatches; i++) {
+        const ft_patch_spec *s = &o->patches[i];
+        if (!s->is_serial)
+            continue;
+        rc = st_serial_next(o, s, who, &serial, &err);
+        if (rc != FT_OK)
+            break;
+        have_serial = true;
+        uint8_t b[32];
+        int n;
+        rc = st_serial_encode(s, serial, b, &n, &err);
+        if (rc == FT_OK)
+            rc = put(plan, s, b, n, patches, sizeof patches, &err);
+        char num[32];
+        snprintf(num, sizeof num, "%" PRIu64, serial);
+        setenv("FTISP_SERIAL", num, 1);
+    }
+    setenv("FTISP_ADAPTER", c->ad->label, 1);
+    for (int i = 0; rc == FT_OK && i < o->npatches; i++) {
+        const ft_patch_spec *s = &o->patches[i];
+        if (s->is_serial)
+            continue;
+        char out[1024];
+        uint8_t b[256];
+        int n;
+        rc = st_run_cmd(s->cmd, "--patch-cmd", out, sizeof out, &err);
+        if (rc == FT_OK)
+            rc = st_parse_hex_bytes(s->cmd, out, b, (int)sizeof b, &n, &err);
+        if (rc == FT_OK)
+            rc = put(plan, s, b, n, patches, sizeof patches, &err);
+    }
+    if (rc == FT_OK) {
+        ft_out out;
+        ft_out_init(&out, run->msgs, run->verbosity - 1);
+        out.tty = false;
+        ft_plan_events ev;
+        ft_out_events(&out, &ev);
+        rc = run->diagnose ? ft_plan_diagnose(plan, c->m, &ev, &err) : ft_plan_run(plan, c->m, &ev, &err);
+    }
+    if (have_serial) {
+        ft_err e2 = {0};
+        if (st_serial_done(o, serial, rc == FT_OK, who, &e2) != FT_OK)
+            fprintf(run->msgs, "ftisp: %s: %s\n", c->ad->label, e2.msg);
+    }
+    st_report(c, rc, err.msg, now() - t0, have_serial ? &serial : NULL, patches);
+    st_feedback(c, rc == FT_OK ? ST_PASS : ST_FAIL);
+    return rc;
+}
