@@ -14,7 +14,8 @@ _ftisp_formats="a i s r e m d h o b"
 _ftisp_allow="clock rstdisbl dwen lock all"
 _ftisp_options="-p --part -c --programmer -P --port -B --bitclock -b --baud
 -U --memory -e --erase -D --noerase -A --keep-ff -V --noverify -F --force -n --dry-run
--q -v -l --logfile -C --config -x --fck --allow= --json -h --help --version"
+-q -v -l --logfile -C --config -x --fck --allow= --json -h --help --version
+--loop --poll= --serial= --serial-file= --serial-cmd= --serial-reuse --patch-cmd="
 
 # The part ids, from the ftisp being completed (it may be ./build/ftisp).
 _ftisp_parts()
@@ -34,9 +35,9 @@ _ftisp_arg()
     -c|--programmer)
         compgen -W "$_ftisp_programmers" -- "$cur" ;;
     -P|--port)
-        compgen -W "usb usb:" -- "$cur" ;;
+        compgen -W "usb usb: usb:all ?" -- "$cur" ;;
     -x)
-        compgen -W "reset= buff= channel=A channel=B" -- "$cur" ;;
+        compgen -W "reset= buff= channel=A channel=B led_pass= led_fail= led_busy=" -- "$cur" ;;
     --allow)
         # a comma list: complete the last element, keep the ones before
         local done=${cur%"${cur##*,}"}
@@ -44,7 +45,7 @@ _ftisp_arg()
             [[ ,$done, == *,$w,* ]] && continue
             [[ $done$w == "$cur"* ]] && printf '%s\n' "$done$w"
         done ;;
-    -l|--logfile|-C|--config)
+    -l|--logfile|-C|--config|--serial-file)
         compgen -f -- "$cur" ;;
     -U|--memory)
         case $cur in
