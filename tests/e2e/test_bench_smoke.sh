@@ -36,6 +36,11 @@ for s in S1 S2 S3 S4 S5 S6 S7; do
         not_ok "$s: ftisp row lacks figures: $line"
     fi
 done
+for s in "S8 | on" "S8 | off" "S9 | 1" "S9 | 2"; do
+    line=$(grep "^| $s |" "$out" 2>/dev/null)
+    if [ -n "$line" ] && ! echo "$line" | grep -q FAILED; then ok "$s: station row"
+    else not_ok "$s: station row: ${line:-missing}"; fi
+done
 grep -q '^| S1 | [0-9.]* |' "$out" && ok "host cost row for S1" || not_ok "host cost row for S1"
 grep -q '^| `ftisp --version` |' "$out" && ok "start-up time row" || not_ok "start-up time row"
 grep -q '^| S7 | ftisp |' "$tmp/stdout" &&

@@ -77,6 +77,12 @@ check "--serial le9: usage error" rc_is 2
 station "$T/bad" -p m328p -P usb:ST1 --serial flash:0x7ff0:le1:300 -U flash:w:"$T/img.hex"
 check "--serial start that does not fit its width: usage error" rc_is 2
 
+station "$T/led" -p m328p -P usb:all -U flash:w:"$T/img.hex" -x led_busy=4 -x led_pass=5 -x led_fail=12
+check "LED pins on AD4, AD5, AC4: all four pass, no bad MPSSE command" \
+    bash -c "[ $rc -eq 0 ] && grep -q '\"bad_opcodes\": 0' '$T/led/ST2/stats.json'"
+station "$T/bad" -p m328p -P usb:all -U flash:w:"$T/img.hex" -x led_pass=6 -x buff=6
+check "an LED on the buffer pin: usage error" rc_is 2
+
 # ---- the loop: boards come and go; each programmed exactly once ----
 export FTEMU_ADAPTERS=ft232h:L1,ft232h:L2
 export FTEMU_BOARDS="L1:1-3+4-6.5+8-9.5+10.5-12,L2:0.5-2.5+3.5-5+6-8"
