@@ -82,6 +82,14 @@ bad_ops() { grep -o '"bad_opcodes": [0-9]*' "$1"; }
 led_bad=$(bad_ops "$T/led/ST2/stats.json"); plain_bad=$(bad_ops "$T/all/ST2/stats.json")
 check "LED pins on AD4, AD5, AC4: all four pass, no MPSSE command beyond the usual sync check" \
     test "$rc" -eq 0 -a -n "$led_bad" -a "$led_bad" = "$plain_bad"
+gpio() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['gpio_driven_high'])" "$1"; }
+check "LEDs: busy (AD4) and pass (AD5) were lit, fail (AC4) never" \
+    test "$(( $(gpio "$T/led/ST2/stats.json") & (1 << 4 | 1 << 5 | 1 << 12) ))" -eq $((1 << 4 | 1 << 5))
+export FTEMU_ADAPTERS=ft232h:ST1,ft232h:ST2:m168p
+station "$T/ledf" -p m328p -P usb:all -U flash:w:"$T/img.hex" -x led_busy=4 -x led_pass=5 -x led_fail=12
+check "LEDs: a wrong chip lights fail (AC4), not pass (AD5)" \
+    test "$(( $(gpio "$T/ledf/ST2/stats.json") & (1 << 4 | 1 << 5 | 1 << 12) ))" -eq $((1 << 4 | 1 << 12))
+export FTEMU_ADAPTERS=ft232h:ST1,ft232h:ST2,ft232h:ST3,ft232h:ST4
 station "$T/bad" -p m328p -P usb:all -U flash:w:"$T/img.hex" -x led_pass=6 -x buff=6
 check "an LED on the buffer pin: usage error" rc_is 2
 

@@ -110,6 +110,7 @@ typedef struct emu_stats {
     long v_garbled_executed;     /* instructions with a garbled byte that the target carried out */
     long v_adaptive_stall, v_write_timeout, v_unsupported, v_no_device;
     bool out_since_in;
+    unsigned gpio_high;          /* pins (AD0-7 bits 0-7, AC0-7 bits 8-15) ever driven high */
 } emu_stats;
 extern emu_stats emu_st;
 extern const char *const emu_instr_names[I_COUNT];

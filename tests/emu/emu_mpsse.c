@@ -256,8 +256,13 @@ static bool command(emu_chan *c)
     for (int i = 0; i < need; i++)
         h[i] = take(c);
     switch (op) {
-    case 0x80: c->lo_val = h[1]; c->lo_dir = h[2]; drive(c); return true;
-    case 0x82: c->hi_val = h[1]; c->hi_dir = h[2]; drive(c); return true;
+    case 0x80: c->lo_val = h[1]; c->lo_dir = h[2]; drive(c); emu_st.gpio_high |= c->lo_val & c->lo_dir; return true;
+    case 0x82:
+        c->hi_val = h[1];
+        c->hi_dir = h[2];
+        drive(c);
+        emu_st.gpio_high |= (unsigned)(c->hi_val & c->hi_dir) << 8;
+        return true;
     case 0x81: put(c, emu_mpsse_pins_low(c)); return true;
     case 0x83: put(c, pins_high(c)); return true;
     case 0x84: c->loopback = true; return true;

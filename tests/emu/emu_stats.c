@@ -49,10 +49,11 @@ static void write_json(const char *path)
             "\"adaptive_stalls\": %ld, \"write_timeouts\": %ld, \"unsupported_calls\": %ld, "
             "\"calls_after_unplug\": %ld, \"garbled_sck_bytes_before_sync\": %ld, "
             "\"garbled_sck_bytes_after_sync\": %ld, \"garbled_instructions_executed\": %ld},\n"
-            "  \"reads_while_busy\": %ld,\n",
+            "  \"reads_while_busy\": %ld,\n  \"gpio_driven_high\": %u,\n",
             s->v_busy_lost, s->v_garbled_bytes, s->v_enable_early, s->v_bad_opcode, s->v_unknown_instr,
             s->v_adaptive_stall, s->v_write_timeout, s->v_unsupported, s->v_no_device,
-            s->v_garbled_before_sync, s->v_garbled_after_sync, s->v_garbled_executed, s->v_read_busy);
+            s->v_garbled_before_sync, s->v_garbled_after_sync, s->v_garbled_executed, s->v_read_busy,
+            s->gpio_high);
     /* the RESET level each target sees when the dump is taken (at close
      * and at exit): 0 means the adapter still holds it in reset */
     fputs("  \"reset_level\": [", f);
