@@ -22,8 +22,7 @@ volatile sig_atomic_t st_stop;
 
 static void on_stop(int sig)
 {
-    (void)sig;
-    st_stop = 1;
+    st_stop = sig;
 }
 
 static void catch_stop(void)
@@ -141,13 +140,18 @@ int ft_station_main(const ft_station_run *run)
     catch_stop();
 
     /* records "INDEX STATUS\n" until every child has closed the pipe */
-    int boards = 0, passed = 0, by_status[10] = {0}, reported[FT_STATION_MAX_PORTS] = {0};
+    /* by_status: FT_E_* 1..9, and [10] for boards stopped by a signal */
+    int boards = 0, passed = 0, by_status[11] = {0}, reported[FT_STATION_MAX_PORTS] = {0};
     int first_fail = 0;
     bool mixed = false, forwarded = false;
     char buf[4096];
     size_t have = 0;
     for (;;) {
-        if (st_stop && !forwarded) {
+        /* In a loop the adapters' processes end after their boards, however
+         * many times they are told. A single run's processes have the CLI's
+         * handler, for which a second signal means "stop at once": a
+         * terminal's Ctrl-C reaches them already, so nothing is passed on. */
+        if (st_stop && !forwarded && run->opts->loop) {
             forwarded = true;
             for (int i = 0; i < started; i++)
                 kill(pids[i], SIGINT);
@@ -169,7 +173,7 @@ int ft_station_main(const ft_station_run *run)
                 if (status == FT_OK)
                     passed++;
                 else {
-                    by_status[status >= 0 && status < 10 ? status : 1]++;
+                    by_status[status >= 128 ? 10 : status > 0 && status < 10 ? status : 1]++;
                     if (first_fail && first_fail != status)
                         mixed = true;
                     if (!first_fail)
@@ -201,10 +205,10 @@ int ft_station_main(const ft_station_run *run)
     if (run->verbosity >= 0 && (n > 1 || run->opts->loop)) {
         char kinds[512] = "";
         size_t k = 0;
-        for (int s = 1; s < 10; s++)
+        for (int s = 1; s <= 10; s++)
             if (by_status[s])
-                k += (size_t)snprintf(kinds + k, sizeof kinds - k, "%s%s %d", k ? ", " : " (", st_kind(s),
-                                      by_status[s]);
+                k += (size_t)snprintf(kinds + k, sizeof kinds - k, "%s%s %d", k ? ", " : " (",
+                                      st_kind(s == 10 ? FT_E_INTERRUPTED : s), by_status[s]);
         if (k)
             snprintf(kinds + k, sizeof kinds - k, ")");
         fprintf(run->msgs, "ftisp: station: %d board%s, %d passed, %d failed%s\n", boards, boards == 1 ? "" : "s",

@@ -6,6 +6,7 @@
 
 #include "ftisp/cli_json.h"
 #include "ftisp/cli_output.h"
+#include "ftisp/interrupt.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -20,15 +21,24 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+int st_exit_status(int status)
+{
+    /* as the CLI exits after a signal: 128 + its number */
+    return status == FT_E_INTERRUPTED ? 128 + ft_interrupt_signal() : status;
+}
+
 const char *st_kind(int status)
 {
+    if (status >= FT_E_INTERRUPTED)
+        return "interrupted";
     static const char *const kinds[] = {"ok", "failure", "usage", "input", "no adapter", "adapter lost",
                                         "target not answering", "wrong signature", "verify error",
                                         "refused as unsafe"};
     return status >= 0 && status <= 9 ? kinds[status] : "failure";
 }
 
-/* The results of the last board go; the plan's data stays. */
+/* The results of the last board go; the plan's data stays. (Every field
+ * "filled while running" in plan.h: keep this in step with it.) */
 static void plan_reset(ft_plan *p)
 {
     for (int i = 0; i < p->nops; i++) {
@@ -39,7 +49,19 @@ static void plan_reset(ft_plan *p)
         op->seconds = 0;
         op->status = -1;
         op->skipped = false;
+        op->dry_run = false;
+        op->started = false;
+        op->chip_changed = false;
+        op->written = false;
     }
+    p->erase_started = false;
+    p->erase_status = -1;
+    p->erase_seconds = 0;
+    memset(p->fuses, 0, sizeof p->fuses);
+    p->have_fuses = false;
+    p->lock = 0;
+    p->have_lock = false;
+    p->eeprom_copy[0] = '\0';
     memset(p->signature, 0, sizeof p->signature);
     p->have_signature = false;
     p->target_hz = 0;
@@ -126,13 +148,21 @@ static void json_line(st_child *c, int status, const char *error, double seconds
     if (!ms)
         return;
     const ft_part *part = run->plan->part;
+    int sig = ft_interrupt_signal();
+    bool stopped = status == FT_E_INTERRUPTED;
+    char state[600] = "";
+    if (stopped)
+        ft_plan_state(run->plan, state, sizeof state);
     ft_json_run jr = {
         .adapter_desc = c->m ? ft_mpsse_describe(c->m) : NULL,
         .adapter_serial = c->m ? ft_mpsse_serial(c->m) : NULL,
         .plan = run->plan,
         .part = part->name[0] ? part->name : part->id,
         .status = status,
+        .exit_status = st_exit_status(status),
         .error = status ? error : NULL,
+        .signal = stopped && sig ? ft_interrupt_name(sig) : NULL,
+        .state = stopped ? state : NULL,
         .seconds = seconds,
     };
     ft_json_write(ms, &jr);
@@ -180,12 +210,20 @@ void st_report(st_child *c, int status, const char *error, double seconds, const
         fprintf(run->msgs, "ftisp: %s board %d: PASS in %.2f s%s\n", c->ad->label, c->boards, seconds, ser);
     else
         fprintf(run->msgs, "ftisp: %s board %d: FAIL (%s, exit %d) in %.2f s%s: %s\n", c->ad->label, c->boards,
-                st_kind(status), status, seconds, ser, error && *error ? error : "failed");
+                st_kind(status), st_exit_status(status), seconds, ser, error && *error ? error : "failed");
+    bool changed = run->plan->erase_started;
+    for (int i = 0; i < run->plan->nops; i++)
+        changed |= run->plan->ops[i].chip_changed;
+    if (status != FT_OK && changed) {
+        char state[600];
+        ft_plan_state(run->plan, state, sizeof state);
+        fprintf(run->msgs, "ftisp: %s board %d: chip: %s\n", c->ad->label, c->boards, state);
+    }
     fflush(run->msgs);
     if (run->json)
         json_line(c, status, error, seconds, serial, patches, ts);
     char rec[32];
-    int n = snprintf(rec, sizeof rec, "%d %d\n", c->ad->index, status);
+    int n = snprintf(rec, sizeof rec, "%d %d\n", c->ad->index, st_exit_status(status));
     if (write(c->pipefd, rec, (size_t)n) != n)
         (void)0;   /* the parent is gone: nobody to tell */
     st_banner(c, status == FT_OK, c->ad->label);

@@ -56,7 +56,9 @@ void st_banner(st_child *c, bool pass, const char *what);
 /* station_list.c: every MPSSE adapter found, as opts from the template. */
 int st_find_all(const ft_mpsse_opts *tmpl, st_adapter *out, int max, int *n, ft_err *err);
 
-/* Failure kinds by exit status, for summaries. */
+/* Failure kinds by status (FT_E_*, or 128 + a signal), for summaries. */
 const char *st_kind(int status);
+/* A board's exit status as the CLI would give it (128 + signal). */
+int st_exit_status(int status);
 
 #endif

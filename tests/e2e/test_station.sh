@@ -93,6 +93,17 @@ export FTEMU_ADAPTERS=ft232h:ST1,ft232h:ST2,ft232h:ST3,ft232h:ST4
 station "$T/bad" -p m328p -P usb:all -U flash:w:"$T/img.hex" -x led_pass=6 -x buff=6
 check "an LED on the buffer pin: usage error" rc_is 2
 
+# ---- a signal in the middle of a run with several boards ----
+export FTEMU_ADAPTERS=ft232h:ST1,ft232h:ST2
+FTEMU_FAULT=signal_after=60:INT station "$T/sig" -p m328p -P usb:all -U flash:w:"$T/img.hex" --json
+check "SIGINT mid-run: exit 130, as a single run" rc_is 130
+check "SIGINT mid-run: each board's line says interrupted, SIGINT, and what the chip holds" jsonl "$T/sig/stdout" \
+    "len(L)==2 and all(j['result']=='interrupted' and j['exit_status']==130 and j['signal']=='SIGINT' and
+     j['station']['failure']=='interrupted' and 'flash partly written' in j['state'] for j in L)"
+check "SIGINT mid-run: the human lines tell the chip's state" test "$(grep -c 'board 1: chip: ' "$T/sig/stderr")" -eq 2
+check "SIGINT mid-run: the summary counts them" says "2 failed (interrupted 2)" "$T/sig/stderr"
+export FTEMU_ADAPTERS=ft232h:ST1,ft232h:ST2,ft232h:ST3,ft232h:ST4
+
 # ---- the loop: boards come and go; each programmed exactly once ----
 export FTEMU_ADAPTERS=ft232h:L1,ft232h:L2
 export FTEMU_BOARDS="L1:1-3+4-6.5+8-9.5+10.5-12,L2:0.5-2.5+3.5-5+6-8"
