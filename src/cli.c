@@ -42,6 +42,30 @@ static const char USAGE[] =
     "6 target not answering, 7 wrong signature, 8 verify error, 9 refused as unsafe;\n"
     "129, 130, 143 stopped by SIGHUP, SIGINT, SIGTERM (RESET released, the chip's state told).\n";
 
+static const char XHELP[] =
+    "-x options (adapter wiring):\n"
+    "  -x reset=PIN     ADBUS/ACBUS pin 0-15 driving the target's RESET (default 3)\n"
+    "  -x buff=PIN      pin driven low to enable a level-shifting buffer\n"
+    "  -x channel=A|B   channel of an FT2232H/FT4232H\n"
+    "  -x help          this list\n";
+
+/* What comes before any work: -x help, the version under -v (avrdude
+ * prints it first in every run, and `-v` alone is how wrappers ask for it),
+ * and the options accepted only for compatibility. True: nothing more to do. */
+static bool cli_preamble(const ft_cli *cli, ft_out *out)
+{
+    if (cli->xhelp) {
+        fputs(XHELP, stdout);
+        return true;
+    }
+    if (cli->verbosity > 0)
+        ft_out_msg(out, 1, "ftisp version %s", FTISP_VERSION);
+    for (int i = 0; i < cli->nignored; i++)
+        ft_out_msg(out, 1, "%s ignored: it means nothing for an FTDI MPSSE ISP adapter", cli->ignored[i]);
+    return cli->verbosity > 0 && !cli->part && !cli->programmer && cli->nops == 0 && cli->nterms == 0 &&
+           !cli->plan.erase;
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -131,6 +155,8 @@ int ft_cli_main(int argc, char **argv)
     }
     if (rc == FT_OK)
         rc = check_outputs(&cli, &err);
+    if (rc == FT_OK && cli_preamble(&cli, &out))
+        goto done;
     const ft_programmer *prog = NULL;
     if (rc == FT_OK && cli.programmer && strcmp(cli.programmer, "?") == 0) {
         list_programmers();

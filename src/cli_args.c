@@ -12,6 +12,10 @@ enum {
     O_FCK = 256, O_ALLOW, O_JSON, O_HELP, O_VERSION,
     O_STATION = 512,   /* from here on: the station's options, by long name */
 };
+/* avrdude options with nothing to do on an FTDI ISP adapter: -E exit
+ * specs (pin states of parallel-port programmers), -i ISP clock delay of
+ * bit-banging programmers, -O oscillator calibration (needs programmer
+ * firmware), -r reconnect (serial bootloaders). */
 
 typedef struct opt {
     int key;            /* short option letter or O_* */
@@ -33,6 +37,13 @@ static const opt OPTS[] = {
     {O_STATION + 2, "serial-file", true}, {O_STATION + 3, "serial-cmd", true},
     {O_STATION + 4, "serial-reuse", false}, {O_STATION + 5, "patch-cmd", true},
     {O_STATION + 6, "poll", true},
+    /* avrdude 8's long names */
+    {'A', "keep-trailing-0xff", false}, {'n', "test-memory", false},
+    {'V', "noverify-memory", false},    {'q', "quell", false},
+    {'t', "terminal", false},           {'T', "command", true},
+    {'N', "noconfig", false},           {'E', "exitspecs", true},
+    {'i', "isp-clock-delay", true},     {'O', "osccal", false},
+    {'r', "reconnect", false},
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
@@ -286,6 +297,10 @@ static int parse_extended(ft_cli *cli, const char *s, ft_err *err)
         return parse_pin(key, v, &cli->reset_pin, err);
     if (strcasecmp(key, "buff") == 0)
         return parse_pin(key, v, &cli->buffer_pin, err);
+    if (strcasecmp(key, "help") == 0) {
+        cli->xhelp = true;
+        return FT_OK;
+    }
     if (strcasecmp(key, "channel") == 0) {
         if (strcasecmp(v, "a") == 0)
             cli->channel = 0;
@@ -298,8 +313,8 @@ static int parse_extended(ft_cli *cli, const char *s, ft_err *err)
     int st = ft_station_option(&cli->station, key, v, err);
     if (st != 1)
         return st;
-    return ft_err_set(err, FT_E_USAGE, "-x %s: unknown; expected reset=PIN, buff=PIN, channel=A|B or "
-                      "led_pass|led_fail|led_busy=PIN", s);
+    return ft_err_set(err, FT_E_USAGE, "-x %s: unknown; expected reset=PIN, buff=PIN, channel=A|B, "
+                      "led_pass|led_fail|led_busy=PIN or help", s);
 }
 
 static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
@@ -324,6 +339,18 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
     case 'v': cli->verbosity++; return FT_OK;
     case 'h': case '?': cli->help = true; return FT_OK;
     case 'x': return parse_extended(cli, v, err);
+    case 'N': cli->noconfig = true; return FT_OK;
+    case 't':
+    case 'T':
+        if (cli->nterms >= FT_CLI_MAX_OPS)
+            return ft_err_set(err, FT_E_USAGE, "-T/-t: at most %d terminal commands", FT_CLI_MAX_OPS);
+        cli->terms[cli->nterms].cmd = key == 'T' ? v : NULL;
+        cli->terms[cli->nterms++].after = cli->nops;
+        return FT_OK;
+    case 'E': case 'i': case 'O': case 'r':
+        if (cli->nignored < FT_CLI_MAX_OPS)
+            cli->ignored[cli->nignored++] = key == 'E' ? "-E" : key == 'i' ? "-i" : key == 'O' ? "-O" : "-r";
+        return FT_OK;
     case O_FCK: return ft_parse_fck(v, &cli->plan.fck_hz, err);
     case O_ALLOW: return parse_allow(v, &cli->plan.allow, err);
     case O_JSON: cli->json = true; return FT_OK;

@@ -29,6 +29,16 @@ typedef struct ft_cli {
     bool json, help, version;
     int reset_pin, buffer_pin, channel;
     ft_station_opts station;         /* -P lists, --loop, --serial... (station_args.c) */
+    /* -T CMD and -t (cmd NULL), in command-line order: each runs after the
+     * first `after` -U operations. */
+    struct ft_cli_term { const char *cmd; int after; } terms[FT_CLI_MAX_OPS];
+    int nterms;
+    bool noconfig;                   /* -N: no ~/.avrduderc */
+    bool xhelp;                      /* -x help */
+    /* avrdude options that mean nothing for an FTDI ISP adapter, accepted
+     * so copied command lines run; -v names them. */
+    const char *ignored[FT_CLI_MAX_OPS];
+    int nignored;
 } ft_cli;
 
 int ft_cli_parse(ft_cli *cli, int argc, char **argv, ft_err *err);

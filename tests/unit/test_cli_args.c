@@ -175,6 +175,37 @@ static void usage_errors(void **state)
     ft_cli_free(&cli);
 }
 
+/* avrdude 8.2's long names, -T/-t in order with -U, ignored options. */
+static void avrdude8_options(void **state)
+{
+    (void)state;
+    ft_cli cli;
+    ft_err err;
+    const char *a[] = {"--keep-trailing-0xff", "--test-memory", "--noverify-memory", "--quell",
+                       "-T", "sig", "--memory=eeprom:r:-:h", "--command", "part -m", "--terminal",
+                       "--noconfig", "-E", "reset", "-i", "10", "-r", "-O", "--exitspecs=vcc",
+                       "--isp-clock-delay=3", "--reconnect", "--osccal", "-x", "help", NULL};
+    assert_int_equal(parse(&cli, &err, a), FT_OK);
+    assert_true(cli.plan.keep_ff);
+    assert_true(cli.plan.dry_run);
+    assert_true(cli.plan.no_verify);
+    assert_int_equal(cli.verbosity, -1);
+    assert_int_equal(cli.nterms, 3);
+    assert_string_equal(cli.terms[0].cmd, "sig");
+    assert_int_equal(cli.terms[0].after, 0);
+    assert_string_equal(cli.terms[1].cmd, "part -m");
+    assert_int_equal(cli.terms[1].after, 1);
+    assert_null(cli.terms[2].cmd);
+    assert_true(cli.noconfig);
+    assert_true(cli.xhelp);
+    assert_int_equal(cli.nignored, 8);
+    assert_string_equal(cli.ignored[0], "-E");
+    ft_cli_free(&cli);
+    const char *b[] = {"-T", NULL};
+    assert_int_equal(parse(&cli, &err, b), FT_E_USAGE);
+    ft_cli_free(&cli);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +213,7 @@ int main(void)
         cmocka_unit_test(update_forms),    cmocka_unit_test(bitclock),
         cmocka_unit_test(fck),
         cmocka_unit_test(ports),           cmocka_unit_test(usage_errors),
+        cmocka_unit_test(avrdude8_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
