@@ -164,7 +164,7 @@ int ft_parse_update(const char *arg, ft_opspec *spec, char **store, ft_err *err)
         flen -= 2;
     } else if (flen >= 2 && file[flen - 2] == ':' && isalpha((unsigned char)file[flen - 1])) {
         return ft_err_set(err, FT_E_USAGE,
-                          "-U %s: unknown format '%c'; expected one of a i s r e m d h o b", arg,
+                          "-U %s: unknown format '%c'; expected one of a i I s r e m d h o b", arg,
                           file[flen - 1]);
     }
     if (flen == 0)

@@ -23,7 +23,7 @@
 
 bool ft_format_valid(int c)
 {
-    return c && strchr("aisremdhob", c) != NULL;
+    return c && strchr("aiIsremdhob", c) != NULL;
 }
 
 const char *ft_format_name(ft_format f)
@@ -31,6 +31,7 @@ const char *ft_format_name(ft_format f)
     switch (f) {
     case FT_FMT_AUTO: return "auto-detect";
     case FT_FMT_IHEX: return "Intel HEX";
+    case FT_FMT_IHEXC: return "Intel HEX with comments";
     case FT_FMT_SREC: return "Motorola S-record";
     case FT_FMT_RAW: return "raw binary";
     case FT_FMT_ELF: return "ELF";
@@ -77,7 +78,8 @@ int ft_image_parse(ft_image *img, const char *name, const uint8_t *buf, size_t l
 {
     int rc;
     switch (fmt) {
-    case FT_FMT_IHEX: rc = ft_ihex_parse(img, name, buf, len, err); break;
+    case FT_FMT_IHEX:
+    case FT_FMT_IHEXC: rc = ft_ihex_parse(img, name, buf, len, err); break;
     case FT_FMT_SREC: rc = ft_srec_parse(img, name, buf, len, err); break;
     case FT_FMT_ELF: rc = ft_elf_parse(img, name, buf, len, memory, err); break;
     case FT_FMT_RAW: rc = ft_raw_parse(img, name, buf, len, err); break;
@@ -165,7 +167,8 @@ int ft_image_format(const ft_image *img, ft_format fmt, char **out, size_t *outl
     *out = NULL;
     *outlen = 0;
     switch (fmt) {
-    case FT_FMT_IHEX: return ft_ihex_format(img, out, outlen, err);
+    case FT_FMT_IHEX: return ft_ihex_format(img, false, out, outlen, err);
+    case FT_FMT_IHEXC: return ft_ihex_format(img, true, out, outlen, err);
     case FT_FMT_SREC: return ft_srec_format(img, out, outlen, err);
     case FT_FMT_RAW: return ft_raw_format(img, out, outlen, err);
     case FT_FMT_DEC:
@@ -174,7 +177,7 @@ int ft_image_format(const ft_image *img, ft_format fmt, char **out, size_t *outl
     case FT_FMT_BIN: return ft_bytes_format(img, fmt, out, outlen, err);
     default:
         return ft_err_set(err, FT_E_USAGE,
-                          "cannot write %s files: expected one of i, s, r, d, h, o, b, found '%c'",
+                          "cannot write %s files: expected one of i, I, s, r, d, h, o, b, found '%c'",
                           ft_format_name(fmt), (int)fmt);
     }
 }

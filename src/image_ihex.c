@@ -98,6 +98,16 @@ int ft_ihex_parse(ft_image *img, const char *name, const uint8_t *buf, size_t le
             end--;
         while (start < end && isspace(buf[start]))
             start++;
+        /* a comment after a record (:I files): blanks, then // */
+        for (size_t k = start; k + 1 < end; k++)
+            if (isspace(buf[k])) {
+                size_t c = k;
+                while (c < end && isspace(buf[c]))
+                    c++;
+                if (c + 1 < end && buf[c] == '/' && buf[c + 1] == '/')
+                    end = k;
+                break;
+            }
         if (start == end)
             continue;
         snprintf(where, sizeof where, "%s:%u", name, line);
@@ -118,7 +128,7 @@ int ft_ihex_parse(ft_image *img, const char *name, const uint8_t *buf, size_t le
     return FT_OK;
 }
 
-static void emit(FILE *f, unsigned type, unsigned off, const uint8_t *d, unsigned n)
+static void emit(FILE *f, unsigned type, unsigned off, const uint8_t *d, unsigned n, bool nl)
 {
     unsigned sum = n + (off >> 8) + (off & 0xFF) + type;
     fprintf(f, ":%02X%04X%02X", n, off & 0xFFFF, type);
@@ -126,12 +136,26 @@ static void emit(FILE *f, unsigned type, unsigned off, const uint8_t *d, unsigne
         fprintf(f, "%02X", d[i]);
         sum += d[i];
     }
-    fprintf(f, "%02X\n", (0x100 - (sum & 0xFF)) & 0xFF);
+    fprintf(f, "%02X%s", (0x100 - (sum & 0xFF)) & 0xFF, nl ? "\n" : "");
 }
 
 /* 16-byte records aligned to 16, so no record crosses a 64 KiB boundary and
  * a type 04 record comes exactly where the upper address changes. */
-int ft_ihex_format(const ft_image *img, char **out, size_t *outlen, ft_err *err)
+/* The comment :I adds: the address, then the bytes as hex for short
+ * records (fuses, lock, signature), else as text. */
+static void comment(FILE *f, uint32_t a, const uint8_t *d, unsigned n)
+{
+    fprintf(f, "%*s // %05x> ", (int)(2 * (16 - n)), "", (unsigned)a);
+    for (unsigned i = 0; i < n; i++) {
+        if (n < 9)
+            fprintf(f, "%s0x%02x", i ? " " : "", d[i]);
+        else
+            fputc(d[i] >= ' ' && d[i] < 0x7f ? d[i] : '.', f);
+    }
+    fputc('\n', f);
+}
+
+int ft_ihex_format(const ft_image *img, bool comments, char **out, size_t *outlen, ft_err *err)
 {
     FILE *f = open_memstream(out, outlen);
     if (!f)
@@ -152,12 +176,14 @@ int ft_ihex_format(const ft_image *img, char **out, size_t *outlen, ft_err *err)
         if (a >> 16 != upper) {
             upper = a >> 16;
             uint8_t u[2] = {(uint8_t)(upper >> 8), (uint8_t)upper};
-            emit(f, 4, 0, u, 2);
+            emit(f, 4, 0, u, 2, true);
         }
-        emit(f, 0, a & 0xFFFF, d, n);
+        emit(f, 0, a & 0xFFFF, d, n, !comments);
+        if (comments)
+            comment(f, a, d, n);
         a += n;
     }
-    emit(f, 1, 0, NULL, 0);
+    emit(f, 1, 0, NULL, 0, true);
     if (fclose(f) != 0) {
         free(*out);
         *out = NULL;

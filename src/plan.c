@@ -30,21 +30,6 @@ int ft_plan_memkind(const ft_part *p, const char *memory, int *fuse_index)
     return -1;
 }
 
-static void list_memories(const ft_part *p, char *buf, size_t len)
-{
-    size_t n = 0;
-    buf[0] = '\0';
-    const char *fixed[] = {"flash", "eeprom"};
-    for (int i = 0; i < 2; i++)
-        if ((i == 0 ? p->flash.size : p->eeprom.size) && n < len)
-            n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", fixed[i]);
-    for (int i = 0; i < p->nfuses && n < len; i++)
-        n += (size_t)snprintf(buf + n, len - n, ", %s", p->fuses[i].name);
-    if (n < len)
-        n += (size_t)snprintf(buf + n, len - n, ", lock, signature%s",
-                              p->calibration_bytes ? ", calibration" : "");
-}
-
 static uint32_t mem_size(const ft_part *p, int kind)
 {
     switch (kind) {
@@ -56,9 +41,9 @@ static uint32_t mem_size(const ft_part *p, int kind)
     }
 }
 
-/* A read with no format: by the file's extension, else Intel HEX for the
- * big memories and a 0x-hex byte list for fuses, lock and the like. */
-static ft_format output_format(const char *file, uint32_t size)
+/* A read with no format: by the file's extension, else what avrdude 8
+ * writes: raw binary for one memory, Intel HEX with comments for several. */
+static ft_format output_format(const char *file, bool multi)
 {
     static const struct { const char *ext; ft_format fmt; } by_ext[] = {
         {".hex", FT_FMT_IHEX}, {".ihx", FT_FMT_IHEX}, {".ihex", FT_FMT_IHEX},
@@ -69,8 +54,8 @@ static ft_format output_format(const char *file, uint32_t size)
     const char *dot = strrchr(file, '.');
     for (size_t i = 0; dot && i < sizeof by_ext / sizeof by_ext[0]; i++)
         if (strcasecmp(dot, by_ext[i].ext) == 0)
-            return by_ext[i].fmt;
-    return size > 8 ? FT_FMT_IHEX : FT_FMT_HEX;
+            return by_ext[i].fmt == FT_FMT_IHEX && multi ? FT_FMT_IHEXC : by_ext[i].fmt;
+    return multi ? FT_FMT_IHEXC : FT_FMT_RAW;
 }
 
 /* The format `a` stands for, so that reports name the real one: the one
@@ -112,58 +97,60 @@ static int rank(const ft_part *p, const ft_op *op)
     return 1;
 }
 
-int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const ft_opspec *specs,
-                  int nspecs, const ft_plan_opts *opts, ft_err *err)
-{
-    memset(plan, 0, sizeof *plan);
-    plan->erase_status = -1;
-    plan->part = part;
-    plan->db = db;
-    plan->opts = *opts;
-    plan->ops = calloc((size_t)(nspecs ? nspecs : 1), sizeof *plan->ops);
-    plan->order = calloc((size_t)(nspecs ? nspecs : 1), sizeof *plan->order);
-    if (!plan->ops || !plan->order)
-        return ft_err_set(err, FT_E_FAIL, "out of memory");
-    const char *pname = part->name[0] ? part->name : part->id;
-    int crc = ft_plan_check_stdin(specs, nspecs, err);
-    if (crc != FT_OK)
-        return crc;
+#define FLAT_END 0x840010u
 
-    for (int i = 0; i < nspecs; i++) {
-        ft_op *op = &plan->ops[i];
-        op->spec = specs[i];
-        op->verified = -1;
-        op->status = -1;
-        plan->order[i] = i;
-        plan->nops = i + 1;
-        int fi;
-        int kind = ft_plan_memkind(part, op->spec.memory, &fi);
-        if (kind < 0) {
-            char have[160];
-            list_memories(part, have, sizeof have);
-            return ft_err_set(err, FT_E_USAGE, "-U %s:%c:%s: the %s has no memory \"%s\"; it has %s",
-                              op->spec.memory, op->spec.kind, op->spec.file, pname,
-                              op->spec.memory, have);
-        }
-        op->mem_size = mem_size(part, kind);
-        ft_image_init(&op->img, op->spec.kind == FT_OP_READ ? op->mem_size : ft_plan_input_limit(op->mem_size));
-        if (op->spec.kind == FT_OP_READ) {
-            if (op->spec.fmt == FT_FMT_AUTO)
-                op->spec.fmt = output_format(op->spec.file, op->mem_size);
-            if (op->spec.fmt == FT_FMT_ELF || op->spec.fmt == FT_FMT_IMM)
-                return ft_err_set(err, FT_E_USAGE,
-                                  "-U %s:r:%s:%c: format %c is for input only; use i, s, r, d, h, o or b",
-                                  op->spec.memory, op->spec.file, op->spec.fmt, op->spec.fmt);
-            /* a read into a file that cannot be made is refused now, not
-             * after the whole read */
-            int rc = ft_image_check_output(op->spec.file, err);
-            if (rc != FT_OK)
-                return rc;
-            continue;
-        }
-        if (op->spec.kind == FT_OP_WRITE && (kind == FT_MEM_SIGNATURE || kind == FT_MEM_CALIBRATION))
-            return ft_err_set(err, FT_E_USAGE, "-U %s:w: the %s memory is read-only",
-                              op->spec.memory, op->spec.memory);
+/* A list of values for a one-byte memory was read with room for more, so
+ * that a second value is reported as one; a single sized number such as
+ * 0x002a (avrdude 8: two bytes) is the one value with zero padding, which
+ * reading with the memory's own size drops. */
+static void one_sized_value(ft_op *op, int kind)
+{
+    ft_format f = op->spec.fmt;
+    if ((kind != FT_MEM_FUSE && kind != FT_MEM_LOCK) || ft_image_extent(&op->img) <= 1 ||
+        !(f == FT_FMT_IMM || f == FT_FMT_DEC || f == FT_FMT_HEX || f == FT_FMT_OCT || f == FT_FMT_BIN) ||
+        strcmp(op->spec.file, "-") == 0)
+        return;
+    ft_image one;
+    ft_err ignore = {0};
+    ft_image_init(&one, 1);
+    if (ft_image_read_file(&one, op->spec.file, f, op->spec.memory, &ignore) == FT_OK) {
+        ft_image_free(&op->img);
+        op->img = one;
+    } else {
+        ft_image_free(&one);
+    }
+}
+
+/* Checks one operation of the plan: a read's format and output file; a
+ * write's or verify's data, read now from its file unless it is there
+ * already (a multi-memory file, the terminal's bytes), and its fuse values. */
+static int plan_op(ft_plan *plan, ft_op *op, int kind, int multi, bool filled, ft_err *err)
+{
+    const ft_part *part = plan->part;
+    if (op->spec.kind == FT_OP_READ) {
+        if (op->spec.fmt == FT_FMT_AUTO)
+            op->spec.fmt = op->spec.in_memory ? FT_FMT_RAW : output_format(op->spec.file, multi == 1);
+        if (op->spec.fmt == FT_FMT_ELF || op->spec.fmt == FT_FMT_IMM)
+            return ft_err_set(err, FT_E_USAGE,
+                              "-U %s:r:%s:%c: format %c is for input only; use i, I, s, r, d, h, o or b",
+                              op->spec.memory, op->spec.file, op->spec.fmt, op->spec.fmt);
+        /* a read into a file that cannot be made is refused now, not
+         * after the whole read */
+        return op->spec.in_memory ? FT_OK : ft_image_check_output(op->spec.file, err);
+    }
+    if (op->spec.kind == FT_OP_WRITE && (kind == FT_MEM_SIGNATURE || kind == FT_MEM_CALIBRATION))
+        return ft_err_set(err, FT_E_USAGE, "-U %s:w: the %s memory is read-only",
+                          op->spec.memory, op->spec.memory);
+    if (op->spec.data) {
+        uint32_t ext = ft_image_extent(op->spec.data);
+        for (uint32_t a = 0; a < ext; a++)
+            if (ft_image_is_set(op->spec.data, a) &&
+                ft_image_store(&op->img, a, ft_image_get(op->spec.data, a)) != FT_PUT_OK)
+                return ft_err_set(err, FT_E_INPUT, "%s: 0x%x is past the end of %s", op->spec.file, a,
+                                  op->spec.memory);
+        filled = true;
+    }
+    if (!filled) {
         bool guessed = op->spec.fmt == FT_FMT_AUTO;
         if (guessed)
             op->spec.fmt = detect_file(op->spec.file);
@@ -172,34 +159,140 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
                      "%s: neither its name nor its first bytes say Intel HEX, S-record or ELF: "
                      "read as raw binary (add :r to say so)", op->spec.file);
         int rc = ft_image_read_file(&op->img, op->spec.file, op->spec.fmt, op->spec.memory, err);
-        if (rc == FT_OK)
+        if (rc == FT_OK) {
+            one_sized_value(op, kind);
             rc = ft_plan_check_input(op, kind, err);
+        }
         if (rc != FT_OK)
             return rc;
-        if (ft_image_count(&op->img) == 0)
-            return ft_err_set(err, FT_E_INPUT, "%s: no data for %s in the file: refusing to %s nothing",
-                              strcmp(op->spec.file, "-") ? op->spec.file : "<stdin>", op->spec.memory,
-                              op->spec.kind == FT_OP_WRITE ? "write" : "verify against");
-        if (kind == FT_MEM_FLASH && op->spec.kind == FT_OP_WRITE) {
-            plan->writes_flash = true;
-            if (!opts->keep_ff)
-                ft_image_trim_ff(&op->img);
-        }
-        if ((kind == FT_MEM_FUSE || kind == FT_MEM_LOCK) && op->spec.kind == FT_OP_WRITE) {
-            if (!ft_image_is_set(&op->img, 0))
-                return ft_err_set(err, FT_E_INPUT, "%s: no value for %s in the file",
-                                  op->spec.file, op->spec.memory);
-            const ft_fuse *f = kind == FT_MEM_LOCK ? &part->lock : &part->fuses[0];
-            if (kind == FT_MEM_FUSE)
-                f = ft_part_fuse(part, op->spec.memory);
-            uint8_t v = ft_image_get(&op->img, 0);
-            /* The clock rule needs the chip's fuses: checked again once read. */
-            ft_fuse_ctx fc = {.now = NULL, .crystal_hz = opts->fck_hz, .allow = opts->allow};
-            rc = ft_fuse_check(part, f, v, &fc, err);
-            if (rc != FT_OK)
-                return rc;
-        }
     }
+    if (ft_image_count(&op->img) == 0)
+        return ft_err_set(err, FT_E_INPUT, "%s: no data for %s in the file: refusing to %s nothing",
+                          strcmp(op->spec.file, "-") ? op->spec.file : "<stdin>", op->spec.memory,
+                          op->spec.kind == FT_OP_WRITE ? "write" : "verify against");
+    if (kind == FT_MEM_FLASH && op->spec.kind == FT_OP_WRITE) {
+        plan->writes_flash = true;
+        if (!plan->opts.keep_ff)
+            ft_image_trim_ff(&op->img);
+    }
+    if ((kind == FT_MEM_FUSE || kind == FT_MEM_LOCK) && op->spec.kind == FT_OP_WRITE) {
+        if (!ft_image_is_set(&op->img, 0))
+            return ft_err_set(err, FT_E_INPUT, "%s: no value for %s in the file",
+                              op->spec.file, op->spec.memory);
+        const ft_fuse *f = kind == FT_MEM_LOCK ? &part->lock : ft_part_fuse(part, op->spec.memory);
+        uint8_t v = ft_image_get(&op->img, 0);
+        /* The clock rule needs the chip's fuses: checked again once read. */
+        ft_fuse_ctx fc = {.now = NULL, .crystal_hz = plan->opts.fck_hz, .allow = plan->opts.allow};
+        return ft_fuse_check(part, f, v, &fc, err);
+    }
+    return FT_OK;
+}
+
+int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const ft_opspec *specs,
+                  int nspecs, const ft_plan_opts *opts, ft_err *err)
+{
+    memset(plan, 0, sizeof *plan);
+    plan->erase_status = -1;
+    plan->part = part;
+    plan->db = db;
+    plan->opts = *opts;
+    /* a memory list or `fuses` becomes one operation per memory */
+    size_t cap = (size_t)(nspecs ? nspecs : 1) * FT_MAX_MEMS;
+    plan->ops = calloc(cap, sizeof *plan->ops);
+    plan->order = calloc(cap, sizeof *plan->order);
+    if (!plan->ops || !plan->order)
+        return ft_err_set(err, FT_E_FAIL, "out of memory");
+    int crc = ft_plan_check_stdin(specs, nspecs, err);
+    if (crc != FT_OK)
+        return crc;
+
+    int nops = 0;
+    for (int i = 0; i < nspecs; i++) {
+        ft_memsel sel[FT_MAX_MEMS];
+        int nsel = 0, multi = 0;
+        int rc = ft_mem_select(part, specs[i].memory, sel, &nsel, &multi, err);
+        if (rc != FT_OK)
+            return ft_err_set(err, rc, "-U %s:%c:%s: %s", specs[i].memory, specs[i].kind, specs[i].file,
+                              err->msg);
+        ft_image whole;
+        bool have_whole = false;
+        ft_format fmt = specs[i].fmt;
+        if (multi && specs[i].kind != FT_OP_READ) {
+            /* one file for several memories: read it once, at flat addresses */
+            if (fmt == FT_FMT_AUTO)
+                fmt = detect_file(specs[i].file);
+            if (fmt != FT_FMT_ELF) {
+                uint32_t lim = 0;
+                for (int k = 0; k < nsel; k++)
+                    if (sel[k].flat + sel[k].size > lim)
+                        lim = sel[k].flat + sel[k].size;
+                ft_image_init(&whole, multi == 1 ? FLAT_END : lim);
+                have_whole = true;
+                rc = ft_image_read_file(&whole, specs[i].file, fmt, "any", err);
+                if (rc != FT_OK) {
+                    ft_image_free(&whole);
+                    return rc;
+                }
+            }
+        }
+        int first = nops, used = 0;
+        for (int k = 0; k < nsel; k++) {
+            ft_op *op = &plan->ops[nops];
+            op->spec = specs[i];
+            memset(op->spec.memory, 0, sizeof op->spec.memory);
+            memcpy(op->spec.memory, sel[k].name, sizeof sel[k].name);
+            op->spec.fmt = fmt;
+            op->verified = -1;
+            op->status = -1;
+            op->multi = multi ? first + 1 : 0;
+            op->flat = sel[k].flat;
+            int fi;
+            int kind = ft_plan_memkind(part, op->spec.memory, &fi);
+            op->mem_size = mem_size(part, kind);
+            /* a lone input for a one-byte memory is read with room for a
+             * second value, so that one is reported as such */
+            ft_image_init(&op->img, op->spec.kind == FT_OP_READ || multi ? op->mem_size
+                                                                         : ft_plan_input_limit(op->mem_size));
+            bool skip = multi && op->spec.kind == FT_OP_WRITE &&
+                        (kind == FT_MEM_SIGNATURE || kind == FT_MEM_CALIBRATION);   /* read-only */
+            if (!skip && multi && !have_whole && op->spec.kind != FT_OP_READ) {
+                /* ELF: each memory from its own section */
+                rc = ft_image_read_file(&op->img, op->spec.file, fmt, op->spec.memory, err);
+                if (rc != FT_OK) {
+                    ft_image_free(&op->img);
+                    return rc;
+                }
+                skip = ft_image_empty(&op->img);
+            }
+            if (!skip && have_whole) {
+                for (uint32_t a = 0; a < op->mem_size; a++)
+                    if (ft_image_is_set(&whole, op->flat + a))
+                        ft_image_store(&op->img, a, ft_image_get(&whole, op->flat + a));
+                skip = ft_image_empty(&op->img);   /* the file has nothing for it */
+            }
+            if (skip) {
+                ft_image_free(&op->img);
+                memset(op, 0, sizeof *op);
+                continue;
+            }
+            nops++;
+            used++;
+            plan->nops = nops;
+            rc = plan_op(plan, op, kind, multi, multi && op->spec.kind != FT_OP_READ, err);
+            if (rc != FT_OK) {
+                if (have_whole)
+                    ft_image_free(&whole);
+                return rc;
+            }
+        }
+        if (have_whole)
+            ft_image_free(&whole);
+        if (!used)
+            return ft_err_set(err, FT_E_INPUT, "-U %s:%c:%s: the file holds nothing for %s",
+                              specs[i].memory, specs[i].kind, specs[i].file, specs[i].memory);
+    }
+    for (int i = 0; i < nops; i++)
+        plan->order[i] = i;
     plan->auto_erase = plan->writes_flash && !opts->no_erase && !opts->erase;
 
     int n = 0;

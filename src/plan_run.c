@@ -9,13 +9,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The last read of a multi-memory -U writes the file: every memory of
+ * that -U at its flat address. */
+static int write_multi(ft_session *r, ft_op *op)
+{
+    ft_plan *plan = r->plan;
+    uint32_t lim = 0;
+    for (int i = 0; i < plan->nops; i++) {
+        const ft_op *o = &plan->ops[i];
+        if (o->multi != op->multi || o == op)
+            continue;
+        if (o->status != FT_OK)
+            return FT_OK;   /* not all read yet */
+        if (o->flat + o->mem_size > lim)
+            lim = o->flat + o->mem_size;
+    }
+    if (op->flat + op->mem_size > lim)
+        lim = op->flat + op->mem_size;
+    ft_image all;
+    ft_image_init(&all, lim);
+    for (int i = 0; i < plan->nops; i++) {
+        const ft_op *o = &plan->ops[i];
+        if (o->multi != op->multi)
+            continue;
+        uint32_t ext = ft_image_extent(&o->img);
+        for (uint32_t a = 0; a < ext; a++)
+            if (ft_image_is_set(&o->img, a))
+                ft_image_store(&all, o->flat + a, ft_image_get(&o->img, a));
+    }
+    int rc = ft_image_write_file(&all, op->spec.file, op->spec.fmt, r->err);
+    ft_image_free(&all);
+    return rc;
+}
+
 static int op_read(ft_session *r, ft_op *op, int kind, int fi)
 {
     uint32_t n = op->mem_size;
     uint8_t *buf = malloc(n ? n : 1);
     if (!buf)
         return ft_err_set(r->err, FT_E_FAIL, "out of memory");
-    char what[48];
+    char what[96];
     snprintf(what, sizeof what, "reading %s", op->spec.memory);
     ses_phase(r, what, n);
     double t0 = ses_now();
@@ -25,12 +58,16 @@ static int op_read(ft_session *r, ft_op *op, int kind, int fi)
         ft_image_clear(&op->img);
         for (uint32_t a = 0; a < n; a++)
             ft_image_store(&op->img, a, buf[a]);
-        if (kind == FT_MEM_FLASH && !r->plan->opts.keep_ff)
+        /* a multi-memory backup keeps flash whole, as avrdude does */
+        if (kind == FT_MEM_FLASH && !r->plan->opts.keep_ff && !op->multi)
             ft_image_trim_ff(&op->img);
         op->bytes = ft_image_extent(&op->img);
         ses_image_sha(&op->img, 0, op->sha256);
         op->have_sha = true;
-        rc = ft_image_write_file(&op->img, op->spec.file, op->spec.fmt, r->err);
+        if (op->multi)
+            rc = write_multi(r, op);
+        else if (op->spec.file)
+            rc = ft_image_write_file(&op->img, op->spec.file, op->spec.fmt, r->err);
     }
     free(buf);
     return rc;
@@ -71,7 +108,7 @@ static int op_write_flash(ft_session *r, ft_op *op)
         op->chip_changed = true;
         /* Whole pages are written (0xFF around the file's bytes); only the
          * range the file sets is read back. */
-        char what[48];
+        char what[96];
         snprintf(what, sizeof what, "writing flash (%u whole pages)", npages);
         ses_phase(r, what, npages * psz);
         double t0 = ses_now();
@@ -183,7 +220,7 @@ static int op_write_byte(ft_session *r, ft_op *op, int kind, int fi)
 static int op_verify(ft_session *r, ft_op *op, int kind, int fi)
 {
     op->bytes = ft_image_count(&op->img);
-    char what[48];
+    char what[96];
     snprintf(what, sizeof what, "verifying %s", op->spec.memory);
     ses_phase(r, what, ft_image_extent(&op->img) - ses_image_start(&op->img, 1));
     double t0 = ses_now();

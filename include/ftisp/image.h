@@ -56,6 +56,7 @@ bool ft_image_matches(const ft_image *want, const ft_image *have, uint32_t *firs
 typedef enum ft_format {
     FT_FMT_AUTO = 'a',
     FT_FMT_IHEX = 'i',
+    FT_FMT_IHEXC = 'I',       /* Intel HEX with a comment on each record (avrdude 8) */
     FT_FMT_SREC = 's',
     FT_FMT_RAW  = 'r',
     FT_FMT_ELF  = 'e',
@@ -115,9 +116,17 @@ int ft_srec_parse(ft_image *img, const char *name, const uint8_t *buf, size_t le
 int ft_elf_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len,
                  const char *memory, ft_err *err);
 int ft_raw_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_err *err);
+/* One data item of a byte list, a terminal write or :m (a number, 'c' or
+ * "string", see image_bytes.c): its bytes into out (at most cap), *outn how
+ * many, *minimal how many the value needs. -1 and *why (what was expected)
+ * if it is none of those. ft_bytes_token: length of the item starting at s
+ * (up to a separator outside quotes). */
+int ft_bytes_item(const char *s, size_t n, uint8_t *out, size_t cap, size_t *outn, size_t *minimal,
+                  const char **why);
+size_t ft_bytes_token(const char *s, size_t n);
 int ft_bytes_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len,
                    ft_format fmt, ft_err *err);
-int ft_ihex_format(const ft_image *img, char **out, size_t *outlen, ft_err *err);
+int ft_ihex_format(const ft_image *img, bool comments, char **out, size_t *outlen, ft_err *err);
 int ft_srec_format(const ft_image *img, char **out, size_t *outlen, ft_err *err);
 int ft_raw_format(const ft_image *img, char **out, size_t *outlen, ft_err *err);
 int ft_bytes_format(const ft_image *img, ft_format fmt, char **out, size_t *outlen, ft_err *err);

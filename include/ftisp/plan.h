@@ -17,10 +17,15 @@
 typedef enum ft_opkind { FT_OP_READ = 'r', FT_OP_WRITE = 'w', FT_OP_VERIFY = 'v' } ft_opkind;
 
 typedef struct ft_opspec {
-    char memory[16];
+    char memory[64];          /* a name, alias, prefix or list (flash,eeprom) */
     ft_opkind kind;
     const char *file;         /* path, "-", or the data itself for format m */
     ft_format fmt;
+    /* The terminal's operations: a read leaves the bytes in the op's image
+     * and writes no file; a write takes its bytes from `data`, not a file
+     * (`file` then only names it in messages). */
+    bool in_memory;
+    const ft_image *data;
 } ft_opspec;
 
 /* Fuse and lock values that can lock a user out; --allow lifts each. */
@@ -61,6 +66,8 @@ typedef struct ft_op {
     bool chip_changed;        /* a write instruction for it went to the chip */
     bool written;             /* all its writes went to the chip (verify may follow) */
     char note[200];           /* from building: e.g. how an unnamed format was read */
+    int multi;                /* 0; else 1 + index of the first op of the multi-memory -U it came from */
+    uint32_t flat;            /* where its bytes sit in that -U's file */
 } ft_op;
 
 /* Events from the run for the CLI to show. level: 0 normal, 1 -v, 2 -vv. */
@@ -126,6 +133,22 @@ enum ft_memkind { FT_MEM_FLASH, FT_MEM_EEPROM, FT_MEM_FUSE, FT_MEM_LOCK, FT_MEM_
 int ft_plan_memkind(const ft_part *p, const char *memory, int *fuse_index);
 /* A fuse write: runs before every other operation (see ft_plan.order). */
 bool ft_plan_fuse_write(const ft_part *p, const ft_op *op);
+
+/* Memory names and lists (plan_memlist.c). A memory as -U selects it: its
+ * canonical name, address in a multi-memory file, size. */
+#define FT_MAX_MEMS 8
+typedef struct ft_memsel {
+    char name[16];
+    uint32_t flat;
+    uint32_t size;
+} ft_memsel;
+/* One name, alias or unique prefix ("ee", "sig", "fuse1", "lockbits"). */
+int ft_mem_canonical(const ft_part *p, const char *name, ft_memsel *out, ft_err *err);
+/* A -U memory: one name, or a list. *multi: 0 one memory, 1 several at their
+ * flat addresses (0, 0x810000 EEPROM, 0x820000 fuses, 0x830000 lock,
+ * 0x840000 signature, 0x840003 calibration), 2 "fuses" (byte i = fuse i). */
+int ft_mem_select(const ft_part *p, const char *spec, ft_memsel *out, int *n, int *multi, ft_err *err);
+void ft_mem_names(const ft_part *p, char *buf, size_t len);
 
 /* What the fuse rules judge a write against. */
 typedef struct ft_fuse_ctx {

@@ -111,21 +111,47 @@ static void expect_error(const char *text, ft_format fmt, const char *msg)
     ft_image_free(&img);
 }
 
+/* avrdude 8's data items: sized numbers, little-endian; characters and
+ * strings; zero padding past a memory's end dropped, a value past it not. */
+static void avrdude8_items(void **state)
+{
+    (void)state;
+    expect_bytes("0x002a", FT_FMT_IMM, (const uint8_t[]){0x2a, 0}, 2);
+    expect_bytes("256", FT_FMT_IMM, (const uint8_t[]){0, 1}, 2);
+    expect_bytes("0x12345", FT_FMT_IMM, (const uint8_t[]){0x45, 0x23, 0x01, 0}, 4);
+    expect_bytes("-1,1L", FT_FMT_IMM, (const uint8_t[]){0xff, 1, 0, 0, 0}, 5);
+    expect_bytes("'A' \"hi\"", FT_FMT_IMM, (const uint8_t[]){'A', 'h', 'i', 0}, 4);
+    expect_bytes("\"a,b\\n\" 7HH", FT_FMT_IMM, (const uint8_t[]){'a', ',', 'b', '\n', 0, 7}, 6);
+    expect_bytes("1.5", FT_FMT_IMM, (const uint8_t[]){0, 0, 0xc0, 0x3f}, 4);
+    /* a one-byte memory takes 0x002a as 0x2a, refuses 0x012a */
+    ft_image img;
+    ft_err err = {0};
+    ft_image_init(&img, 1);
+    assert_int_equal(ft_image_parse(&img, "m", (const uint8_t *)"0x002a", 6, FT_FMT_IMM, "lfuse", &err), FT_OK);
+    assert_int_equal(ft_image_extent(&img), 1);
+    assert_int_equal(ft_image_get(&img, 0), 0x2a);
+    ft_image_free(&img);
+    ft_image_init(&img, 1);
+    assert_int_equal(ft_image_parse(&img, "m", (const uint8_t *)"0x012a", 6, FT_FMT_IMM, "lfuse", &err),
+                     FT_E_INPUT);
+    ft_image_free(&img);
+}
+
 static void errors(void **state)
 {
     (void)state;
     expect_error("0x1g", FT_FMT_IMM,
-                 "0x1g:1: expected a byte (0..255 as decimal, 0x hex, 0 octal or 0b binary), found '0x1g'");
-    expect_error("1,256", FT_FMT_IMM,
-                 "1,256:1: expected a byte (0..255 as decimal, 0x hex, 0 octal or 0b binary), found '256'");
+                 "0x1g:1: expected a number (decimal, 0x hex, 0 octal or 0b binary, size suffix HH H L LL), 'c' or \"string\", found '0x1g'");
+    expect_error("1,256HH", FT_FMT_IMM,
+                 "1,256HH:1: expected a number that fits its size suffix, found '256HH'");
     expect_error("1\n2\n099\n", FT_FMT_DEC,
-                 "1\n2\n099\n:3: expected a byte (0..255 as decimal, 0x hex, 0 octal or 0b binary), found '099'");
+                 "1\n2\n099\n:3: expected a number (decimal, 0x hex, 0 octal or 0b binary, size suffix HH H L LL), 'c' or \"string\", found '099'");
     expect_error("0b102", FT_FMT_IMM,
-                 "0b102:1: expected a byte (0..255 as decimal, 0x hex, 0 octal or 0b binary), found '0b102'");
+                 "0b102:1: expected a number (decimal, 0x hex, 0 octal or 0b binary, size suffix HH H L LL), 'c' or \"string\", found '0b102'");
     expect_error("0x", FT_FMT_IMM,
-                 "0x:1: expected a byte (0..255 as decimal, 0x hex, 0 octal or 0b binary), found '0x'");
+                 "0x:1: expected a number (decimal, 0x hex, 0 octal or 0b binary, size suffix HH H L LL), 'c' or \"string\", found '0x'");
     expect_error("99999999999999999999", FT_FMT_IMM,
-                 "99999999999999999999:1: expected a byte (0..255 as decimal, 0x hex, 0 octal or 0b binary), found '99999999999999999999'");
+                 "99999999999999999999:1: expected a number below 2^64, found '99999999999999999999'");
     expect_error(" , ", FT_FMT_IMM, " , :1: expected at least one byte value, found none");
     expect_error("0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", FT_FMT_IMM,
                  "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16:1: expected an address below 0x10 (the memory's size), found 0x0010");
@@ -138,6 +164,7 @@ int main(void)
         cmocka_unit_test(list_files),
         cmocka_unit_test(output),
         cmocka_unit_test(errors),
+        cmocka_unit_test(avrdude8_items),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
