@@ -129,6 +129,7 @@ int ft_cli_main(int argc, char **argv)
     ft_partdb db;
     ft_plan plan;
     ft_mpsse *m = NULL;
+    ft_dry *dry = NULL;
     const ft_part *part = NULL;
     bool have_plan = false, have_db = false, station = false;
     FILE *log = NULL;
@@ -219,10 +220,13 @@ int ft_cli_main(int argc, char **argv)
         rc = ft_station_main(&sr);   /* it reports each board itself */
         goto done;
     }
-    if (rc == FT_OK)
+    if (rc == FT_OK && strcmp(prog->id, "dryrun") == 0) {
+        rc = ft_dry_new(&dry, part, &err);
+        plan.dry = dry;
+    } else if (rc == FT_OK)
         rc = ft_mpsse_open(&m, &mo, &err);
     if (rc == FT_OK) {
-        ft_out_msg(&out, 1, "adapter: %s", ft_mpsse_describe(m));
+        ft_out_msg(&out, 1, "adapter: %s", m ? ft_mpsse_describe(m) : "dryrun (host memory, no USB)");
         ft_plan_events ev;
         ft_out_events(&out, &ev);
         if (cli.nops == 0 && !cli.plan.erase)
@@ -283,6 +287,7 @@ done:;
     }
     if (m)
         ft_mpsse_close(m);
+    ft_dry_free(dry);
     if (have_plan)
         ft_plan_free(&plan);
     if (have_db)

@@ -183,6 +183,7 @@ static const ft_programmer PROGRAMMERS[] = {
     {"ft2232h", 0x0403, 0x6010, 0, "FT2232H board, channel A (-x channel=B for B)"},
     {"ft4232h", 0x0403, 0x6011, 0, "FT4232H board, channel A (-x channel=B for B)"},
     {"avrftdi", 0x0403, 0x6010, 0, "avrdude's generic FT2232-family MPSSE programmer, channel A"},
+    {"dryrun", 0, 0, 0, "no adapter: the part's memories in host memory, factory fuses"},
 };
 
 const ft_programmer *ft_programmer_list(int *n)

@@ -75,7 +75,8 @@ void ft_isp_free(ft_isp *isp)
     if (!isp)
         return;
     /* poll replies still in flight point into pollbuf */
-    ft_mpsse_flush(isp->m);
+    if (isp->m)
+        ft_mpsse_flush(isp->m);
     free(isp->pollbuf);
     free(isp);
 }
@@ -88,6 +89,8 @@ void ft_isp_set_progress(ft_isp *isp, ft_progress_fn fn, void *ctx)
 
 uint32_t ft_isp_set_sck(ft_isp *isp, uint32_t hz)
 {
+    if (isp->dry)
+        return hz;
     return ft_mpsse_set_sck(isp->m, hz);
 }
 
@@ -119,6 +122,8 @@ static const char *miso_hint(const uint8_t r[4])
 
 int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t floor_hz, uint32_t *used_hz, ft_err *err)
 {
+    if (isp->dry)
+        return dry_enable(isp, sck_hz, used_hz);
     isp->enabled = false;
     isp->ext = -1;
     /* The clock asked for, then the ladder for targets that run slower than
@@ -161,6 +166,10 @@ int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t floor_hz, uint32_t *use
 
 int ft_isp_leave(ft_isp *isp, ft_err *err)
 {
+    if (isp->dry) {
+        isp->enabled = false;
+        return FT_OK;
+    }
     isp->enabled = false;
     /* releasing RESET is what an interrupted run needs most */
     ft_mpsse_hold_interrupts(isp->m, true);
@@ -172,6 +181,8 @@ int ft_isp_leave(ft_isp *isp, ft_err *err)
 
 int ft_isp_read_signature(ft_isp *isp, uint8_t sig[3], ft_err *err)
 {
+    if (isp->dry)
+        return dry_signature(isp, sig, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     for (uint8_t i = 0; i < 3; i++)
@@ -182,6 +193,8 @@ int ft_isp_read_signature(ft_isp *isp, uint8_t sig[3], ft_err *err)
 
 int ft_isp_chip_erase(ft_isp *isp, ft_err *err)
 {
+    if (isp->dry)
+        return dry_chip_erase(isp, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     isp_cmd(isp, 0xAC, 0x80, 0x00, 0x00, NULL);
@@ -204,6 +217,8 @@ static const ft_fuse *fuse_by_index(const ft_part *p, int index)
 
 int ft_isp_read_fuse(ft_isp *isp, int index, uint8_t *v, ft_err *err)
 {
+    if (isp->dry)
+        return dry_fuse(isp, index, false, v, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     if (index < 0 || index > 2)
@@ -221,6 +236,8 @@ static uint32_t fuse_delay(const ft_part *p, const ft_fuse *f)
 
 int ft_isp_write_fuse(ft_isp *isp, int index, uint8_t v, ft_err *err)
 {
+    if (isp->dry)
+        return dry_fuse(isp, index, true, &v, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     if (index < 0 || index > 2)
@@ -235,6 +252,8 @@ int ft_isp_write_fuse(ft_isp *isp, int index, uint8_t v, ft_err *err)
 
 int ft_isp_read_lock(ft_isp *isp, uint8_t *v, ft_err *err)
 {
+    if (isp->dry)
+        return dry_lock(isp, false, v, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     isp_cmd(isp, 0x58, 0x00, 0x00, 0x00, v);
@@ -244,6 +263,8 @@ int ft_isp_read_lock(ft_isp *isp, uint8_t *v, ft_err *err)
 
 int ft_isp_write_lock(ft_isp *isp, uint8_t v, ft_err *err)
 {
+    if (isp->dry)
+        return dry_lock(isp, true, &v, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     if (isp->p->lock.writable)
@@ -254,6 +275,8 @@ int ft_isp_write_lock(ft_isp *isp, uint8_t v, ft_err *err)
 
 int ft_isp_read_calibration(ft_isp *isp, int index, uint8_t *v, ft_err *err)
 {
+    if (isp->dry)
+        return dry_calibration(isp, index, v, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     if (index < 0 || index > 255)

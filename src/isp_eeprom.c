@@ -18,6 +18,8 @@ static int check_range(ft_isp *isp, uint32_t addr, uint32_t n, ft_err *err)
 
 int ft_isp_read_eeprom(ft_isp *isp, uint32_t addr, uint8_t *buf, uint32_t n, ft_err *err)
 {
+    if (isp->dry)
+        return dry_read(isp, false, addr, buf, n, err);
     if (isp_need_enabled(isp, err) || check_range(isp, addr, n, err))
         return err->code;
     for (uint32_t i = 0; i < n; i++) {
@@ -123,6 +125,8 @@ out:
 int ft_isp_write_eeprom(ft_isp *isp, uint32_t addr, const uint8_t *data, const uint8_t *mask, uint32_t n,
                         ft_err *err)
 {
+    if (isp->dry)
+        return dry_write_eeprom(isp, addr, data, mask, n, err);
     if (isp_need_enabled(isp, err) || check_range(isp, addr, n, err))
         return err->code;
     const ft_mem *e = &isp->p->eeprom;

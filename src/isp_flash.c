@@ -11,6 +11,8 @@
 
 int ft_isp_read_flash(ft_isp *isp, uint32_t addr, uint8_t *buf, uint32_t n, ft_err *err)
 {
+    if (isp->dry)
+        return dry_read(isp, true, addr, buf, n, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     const ft_part *p = isp->p;
@@ -63,6 +65,8 @@ static int write_bytes(ft_isp *isp, const uint8_t *data, uint32_t a, uint32_t n,
 int ft_isp_write_flash_pages(ft_isp *isp, const uint8_t *data, const uint32_t *pages, uint32_t npages,
                              ft_err *err)
 {
+    if (isp->dry)
+        return dry_write_flash(isp, data, pages, npages, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     const ft_part *p = isp->p;

@@ -146,7 +146,8 @@ int ses_start(ft_session *r, ft_plan *plan, ft_mpsse *m, const ft_plan_events *e
     r->m = m;
     r->ev = ev;
     r->err = err;
-    int rc = ft_isp_new(&r->isp, m, plan->part, err);
+    int rc = plan->dry ? ft_isp_new_dry(&r->isp, plan->dry, plan->part, err)
+                       : ft_isp_new(&r->isp, m, plan->part, err);
     if (rc != FT_OK)
         return rc;
     if (ev && ev->progress)

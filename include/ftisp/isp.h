@@ -15,6 +15,14 @@
 
 typedef struct ft_isp ft_isp;
 
+/* -c dryrun: a chip in the host's memory (isp_dry.c) that keeps a real
+ * chip's rules; an ft_isp made on it needs no adapter. It outlives the
+ * ft_isp, so several runs in one process see the same chip. */
+typedef struct ft_dry ft_dry;
+int ft_dry_new(ft_dry **out, const ft_part *p, ft_err *err);
+void ft_dry_free(ft_dry *d);
+int ft_isp_new_dry(ft_isp **out, ft_dry *d, const ft_part *p, ft_err *err);
+
 /* Progress: done out of total bytes of the current operation. */
 typedef void (*ft_progress_fn)(void *ctx, uint32_t done, uint32_t total);
 

@@ -82,6 +82,7 @@ typedef struct ft_plan_events {
 typedef struct ft_plan {
     const ft_part *part;
     const ft_partdb *db;      /* to name the part a wrong signature belongs to */
+    ft_dry *dry;              /* -c dryrun: run on this host-memory chip, no adapter */
     ft_plan_opts opts;
     int nops;
     ft_op *ops;
