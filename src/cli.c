@@ -4,6 +4,7 @@
 #include "ftisp/cli_json.h"
 #include "ftisp/cli_output.h"
 #include "ftisp/interrupt.h"
+#include "ftisp/cli_term.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -229,7 +230,9 @@ int ft_cli_main(int argc, char **argv)
         ft_out_msg(&out, 1, "adapter: %s", m ? ft_mpsse_describe(m) : "dryrun (host memory, no USB)");
         ft_plan_events ev;
         ft_out_events(&out, &ev);
-        if (cli.nops == 0 && !cli.plan.erase)
+        if (cli.nterms)
+            rc = ft_cli_run_terms(&cli, &db, part, m, dry, &out, &err);
+        else if (cli.nops == 0 && !cli.plan.erase)
             rc = ft_plan_diagnose(&plan, m, &ev, &err);
         else
             rc = ft_plan_run(&plan, m, &ev, &err);

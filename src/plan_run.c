@@ -66,7 +66,7 @@ static int op_read(ft_session *r, ft_op *op, int kind, int fi)
         op->have_sha = true;
         if (op->multi)
             rc = write_multi(r, op);
-        else if (op->spec.file)
+        else if (!op->spec.in_memory)
             rc = ft_image_write_file(&op->img, op->spec.file, op->spec.fmt, r->err);
     }
     free(buf);

@@ -1,0 +1,11 @@
+/* Running -U operations and -T/-t terminal commands in command-line order. */
+#ifndef FTISP_CLI_TERM_H
+#define FTISP_CLI_TERM_H
+
+#include "ftisp/cli.h"
+#include "ftisp/cli_output.h"
+
+int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part, ft_mpsse *m, ft_dry *dry,
+                     ft_out *out, ft_err *err);
+
+#endif

@@ -1,0 +1,55 @@
+/* -U and -T/-t in command-line order: the -U operations between two
+ * terminal commands run as one plan, each -T as one terminal command, -t as
+ * an interactive session; cached terminal writes are flushed before a plan
+ * runs and at the end. A failing -T command stops the run, as a failing -U
+ * does. */
+#include "ftisp/cli_term.h"
+#include "ftisp/term.h"
+
+int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part, ft_mpsse *m, ft_dry *dry,
+                     ft_out *out, ft_err *err)
+{
+    ft_term_target tg = {.db = db, .part = part, .opts = cli->plan, .m = m, .dry = dry, .out = out};
+    ft_term *t;
+    int rc = ft_term_new(&t, &tg, stdout, err);
+    if (rc != FT_OK)
+        return rc;
+    bool erase = cli->plan.erase;
+    int done = 0;
+    for (int k = 0; rc == FT_OK && k <= cli->nterms && !ft_term_quit_asked(t); k++) {
+        int upto = k < cli->nterms ? cli->terms[k].after : cli->nops;
+        if (upto > done || erase) {
+            rc = ft_term_flush(t, err);
+            ft_plan plan;
+            ft_plan_opts o = cli->plan;
+            o.erase = erase;
+            if (rc == FT_OK)
+                rc = ft_plan_build(&plan, db, part, cli->ops + done, upto - done, &o, err);
+            if (rc == FT_OK) {
+                plan.dry = dry;
+                ft_plan_events ev;
+                ft_out_events(out, &ev);
+                rc = ft_plan_run(&plan, m, &ev, err);
+                ft_plan_free(&plan);
+            }
+            erase = false;
+            done = upto;
+            ft_term_free(t);   /* the chip changed under the cache */
+            int rc2 = ft_term_new(&t, &tg, stdout, err);
+            if (rc == FT_OK)
+                rc = rc2;
+            if (rc2 != FT_OK)
+                return rc;
+        }
+        if (rc != FT_OK || k == cli->nterms)
+            break;
+        if (cli->terms[k].cmd)
+            rc = ft_term_exec(t, cli->terms[k].cmd, err);
+        else
+            rc = ft_term_interactive(t, err);
+    }
+    if (rc == FT_OK && !ft_term_quit_asked(t))
+        rc = ft_term_flush(t, err);
+    ft_term_free(t);
+    return rc;
+}

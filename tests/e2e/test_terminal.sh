@@ -1,0 +1,86 @@
+#!/bin/bash
+# -T and -t: avrdude's terminal commands, in order with -U, on -c dryrun and
+# on the emulated chip; every change through the same checks as -U.
+. "$(dirname "$0")/lib.sh"
+dry() { "$FTISP" -c dryrun "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+
+dry -p m328p -T sig
+check "sig: exit 0" rc_is 0
+check "sig prints avrdude's line" grep -qx "Device signature = 0x1e950f" "$T/out"
+
+dry -p m328p -T "part -m"
+check "part -m: exit 0" rc_is 0
+check "part -m header" grep -q "^Memory  *Size  Pg size$" "$T/out"
+check "part -m flash row" grep -Eq "^flash +32768 +128$" "$T/out"
+check "part -m eeprom row" grep -Eq "^eeprom +1024 +4$" "$T/out"
+
+dry -p m328p -T "write eeprom 0 1 2 0x0304 \"hi\" 'c'" -T "dump ee 0 16"
+check "write with numbers, string, char: exit 0" rc_is 0
+check "dump shows them in avrdude's format" grep -qx "0000  01 02 04 03 68 69 00 63  ff ff ff ff ff ff ff ff  |....hi.c........|" "$T/out"
+
+dry -p m328p -T "write ee 0x10 16 0xaa ..." -T "dump ee 0x10 32"
+check "fill write: exit 0" rc_is 0
+check "fill covers exactly 16 bytes" grep -qx "0010  aa aa aa aa aa aa aa aa  aa aa aa aa aa aa aa aa  |................|" "$T/out"
+check "fill stops at the interval" grep -q "^0020  ff ff" "$T/out"
+
+# -T and -U in command-line order
+printf ':0400000001020304F2\n:00000001FF\n' >"$T/d.hex"
+dry -p m328p -T "dump flash 0 16" -U flash:w:"$T/d.hex" -T "dump flash 0 16"
+check "-T before and after -U: exit 0" rc_is 0
+check "first dump before the write" sh -c "head -1 '$T/out' | grep -q '^0000  ff ff ff ff'"
+check "second dump after it" sh -c "sed -n 2p '$T/out' | grep -q '^0000  01 02 03 04'"
+
+# a flash write that needs an erase keeps the rest of the chip
+dry -p m328p -U flash:w:"$T/d.hex" -U eeprom:w:9,8:m -T "write flash 2 0xff" -T flush \
+    -T "dump flash 0 16" -T "dump ee 0 16"
+check "flash 0->1 write through the terminal: exit 0" rc_is 0
+check "flash: changed byte set, others kept" grep -q "^0000  01 02 ff 04 ff" "$T/out"
+check "EEPROM kept through the erase" grep -q "^0000  09 08 ff" "$T/out"
+
+# writes are cached until flush; abort drops them; the end of the run flushes
+dry -p m328p -T "write ee 0 7" -T abort -T "dump ee 0 16"
+check "abort drops the cached write" grep -q "^0000  ff ff" "$T/out"
+"$FTISP" -c dryrun -p m328p -T "write ee 0 7" -U eeprom:r:"$T/ee.bin":r >"$T/out" 2>"$T/err"
+check "a -U after -T sees the flushed write" cmp -s <(head -c 1 "$T/ee.bin") <(printf '\x07')
+
+# erase: chip, and one memory
+dry -p m328p -U eeprom:w:5:m -T erase -T "dump ee 0 16"
+check "erase clears EEPROM (EESAVE unprogrammed)" grep -q "^0000  ff ff" "$T/out"
+dry -p m328p -U hfuse:w:0xd1:m -U eeprom:w:5:m -T erase -T "dump ee 0 16"
+check "erase keeps EEPROM when EESAVE is programmed" grep -q "^0000  05 ff" "$T/out"
+dry -p m328p -U eeprom:w:5,6:m -T "erase ee 1 1" -T "dump ee 0 16"
+check "erase ee 1 1 clears one byte" grep -q "^0000  05 ff ff" "$T/out"
+
+# config: read, set by number, wildcards, refused when dangerous
+dry -p m328p -T config
+check "config lists fields" grep -qx "config eesave=1   # 1" "$T/out"
+dry -p m328p -T "config eesave=0" -T "config -f eesave"
+check "config eesave=0: exit 0" rc_is 0
+check "config eesave=0 changed hfuse" grep -q "^hfuse 0xd9 -> 0xd1" "$T/out"
+check "config -f shows the byte" grep -qx "# Fuse hfuse value 0xd1" "$T/out"
+dry -p m328p -T "config ck*"
+check "wildcard ck* matches cksel ckout ckdiv8" test "$(grep -c '^config ck' "$T/out")" -eq 3
+dry -p m328p -T "config rstdisbl=0"
+check "config rstdisbl=0 refused (9)" rc_is 9
+check "refusal names RSTDISBL" says "RSTDISBL" "$T/err"
+dry -p m328p -T "write hfuse 0x59"
+check "write hfuse with RSTDISBL refused (9)" rc_is 9
+dry -p m328p -T "config bogus"
+check "unknown field: usage error listing fields" says "has: cksel sut" "$T/err"
+dry -p m328p -T "frobnicate"
+check "unknown command: usage error" rc_is 2
+
+# -t reads commands from a pipe; errors do not end the session
+printf 'write ee 0 "abc"\nnosuch\ndump ee 0 16\nquit\n' | "$FTISP" -c dryrun -p m328p -t >"$T/out" 2>"$T/err"
+rc=$?
+check "-t from a pipe: exit 0" rc_is 0
+check "-t: error shown, session went on" says "nosuch" "$T/err"
+check "-t: dump after the error" grep -q "^0000  61 62 63 00" "$T/out"
+
+# on the emulated chip: the terminal's writes land in the chip
+export FTEMU_FUSES=ff,d9,fd
+emu "$T/c" -p m328p -T "write eeprom 0 0x11 0x22" -T "config eesave=0" -T "dump ee 0 16"
+check "emulator: -T session exit 0" rc_is 0
+check "emulator: EEPROM written" cmp -s <(head -c 2 "$T/c/eeprom.bin") <(printf '\x11\x22')
+check "emulator: hfuse written by config" cmp -s "$T/c/fuses.bin" <(printf '\xff\xd1\xfd')
+finish

@@ -1,0 +1,65 @@
+/* Fuzzes the terminal: each input line is a command run against a dry
+ * ATmega-like chip (no files: inputs naming paths are skipped), so the
+ * command-line splitter, the data items, addresses and config all see
+ * arbitrary text. Invariants: no crash, an error always has a message. */
+#include "ftisp/term.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void part(ft_part *p)
+{
+    memset(p, 0, sizeof *p);
+    strcpy(p->id, "fz");
+    strcpy(p->name, "FuzzPart");
+    p->signature[0] = 0x1e;
+    p->flash = (ft_mem){.size = 512, .page_size = 64};
+    p->eeprom = (ft_mem){.size = 64, .page_size = 4, .paged = true};
+    p->has_rdybsy = true;
+    p->nfuses = 2;
+    p->fuses[0] = (ft_fuse){.name = "lfuse", .index = 0, .writable = 0xff, .factory = 0x62, .nfields = 2,
+                            .fields = {{"CKSEL", 0x0f}, {"SUT", 0x30}}};
+    p->fuses[1] = (ft_fuse){.name = "hfuse", .index = 1, .writable = 0xff, .factory = 0xd9, .nfields = 2,
+                            .fields = {{"EESAVE", 0x08}, {"SPIEN", 0x20}}};
+    p->lock = (ft_fuse){.name = "lock", .writable = 0x3f, .factory = 0xff, .nfields = 1, .fields = {{"LB", 0x03}}};
+    p->calibration_bytes = 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 4096 || memchr(data, '/', size) || memchr(data, '\0', size))
+        return 0;
+    char *buf = malloc(size + 1);
+    if (!buf)
+        return 0;
+    memcpy(buf, data, size);
+    buf[size] = '\0';
+    static ft_part p;
+    part(&p);
+    ft_dry *dry;
+    ft_err err = {0};
+    if (ft_dry_new(&dry, &p, &err) != FT_OK)
+        abort();
+    FILE *devnull = fopen("/dev/null", "w");
+    ft_out out;
+    ft_out_init(&out, devnull, -5);
+    ft_term_target tg = {.part = &p, .dry = dry, .out = &out};
+    ft_term *t;
+    if (ft_term_new(&t, &tg, devnull, &err) != FT_OK)
+        abort();
+    for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line && !ft_term_quit_asked(t);
+         line = strtok_r(NULL, "\n", &save)) {
+        ft_err e = {0};
+        if (ft_term_exec(t, line, &e) != FT_OK && !e.msg[0])
+            abort();
+    }
+    ft_err e = {0};
+    ft_term_flush(t, &e);
+    ft_term_free(t);
+    ft_dry_free(dry);
+    fclose(devnull);
+    free(buf);
+    return 0;
+}
