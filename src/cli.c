@@ -4,6 +4,7 @@
 #include "ftisp/cli_json.h"
 #include "ftisp/cli_output.h"
 #include "ftisp/interrupt.h"
+#include "ftisp/cli_programmer.h"
 #include "ftisp/cli_term.h"
 
 #include <stdlib.h>
@@ -83,24 +84,6 @@ static void list_parts(const ft_partdb *db)
     }
 }
 
-static void list_programmers(void)
-{
-    int n;
-    const ft_programmer *p = ft_programmer_list(&n);
-    for (int i = 0; i < n; i++)
-        printf("%-10s %04x:%04x  %s\n", p[i].id, p[i].vid, p[i].pid, p[i].desc);
-}
-
-static int load_parts(ft_partdb *db, const ft_cli *cli, ft_err *err)
-{
-    ft_partdb_init(db);
-    const char *path = ft_partdb_default_path();
-    int rc = ft_partdb_load(db, path, err);
-    for (int i = 0; rc == FT_OK && i < cli->nconfigs; i++)
-        rc = ft_partdb_load_any(db, cli->configs[i], err);
-    return rc;
-}
-
 /* Reads go to files at the end of their operation; make sure none of them
  * is standard output when --json owns it. */
 static int check_outputs(const ft_cli *cli, ft_err *err)
@@ -131,6 +114,8 @@ int ft_cli_main(int argc, char **argv)
     ft_plan plan;
     ft_mpsse *m = NULL;
     ft_dry *dry = NULL;
+    const ft_programmer *prog = NULL;
+    ft_progdb pdb = {0};
     const ft_part *part = NULL;
     bool have_plan = false, have_db = false, station = false;
     FILE *log = NULL;
@@ -159,27 +144,22 @@ int ft_cli_main(int argc, char **argv)
         rc = check_outputs(&cli, &err);
     if (rc == FT_OK && cli_preamble(&cli, &out))
         goto done;
-    const ft_programmer *prog = NULL;
-    if (rc == FT_OK && cli.programmer && strcmp(cli.programmer, "?") == 0) {
-        list_programmers();
-        goto done;
-    }
     if (rc == FT_OK) {
-        prog = ft_programmer_find(cli.programmer ? cli.programmer : "ft232h");
-        if (!prog)
-            rc = ft_err_set(&err, FT_E_USAGE, "-c %s: unknown programmer; ftisp drives ft232h, um232h, "
-                            "c232hm, ft2232h, ft4232h and avrftdi (-c ? lists them)", cli.programmer);
-    }
-    if (rc == FT_OK && cli.port && strcmp(cli.port, "?") == 0) {
-        ft_mpsse_opts lo;
-        ft_mpsse_opts_default(&lo);
-        rc = ft_station_list(stdout, &lo, &err);
-        goto done;
-    }
-    if (rc == FT_OK) {
-        rc = load_parts(&db, &cli, &err);
+        if (cli.port && strcmp(cli.port, "?") == 0) {
+            ft_mpsse_opts lo;
+            ft_mpsse_opts_default(&lo);
+            rc = ft_station_list(stdout, &lo, &err);
+            goto done;
+        }
+        rc = ft_cli_load_config(&cli, &db, &pdb, &err);
         have_db = true;
     }
+    if (rc == FT_OK && cli.programmer && strcmp(cli.programmer, "?") == 0) {
+        ft_cli_list_programmers(&pdb);
+        goto done;
+    }
+    if (rc == FT_OK)
+        rc = ft_cli_programmer(&cli, &pdb, &prog, &err);
     if (rc == FT_OK && cli.part && strcmp(cli.part, "?") == 0) {
         list_parts(&db);
         goto done;
@@ -204,13 +184,8 @@ int ft_cli_main(int argc, char **argv)
     ft_mpsse_opts mo;
     ft_mpsse_opts_default(&mo);
     if (rc == FT_OK) {
-        mo.vid = prog->vid;
-        mo.pid = prog->pid;
-        mo.channel = cli.channel ? cli.channel : prog->channel;
-        mo.reset_pin = cli.reset_pin;
-        mo.buffer_pin = cli.buffer_pin;
-        if (cli.port)
-            rc = ft_parse_port(cli.port, &mo, &err);
+        rc = ft_cli_adapter_opts(&cli, &pdb, prog, &mo, &cli.plan, &err);
+        plan.opts.sck_hz = cli.plan.sck_hz;
     }
     if (rc == FT_OK && ft_interrupt_signal())
         rc = ft_err_set(&err, FT_E_INTERRUPTED, "interrupted (%s)", ft_interrupt_name(ft_interrupt_signal()));
@@ -221,7 +196,7 @@ int ft_cli_main(int argc, char **argv)
         rc = ft_station_main(&sr);   /* it reports each board itself */
         goto done;
     }
-    if (rc == FT_OK && strcmp(prog->id, "dryrun") == 0) {
+    if (rc == FT_OK && strcmp(prog->type, "dryrun") == 0) {
         rc = ft_dry_new(&dry, part, &err);
         plan.dry = dry;
     } else if (rc == FT_OK)
@@ -230,12 +205,19 @@ int ft_cli_main(int argc, char **argv)
         ft_out_msg(&out, 1, "adapter: %s", m ? ft_mpsse_describe(m) : "dryrun (host memory, no USB)");
         ft_plan_events ev;
         ft_out_events(&out, &ev);
+        ft_mpsse_led(m, FT_LED_RDY, true);
+        ft_mpsse_led(m, FT_LED_PGM, true);
         if (cli.nterms)
             rc = ft_cli_run_terms(&cli, &db, part, m, dry, &out, &err);
         else if (cli.nops == 0 && !cli.plan.erase)
             rc = ft_plan_diagnose(&plan, m, &ev, &err);
         else
             rc = ft_plan_run(&plan, m, &ev, &err);
+        ft_mpsse_led(m, FT_LED_PGM, false);
+        ft_mpsse_led(m, FT_LED_VFY, false);
+        ft_mpsse_led(m, FT_LED_ERR, rc != FT_OK);
+        if (m)
+            ft_mpsse_flush(m);
     }
     if (rc == FT_OK && (cli.nops || cli.plan.erase) && cli.verbosity >= 0)
         ft_out_msg(&out, 0, "done in %.2f s", now() - t0);
@@ -293,8 +275,10 @@ done:;
     ft_dry_free(dry);
     if (have_plan)
         ft_plan_free(&plan);
-    if (have_db)
+    if (have_db) {
         ft_partdb_free(&db);
+        ft_progdb_free(&pdb);
+    }
     ft_cli_free(&cli);
     if (log)
         fclose(log);

@@ -176,32 +176,6 @@ int ft_parse_update(const char *arg, ft_opspec *spec, char **store, ft_err *err)
     return FT_OK;
 }
 
-static const ft_programmer PROGRAMMERS[] = {
-    {"ft232h", 0x0403, 0x6014, 0, "FT232H board (AD0 SCK, AD1 SDO, AD2 SDI, AD3 RESET)"},
-    {"um232h", 0x0403, 0x6014, 0, "FTDI UM232H module, FT232H wiring"},
-    {"c232hm", 0x0403, 0x6014, 0, "FTDI C232HM cable (orange SCK, yellow SDO, green SDI, brown RESET)"},
-    {"ft2232h", 0x0403, 0x6010, 0, "FT2232H board, channel A (-x channel=B for B)"},
-    {"ft4232h", 0x0403, 0x6011, 0, "FT4232H board, channel A (-x channel=B for B)"},
-    {"avrftdi", 0x0403, 0x6010, 0, "avrdude's generic FT2232-family MPSSE programmer, channel A"},
-    {"dryrun", 0, 0, 0, "no adapter: the part's memories in host memory, factory fuses"},
-};
-
-const ft_programmer *ft_programmer_list(int *n)
-{
-    *n = (int)(sizeof PROGRAMMERS / sizeof PROGRAMMERS[0]);
-    return PROGRAMMERS;
-}
-
-const ft_programmer *ft_programmer_find(const char *id)
-{
-    int n;
-    const ft_programmer *p = ft_programmer_list(&n);
-    for (int i = 0; i < n; i++)
-        if (strcasecmp(p[i].id, id) == 0)
-            return &p[i];
-    return NULL;
-}
-
 static bool all_hex(const char *s, size_t n)
 {
     if (n == 0)
@@ -381,9 +355,10 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
 int ft_cli_parse(ft_cli *cli, int argc, char **argv, ft_err *err)
 {
     memset(cli, 0, sizeof *cli);
-    cli->reset_pin = 3;
+    cli->reset_pin = -1;
     cli->buffer_pin = -1;
     ft_station_opts_init(&cli->station);
+    cli->channel = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || a[1] == '\0')

@@ -20,6 +20,8 @@ void ft_mpsse_opts_default(ft_mpsse_opts *o)
     o->channel = 0;
     o->reset_pin = MP_PIN_RESET_DEFAULT;
     o->buffer_pin = -1;
+    for (int i = 0; i < 4; i++)
+        o->led_pin[i] = -1;
     o->timeout_ms = 1000;
 }
 
@@ -61,6 +63,18 @@ static int check_pins(const ft_mpsse_opts *o, ft_err *err)
         return ft_err_set(err, FT_E_USAGE,
                           "buffer pin %d: expected 3..15 and not the reset pin %d", o->buffer_pin,
                           o->reset_pin);
+    uint16_t used = (uint16_t)(7u | 1u << o->reset_pin | (o->buffer_pin >= 0 ? 1u << o->buffer_pin : 0));
+    if (o->buff_pins & used)
+        return ft_err_set(err, FT_E_USAGE, "buffer pins 0x%04x: AD0-AD2, RESET (%d) and -x buff are taken",
+                          o->buff_pins, o->reset_pin);
+    used |= o->buff_pins;
+    for (int i = 0; i < 4; i++) {
+        if (o->led_pin[i] < 0)
+            continue;
+        if (o->led_pin[i] > 15 || (used >> o->led_pin[i] & 1))
+            return ft_err_set(err, FT_E_USAGE, "LED pin %d: expected a free pin 3..15", o->led_pin[i]);
+        used |= (uint16_t)(1u << o->led_pin[i]);
+    }
     if (o->channel < 0 || o->channel > 1)
         return ft_err_set(err, FT_E_USAGE, "channel %d: expected A or B (MPSSE channels)", o->channel);
     return FT_OK;
@@ -240,6 +254,18 @@ static int setup(ft_mpsse *m, ft_err *err)
     }
     if (bp >= 0) /* active low: driven low (enabled) while we own the pins */
         *(bp < 8 ? &m->lo_dir : &m->hi_dir) |= (uint8_t)(1u << (bp & 7));
+    /* buffers enabled, LEDs off (the inactive level) */
+    uint16_t drive = m->o.buff_pins, high = m->o.buff_high;
+    for (int i = 0; i < 4; i++)
+        if (m->o.led_pin[i] >= 0) {
+            drive |= (uint16_t)(1u << m->o.led_pin[i]);
+            if (m->o.led_low[i])
+                high |= (uint16_t)(1u << m->o.led_pin[i]);
+        }
+    m->lo_dir |= (uint8_t)drive;
+    m->hi_dir |= (uint8_t)(drive >> 8);
+    m->lo_val |= (uint8_t)(high & drive);
+    m->hi_val |= (uint8_t)((high & drive) >> 8);
 
     if ((rc = ftdi_set_bitmode(f, m->lo_dir, BITMODE_MPSSE)) < 0)
         return ft_err_set(err, FT_E_LOST, "%s: entering MPSSE mode failed: %s (libftdi %d)",

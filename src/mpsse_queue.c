@@ -289,6 +289,18 @@ void ft_mpsse_reset(ft_mpsse *m, bool asserted)
     mp_set_pins(m);
 }
 
+void ft_mpsse_led(ft_mpsse *m, int led, bool on)
+{
+    if (!m || led < 0 || led > 3 || m->o.led_pin[led] < 0)
+        return;
+    int pin = m->o.led_pin[led];
+    uint8_t bit = (uint8_t)(1u << (pin & 7));
+    uint8_t *v = pin < 8 ? &m->lo_val : &m->hi_val;
+    bool high = on != m->o.led_low[led];
+    *v = high ? (uint8_t)(*v | bit) : (uint8_t)(*v & ~bit);
+    mp_set_pins(m);
+}
+
 uint32_t ft_mpsse_set_sck(ft_mpsse *m, uint32_t hz)
 {
     uint32_t half = MP_BASE_HZ / 2;
@@ -374,13 +386,20 @@ int ft_mpsse_take_error(ft_mpsse *m, ft_err *err)
     return code;
 }
 
+/* m NULL (-c dryrun: no adapter): no counts, no trace */
 void ft_mpsse_get_stats(const ft_mpsse *m, ft_mpsse_stats *s)
 {
+    if (!m) {
+        memset(s, 0, sizeof *s);
+        return;
+    }
     *s = m->st;
 }
 
 void ft_mpsse_set_trace(ft_mpsse *m, ft_mpsse_trace_fn fn, void *ctx)
 {
+    if (!m)
+        return;
     m->trace = fn;
     m->trace_ctx = ctx;
 }

@@ -197,13 +197,18 @@ static bool looks_like_avrdude(const char *text, size_t len)
 
 int ft_partdb_load_any(ft_partdb *db, const char *path, ft_err *err)
 {
+    return ft_partdb_load_conf(db, NULL, path, err);
+}
+
+int ft_partdb_load_conf(ft_partdb *db, struct ft_progdb *pdb, const char *path, ft_err *err)
+{
     char *text;
     size_t len;
     int rc = ft_partdb_read_file(path, &text, &len, err);
     if (rc != FT_OK)
         return rc;
     if (looks_like_avrdude(text, len))
-        rc = ft_partdb_parse_avrdude(db, path, text, len, err);
+        rc = ft_avrdude_parse(db, pdb, path, text, len, err);
     else
         rc = ft_partdb_parse(db, path, text, len, err);
     free(text);

@@ -1,7 +1,8 @@
 /* Reader for avrdude.conf-style files given with -C: the part entries that
  * can be programmed over ISP, with `part parent "id"` inheritance, become
- * parts of the database. Programmer entries and settings ftisp has no use
- * for are read over and dropped.
+ * parts of the database; programmer entries (with `programmer parent`)
+ * become programmers when a programmer list is given. Settings ftisp has no
+ * use for are read over and dropped.
  *
  * Parents: a part may inherit from a part defined earlier in the same file
  * or, failing that, from a part already in the database with that id (the
@@ -10,6 +11,7 @@
  * factory values, the clock table, aliases) are kept from the replaced part
  * when both have the same signature. */
 #include "ftisp/partdb.h"
+#include "ftisp/progdb.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -577,10 +579,225 @@ static int skip_block(lexer *lx)
     return next(lx);
 }
 
+/* ---------------------------------------------------------- programmers */
+
+/* One pin: N or ~N (a ~ alone before N works too). */
+static int pin_item(lexer *lx, int *pin, bool *low)
+{
+    *low = false;
+    const char *t = lx->text;
+    if (lx->t == T_WORD && t[0] == '~') {
+        *low = true;
+        if (!t[1]) {
+            int rc = next(lx);
+            if (rc)
+                return rc;
+            t = lx->text;
+        } else {
+            t++;
+        }
+    }
+    char *end;
+    long v = lx->t == T_WORD ? strtol(t, &end, 0) : -1;
+    if (lx->t != T_WORD || *t == '\0' || *end || v < 0 || v > 15)
+        return fail(lx, "a pin number 0 to 15 (ADBUS0-7, ACBUS0-7), ~ for active low");
+    *pin = (int)v;
+    return next(lx);
+}
+
+/* `key = pin[, pin]... ;` */
+static int pin_list(lexer *lx, int *pins, bool *lows, int max, int *n)
+{
+    *n = 0;
+    for (;;) {
+        if (*n >= max)
+            return fail(lx, "fewer pins");
+        int rc = pin_item(lx, &pins[*n], &lows[*n]);
+        if (rc)
+            return rc;
+        (*n)++;
+        if (is(lx, ";"))
+            return next(lx);
+        if ((rc = expect(lx, ",", "',' or ';'")))
+            return rc;
+    }
+}
+
+static int one_pin(lexer *lx, int *pin, bool *low)
+{
+    int n;
+    int pins[1];
+    bool lows[1];
+    int rc = pin_list(lx, pins, lows, 1, &n);
+    *pin = pins[0];
+    *low = lows[0];
+    return rc;
+}
+
+typedef struct progs {
+    int n;
+    ft_programmer v[64];
+} progs;
+
+static const ft_programmer *prog_parent(const progs *mine, const ft_progdb *pdb, const char *id)
+{
+    for (int i = mine->n - 1; i >= 0; i--)
+        if (strcasecmp(mine->v[i].id, id) == 0)
+            return &mine->v[i];
+    return ft_progdb_find(pdb, id);
+}
+
+static int programmer_block(lexer *lx, int start, ft_progdb *pdb, progs *mine)
+{
+    ft_programmer p;
+    ft_programmer_blank(&p);
+    int rc;
+    if (lx->t == T_WORD && strcmp(lx->text, "parent") == 0) {
+        if ((rc = next(lx)))
+            return rc;
+        if (lx->t != T_STRING)
+            return fail(lx, "the parent programmer's id in quotes");
+        const ft_programmer *par = prog_parent(mine, pdb, lx->text);
+        if (!par)
+            return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: programmer parent \"%s\" is not defined above",
+                              lx->file, lx->tline, lx->text);
+        p = *par;
+        p.id[0] = '\0';
+        if ((rc = next(lx)))
+            return rc;
+    }
+    char ids[4][32];
+    int nids = 0;
+    while (!is(lx, ";")) {
+        if (lx->t != T_WORD)
+            return fail(lx, "a setting or ';' ending the programmer");
+        char key[32];
+        copyz(key, sizeof key, lx->text);
+        if ((rc = next(lx)) || (rc = expect(lx, "=", "'='")))
+            return rc;
+        int pin;
+        bool low;
+        unsigned long v;
+        if (strcmp(key, "id") == 0) {
+            nids = 0;
+            for (;;) {
+                if (lx->t != T_STRING || !lx->text[0])
+                    return fail(lx, "an id in quotes");
+                if (nids < 4)
+                    copyz(ids[nids++], sizeof ids[0], lx->text);
+                if ((rc = next(lx)))
+                    return rc;
+                if (is(lx, ";"))
+                    break;
+                if ((rc = expect(lx, ",", "',' or ';'")))
+                    return rc;
+            }
+            rc = next(lx);
+        } else if (strcmp(key, "desc") == 0 || strcmp(key, "type") == 0 || strcmp(key, "usbsn") == 0 ||
+                   strcmp(key, "usbdev") == 0) {
+            if (lx->t != T_STRING)
+                return fail(lx, "a value in quotes");
+            if (strcmp(key, "desc") == 0)
+                copyz(p.desc, sizeof p.desc, lx->text);
+            else if (strcmp(key, "type") == 0)
+                copyz(p.type, sizeof p.type, lx->text);
+            else if (strcmp(key, "usbsn") == 0)
+                copyz(p.serial, sizeof p.serial, lx->text);
+            else if (strcasecmp(lx->text, "A") == 0 || strcmp(lx->text, "0") == 0)
+                p.channel = 0;
+            else if (strcasecmp(lx->text, "B") == 0 || strcmp(lx->text, "1") == 0)
+                p.channel = 1;
+            else
+                return fail(lx, "usbdev \"A\" or \"B\" (the channels with MPSSE)");
+            if ((rc = next(lx)) == FT_OK)
+                rc = expect(lx, ";", "';'");
+        } else if (strcmp(key, "usbvid") == 0 || strcmp(key, "usbpid") == 0) {
+            if ((rc = number(lx, 0xffff, &v)))
+                return rc;
+            if (key[3] == 'v')
+                p.vid = (uint16_t)v;
+            else
+                p.pid = (uint16_t)v;
+            rc = is(lx, ";") ? next(lx) : skip_values(lx);   /* more pids: the first is ftisp's */
+        } else if (strcmp(key, "reset") == 0) {
+            if ((rc = one_pin(lx, &pin, &low)))
+                return rc;
+            if (low)
+                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: reset = ~%d: an inverted RESET line is not "
+                                  "supported", lx->file, lx->tline, pin);
+            if (pin < 3)
+                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: reset = %d: AD0-AD2 carry SCK, SDO and SDI",
+                                  lx->file, lx->tline, pin);
+            p.reset_pin = pin;
+        } else if (strcmp(key, "sck") == 0 || strcmp(key, "sdo") == 0 || strcmp(key, "sdi") == 0 ||
+                   strcmp(key, "mosi") == 0 || strcmp(key, "miso") == 0) {
+            int want = key[0] == 's' && key[1] == 'c' ? 0 : strcmp(key, "sdo") == 0 || strcmp(key, "mosi") == 0 ? 1 : 2;
+            if ((rc = one_pin(lx, &pin, &low)))
+                return rc;
+            if (pin != want || low)
+                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: %s = %s%d: the MPSSE engine has %s on pin %d",
+                                  lx->file, lx->tline, key, low ? "~" : "", pin, key, want);
+        } else if (strcmp(key, "buff") == 0) {
+            int pins[16], n;
+            bool lows[16];
+            if ((rc = pin_list(lx, pins, lows, 16, &n)))
+                return rc;
+            p.buff_pins = p.buff_high = 0;
+            for (int i = 0; i < n; i++) {
+                if (pins[i] < 3)
+                    return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: buff pin %d: AD0-AD2 carry SPI",
+                                      lx->file, lx->tline, pins[i]);
+                p.buff_pins |= (uint16_t)(1u << pins[i]);
+                if (!lows[i])
+                    p.buff_high |= (uint16_t)(1u << pins[i]);
+            }
+        } else if (strcmp(key, "rdyled") == 0 || strcmp(key, "errled") == 0 || strcmp(key, "pgmled") == 0 ||
+                   strcmp(key, "vfyled") == 0) {
+            int which = key[0] == 'r' ? FT_LED_RDY : key[0] == 'e' ? FT_LED_ERR : key[0] == 'p' ? FT_LED_PGM
+                                                                                              : FT_LED_VFY;
+            if ((rc = one_pin(lx, &pin, &low)))
+                return rc;
+            if (pin < 3)
+                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: %s pin %d: AD0-AD2 carry SPI", lx->file,
+                                  lx->tline, key, pin);
+            p.led_pin[which] = pin;
+            p.led_low[which] = low;
+        } else {
+            rc = skip_values(lx);
+        }
+        if (rc)
+            return rc;
+    }
+    if (!nids)
+        return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: programmer without an id", lx->file, start);
+    if (p.reset_pin >= 0)
+        for (int i = 0; i < FT_LEDS; i++)
+            if (p.led_pin[i] == p.reset_pin || (p.buff_pins >> p.reset_pin & 1))
+                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: programmer \"%s\": RESET pin %d also used for a "
+                                  "buffer or LED", lx->file, start, ids[0], p.reset_pin);
+    snprintf(p.source, sizeof p.source, "%s:%d", lx->file, start);
+    for (int i = 0; i < nids; i++) {
+        copyz(p.id, sizeof p.id, ids[i]);
+        if (mine->n < (int)(sizeof mine->v / sizeof mine->v[0]))
+            mine->v[mine->n++] = p;
+        if ((rc = ft_progdb_put(pdb, &p, lx->err)))
+            return rc;
+    }
+    return next(lx);
+}
+
 int ft_partdb_parse_avrdude(ft_partdb *db, const char *name, const char *text, size_t len, ft_err *err)
+{
+    return ft_avrdude_parse(db, NULL, name, text, len, err);
+}
+
+int ft_avrdude_parse(ft_partdb *db, ft_progdb *pdb, const char *name, const char *text, size_t len, ft_err *err)
 {
     lexer lx = {.file = name, .s = text, .len = len, .line = 1, .err = err};
     known k = {0};
+    progs *mine = pdb ? calloc(1, sizeof *mine) : NULL;
+    if (pdb && !mine)
+        return ft_err_set(err, FT_E_FAIL, "out of memory");
     ft_partdb out;
     ft_partdb_init(&out);
     int rc = next(&lx);
@@ -593,9 +810,30 @@ int ft_partdb_parse_avrdude(ft_partdb *db, const char *name, const char *text, s
             int start = lx.tline;
             if ((rc = next(&lx)) == FT_OK)
                 rc = part_block(&lx, start, db, &k, &out);
+        } else if (strcmp(lx.text, "programmer") == 0 && pdb) {
+            int start = lx.tline;
+            if ((rc = next(&lx)) == FT_OK)
+                rc = programmer_block(&lx, start, pdb, mine);
         } else if (strcmp(lx.text, "programmer") == 0 || strcmp(lx.text, "serialadapter") == 0) {
             if ((rc = next(&lx)) == FT_OK)
                 rc = skip_block(&lx);
+        } else if (pdb && (strcmp(lx.text, "default_programmer") == 0 || strcmp(lx.text, "default_bitclock") == 0)) {
+            bool prog = lx.text[8] == 'p';
+            if ((rc = next(&lx)) == FT_OK && (rc = expect(&lx, "=", "'='")) == FT_OK) {
+                if (prog && lx.t == T_STRING) {
+                    copyz(pdb->default_id, sizeof pdb->default_id, lx.text);
+                } else if (!prog && lx.t == T_WORD) {
+                    char *end;
+                    double us = strtod(lx.text, &end);
+                    if (*end || !(us > 0) || us > 1e6)
+                        rc = fail(&lx, "a bit clock period in microseconds");
+                    pdb->default_bitclock = us;
+                } else {
+                    rc = fail(&lx, prog ? "a programmer id in quotes" : "a number");
+                }
+                if (rc == FT_OK && (rc = next(&lx)) == FT_OK)
+                    rc = expect(&lx, ";", "';'");
+            }
         } else {
             if ((rc = next(&lx)) == FT_OK && (rc = expect(&lx, "=", "'='")) == FT_OK)
                 rc = skip_values(&lx);
@@ -606,5 +844,6 @@ int ft_partdb_parse_avrdude(ft_partdb *db, const char *name, const char *text, s
             rc = ft_partdb_put(db, &out.parts[i], err);
     ft_partdb_free(&out);
     free(k.v);
+    free(mine);
     return rc;
 }

@@ -31,6 +31,7 @@ void ses_phase(ft_session *r, const char *what, uint32_t total)
 {
     snprintf(r->phase_what, sizeof r->phase_what, "%s", what);
     ft_mpsse_get_stats(r->m, &r->phase_st);
+    ft_mpsse_led(r->m, FT_LED_VFY, strncmp(what, "verifying", 9) == 0);
     if (r->ev && r->ev->phase)
         r->ev->phase(r->ev->ctx, what, total);
 }

@@ -27,7 +27,7 @@ typedef struct ft_cli {
     ft_plan_opts plan;
     int verbosity;                   /* -v count minus -q count */
     bool json, help, version;
-    int reset_pin, buffer_pin, channel;
+    int reset_pin, buffer_pin, channel;   /* -x; -1: not given */
     ft_station_opts station;         /* -P lists, --loop, --serial... (station_args.c) */
     /* -T CMD and -t (cmd NULL), in command-line order: each runs after the
      * first `after` -U operations. */
@@ -54,16 +54,6 @@ int ft_parse_bitclock(const char *s, uint32_t *hz, ft_err *err);
 int ft_parse_fck(const char *s, uint32_t *hz, ft_err *err);
 /* One -U argument. `store` receives a malloc'd copy that spec points into. */
 int ft_parse_update(const char *arg, ft_opspec *spec, char **store, ft_err *err);
-
-/* Programmers (-c): id -> USB ids and channel. */
-typedef struct ft_programmer {
-    const char *id;
-    uint16_t vid, pid;
-    int channel;
-    const char *desc;
-} ft_programmer;
-const ft_programmer *ft_programmer_find(const char *id);
-const ft_programmer *ft_programmer_list(int *n);
 
 /* -P: usb, usb:SERIAL, usb:VID:PID, usb:VID:PID:SERIAL, usb:BUS/DEV. */
 int ft_parse_port(const char *port, ft_mpsse_opts *o, ft_err *err);

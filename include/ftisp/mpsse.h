@@ -14,6 +14,9 @@
 
 typedef struct ft_mpsse ft_mpsse;
 
+/* Status LEDs some adapters have (avrdude's rdyled errled pgmled vfyled). */
+enum ft_led { FT_LED_RDY, FT_LED_ERR, FT_LED_PGM, FT_LED_VFY, FT_LEDS };
+
 typedef struct ft_mpsse_opts {
     uint16_t vid, pid;        /* 0: try 0403:6014, 6010, 6011 in that order */
     const char *serial;       /* NULL: any */
@@ -21,6 +24,10 @@ typedef struct ft_mpsse_opts {
     int channel;              /* 0 = A, 1 = B (FT2232H/FT4232H) */
     int reset_pin;            /* ADBUS/ACBUS pin number 0..15 driving target RESET; default 3 */
     int buffer_pin;           /* active-low buffer enable pin, -1: none */
+    uint16_t buff_pins;       /* more buffer-enable pins (avrdude's buff), driven while open */
+    uint16_t buff_high;       /* ...high where set here, low elsewhere */
+    int led_pin[FT_LEDS];     /* enum ft_led; -1: none */
+    bool led_low[FT_LEDS];    /* lit when driven low */
     int timeout_ms;           /* per USB call; default 1000 */
 } ft_mpsse_opts;
 
@@ -46,6 +53,9 @@ uint32_t ft_mpsse_sck(const ft_mpsse *m);
 
 /* Pin changes, queued: RESET asserted (low at the target) or released. */
 void ft_mpsse_reset(ft_mpsse *m, bool asserted);
+/* An LED (enum ft_led) on or off, queued; nothing if the adapter has none
+ * or m is NULL. */
+void ft_mpsse_led(ft_mpsse *m, int led, bool on);
 
 /* A spare pin (4..15, not RESET or the buffer enable) as an output driven
  * high or low, queued (mpsse_gpio.c). */

@@ -138,8 +138,16 @@ int ft_partdb_parse(ft_partdb *db, const char *name, const char *text, size_t le
 int ft_partdb_load_avrdude(ft_partdb *db, const char *path, ft_err *err);
 int ft_partdb_parse_avrdude(ft_partdb *db, const char *name, const char *text, size_t len, ft_err *err);
 
-/* -C FILE: looks at the contents and loads either format. */
+/* The same, also taking `programmer` entries and default_programmer /
+ * default_bitclock into pdb (progdb.h). */
+struct ft_progdb;
+int ft_avrdude_parse(ft_partdb *db, struct ft_progdb *pdb, const char *name, const char *text, size_t len,
+                     ft_err *err);
+
+/* -C FILE: looks at the contents and loads either format; programmer
+ * entries go to pdb when it is not NULL. */
 int ft_partdb_load_any(ft_partdb *db, const char *path, ft_err *err);
+int ft_partdb_load_conf(ft_partdb *db, struct ft_progdb *pdb, const char *path, ft_err *err);
 
 /* Helpers the parsers share. ft_partdb_put adds a copy of p, replacing a
  * part with the same id (case-insensitive). ft_part_derive fills what follows

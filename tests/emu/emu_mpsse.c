@@ -3,6 +3,7 @@
  * clocked bit by bit onto the pins the AVR target watches, and replies are
  * stamped with the time they were produced. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emu_internal.h"
@@ -35,6 +36,24 @@ static void drive(emu_chan *c)
 {
     emu_avr_pins(&c->avr, (emu_ns)c->mt, level(c, emu_cfg_g.pin_reset), level(c, emu_cfg_g.pin_sck),
                  level(c, emu_cfg_g.pin_mosi));
+}
+
+/* FTEMU_PINLOG=file: every pin setting, one line "lo_val lo_dir hi_val
+ * hi_dir" in hex, so tests can see buffer-enable and LED pins. */
+static void pinlog(const emu_chan *c)
+{
+    static FILE *f;
+    static bool tried;
+    if (!tried) {
+        tried = true;
+        const char *path = getenv("FTEMU_PINLOG");
+        if (path && *path)
+            f = fopen(path, "a");
+    }
+    if (f) {
+        fprintf(f, "%02x %02x %02x %02x\n", c->lo_val, c->lo_dir, c->hi_val, c->hi_dir);
+        fflush(f);
+    }
 }
 
 uint8_t emu_mpsse_pins_low(emu_chan *c)
@@ -256,12 +275,19 @@ static bool command(emu_chan *c)
     for (int i = 0; i < need; i++)
         h[i] = take(c);
     switch (op) {
-    case 0x80: c->lo_val = h[1]; c->lo_dir = h[2]; drive(c); emu_st.gpio_high |= c->lo_val & c->lo_dir; return true;
+    case 0x80:
+        c->lo_val = h[1];
+        c->lo_dir = h[2];
+        drive(c);
+        emu_st.gpio_high |= c->lo_val & c->lo_dir;
+        pinlog(c);
+        return true;
     case 0x82:
         c->hi_val = h[1];
         c->hi_dir = h[2];
         drive(c);
         emu_st.gpio_high |= (unsigned)(c->hi_val & c->hi_dir) << 8;
+        pinlog(c);
         return true;
     case 0x81: put(c, emu_mpsse_pins_low(c)); return true;
     case 0x83: put(c, pins_high(c)); return true;

@@ -1,0 +1,91 @@
+/* Which adapter -c names and how it is wired: the built-in boards, then
+ * programmer entries from ~/.avrduderc (or avrdude 8's
+ * ~/.config/avrdude/avrdude.rc; not with -N) and -C files, in that order,
+ * later entries replacing earlier ones with the same id. -x overrides the
+ * entry's RESET pin, buffer pin and channel. */
+#include "ftisp/cli_programmer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int load_user_rc(ft_partdb *db, ft_progdb *pdb, ft_err *err)
+{
+    const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
+    char path[4096];
+    if (xdg && *xdg)
+        snprintf(path, sizeof path, "%s/avrdude/avrdude.rc", xdg);
+    else if (home && *home)
+        snprintf(path, sizeof path, "%s/.config/avrdude/avrdude.rc", home);
+    else
+        return FT_OK;
+    if (access(path, R_OK) == 0)
+        return ft_partdb_load_conf(db, pdb, path, err);
+    if (home && *home) {
+        snprintf(path, sizeof path, "%s/.avrduderc", home);
+        if (access(path, R_OK) == 0)
+            return ft_partdb_load_conf(db, pdb, path, err);
+    }
+    return FT_OK;
+}
+
+int ft_cli_load_config(const ft_cli *cli, ft_partdb *db, ft_progdb *pdb, ft_err *err)
+{
+    ft_partdb_init(db);
+    int rc = ft_progdb_init(pdb, err);
+    if (rc == FT_OK)
+        rc = ft_partdb_load(db, ft_partdb_default_path(), err);
+    if (rc == FT_OK && !cli->noconfig)
+        rc = load_user_rc(db, pdb, err);
+    for (int i = 0; rc == FT_OK && i < cli->nconfigs; i++)
+        rc = ft_partdb_load_conf(db, pdb, cli->configs[i], err);
+    return rc;
+}
+
+void ft_cli_list_programmers(const ft_progdb *pdb)
+{
+    for (int i = 0; i < pdb->n; i++) {
+        const ft_programmer *p = &pdb->v[i];
+        if (ft_programmer_drivable(p))
+            printf("%-12s %04x:%04x  %s\n", p->id, p->vid, p->pid, p->desc);
+    }
+}
+
+int ft_cli_programmer(const ft_cli *cli, const ft_progdb *pdb, const ft_programmer **out, ft_err *err)
+{
+    const char *id = cli->programmer ? cli->programmer : pdb->default_id[0] ? pdb->default_id : "ft232h";
+    const ft_programmer *p = ft_progdb_find(pdb, id);
+    *out = p;
+    if (!p)
+        return ft_err_set(err, FT_E_USAGE, "-c %s: unknown programmer; -c ? lists the FTDI MPSSE adapters "
+                          "ftisp drives, and -C or ~/.avrduderc can add programmer entries", id);
+    if (!ft_programmer_drivable(p))
+        return ft_err_set(err, FT_E_USAGE, "-c %s (%s): a programmer of type \"%s\"; ftisp drives only FTDI "
+                          "MPSSE adapters (avrdude's type \"avrftdi\"); -c ? lists them", id, p->source,
+                          p->type[0] ? p->type : "none");
+    return FT_OK;
+}
+
+int ft_cli_adapter_opts(const ft_cli *cli, const ft_progdb *pdb, const ft_programmer *p, ft_mpsse_opts *mo,
+                        ft_plan_opts *plan, ft_err *err)
+{
+    ft_mpsse_opts_default(mo);
+    mo->vid = p->vid;
+    mo->pid = p->pid;
+    mo->channel = cli->channel >= 0 ? cli->channel : p->channel;
+    mo->reset_pin = cli->reset_pin >= 0 ? cli->reset_pin : p->reset_pin;
+    mo->buffer_pin = cli->buffer_pin;
+    mo->buff_pins = p->buff_pins;
+    mo->buff_high = p->buff_high;
+    for (int i = 0; i < FT_LEDS; i++) {
+        mo->led_pin[i] = p->led_pin[i];
+        mo->led_low[i] = p->led_low[i];
+    }
+    if (p->serial[0])
+        mo->serial = p->serial;
+    /* avrdude's default_bitclock: as if -B had been given */
+    if (!plan->sck_hz && pdb->default_bitclock > 0)
+        plan->sck_hz = (uint32_t)(1e6 / pdb->default_bitclock + 0.5);
+    return cli->port ? ft_parse_port(cli->port, mo, err) : FT_OK;
+}
