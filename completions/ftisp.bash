@@ -8,14 +8,27 @@
 # rebuilt from COMP_LINE when bash provides it, candidates are made for the
 # whole argument, and the part readline is not replacing is cut off again.
 
-_ftisp_memories="flash eeprom lfuse hfuse efuse fuse lock signature calibration"
-_ftisp_programmers="ft232h um232h c232hm ft2232h ft4232h avrftdi"
-_ftisp_formats="a i s r e m d h o b"
+_ftisp_memories="flash eeprom lfuse hfuse efuse fuse lock signature calibration
+ee sig fuses fuse0 fuse1 fuse2 lockbits all ALL etc"
+_ftisp_programmers="ft232h um232h c232hm ft2232h ft4232h avrftdi 2232h 4232h 2232hio tigard avrisp-u
+jtagkey o-link openmoko lm3s811 tumpa tumpa-b ktlink digilent-hs2 flyswatter2 dryrun"
+_ftisp_formats="a i I s r e m d h o b"
+_ftisp_terminal="dump read write erase flush abort config sig part verbose quell help quit"
 _ftisp_allow="clock rstdisbl dwen lock all"
 _ftisp_options="-p --part -c --programmer -P --port -B --bitclock -b --baud
 -U --memory -e --erase -D --noerase -A --keep-ff -V --noverify -F --force -n --dry-run
 -q -v -l --logfile -C --config -x --fck --allow= --json -h --help --version
---loop --poll= --serial= --serial-file= --serial-cmd= --serial-reuse --patch-cmd="
+--loop --poll= --serial= --serial-file= --serial-cmd= --serial-reuse --patch-cmd=
+-T --command -t --terminal -N --noconfig --quell --verbose --keep-trailing-0xff --test-memory
+--noverify-memory -E --exitspecs -i --isp-clock-delay -O --osccal -r --reconnect"
+
+# The programmer ids, from the ftisp being completed (it reads ~/.avrduderc).
+_ftisp_programmer_ids()
+{
+    local prog=${1:-ftisp}
+    command -v -- "$prog" >/dev/null 2>&1 || prog=ftisp
+    { "$prog" -c '?' 2>/dev/null | awk 'NF {print $1}'; printf '%s\n' $_ftisp_programmers; } | sort -u
+}
 
 # The part ids, from the ftisp being completed (it may be ./build/ftisp).
 _ftisp_parts()
@@ -33,11 +46,13 @@ _ftisp_arg()
     -p|--part)
         compgen -W "$(_ftisp_parts "$prog")" -- "$cur" ;;
     -c|--programmer)
-        compgen -W "$_ftisp_programmers" -- "$cur" ;;
+        compgen -W "$(_ftisp_programmer_ids "$prog")" -- "$cur" ;;
+    -T|--command)
+        compgen -W "$_ftisp_terminal" -- "$cur" ;;
     -P|--port)
         compgen -W "usb usb: usb:all ?" -- "$cur" ;;
     -x)
-        compgen -W "reset= buff= channel=A channel=B led_pass= led_fail= led_busy=" -- "$cur" ;;
+        compgen -W "reset= buff= channel=A channel=B led_pass= led_fail= led_busy= help" -- "$cur" ;;
     --allow)
         # a comma list: complete the last element, keep the ones before
         local done=${cur%"${cur##*,}"}
@@ -92,14 +107,14 @@ _ftisp()
     case $cur in
     --*=*)
         opt=${cur%%=*}; arg=${cur#*=} ;;
-    -[pcPBbUlCx]?*)
+    -[pcPBbUlCxT]?*)
         # avrdude style glued argument: -pm328p
         opt=${cur:0:2}; arg=${cur:2} ;;
     -*)
         ;;
     *)
         case $prev in
-        -p|--part|-c|--programmer|-P|--port|-U|--memory|-l|--logfile|-C|--config|-x|--allow)
+        -p|--part|-c|--programmer|-P|--port|-U|--memory|-l|--logfile|-C|--config|-x|--allow|-T|--command)
             opt=$prev ;;
         esac ;;
     esac

@@ -104,6 +104,8 @@ int term_run(ft_term *t, ft_opspec *specs, int nspecs, bool erase, ft_err *err)
         int v = out->verbosity;
         out->verbosity = v - 1;
         ft_out_events(out, &ev);
+        if (v < 1)   /* no progress bars between the commands' output */
+            ev.phase = NULL, ev.progress = NULL, ev.phase_end = NULL;
         rc = ft_plan_run(&plan, t->tg.m, &ev, err);
         out->verbosity = v;
     }

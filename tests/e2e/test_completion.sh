@@ -136,6 +136,16 @@ offers channel=B by_words ftisp -x ch
 offers usb: by_words ftisp -P us
 offers README.md by_words ftisp -C READ
 
+# avrdude 8: aliases, lists, :I, -T commands, long names, board ids
+offers fuses: by_words ftisp -U fu
+offers ALL: by_words ftisp -U A
+offers flash:r:x.hex:I by_words ftisp -U flash:r:x.hex:
+offers config by_words ftisp -T con
+offers --terminal by_words ftisp --term
+offers --keep-trailing-0xff by_words ftisp --keep-t
+offers tigard by_words ftisp -c ti
+offers dryrun by_words ftisp -c dr
+
 # the other shells' files at least parse, and fish's completes a memory
 if command -v zsh >/dev/null; then
     if zsh -n completions/_ftisp; then ok "completions/_ftisp parses (zsh -n)"

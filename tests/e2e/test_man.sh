@@ -59,6 +59,34 @@ for o in -p --part -c --programmer -P --port -B --bitclock -b --baud -U --memory
 done
 check "OPTIONS documents every option${missing:+ (missing:$missing)}" test -z "$missing"
 
+# avrdude 8's options, memory names, formats, terminal commands, programmers
+missing=""
+for o in -t --terminal -T --command -N --noconfig --quell --verbose --keep-trailing-0xff --test-memory \
+         --noverify-memory -E -i -O -r --exitspecs --isp-clock-delay --osccal --reconnect dryrun; do
+    has_word "$o" "$opts" || missing="$missing $o"
+done
+check "OPTIONS documents avrdude 8's options${missing:+ (missing:$missing)}" test -z "$missing"
+missing=""
+mems=$(section MEMORIES)
+for w in fuses fuse0 fuse1 fuse2 lockbits all ALL etc ee sig 0x810000 0x820000 0x830000 0x840000; do
+    has_word "$w" "$mems" || missing="$missing $w"
+done
+check "MEMORIES documents aliases, lists and flat addresses${missing:+ (missing:$missing)}" test -z "$missing"
+check "FORMATS documents :I" grep -qE '^[[:space:]]+I[[:space:]]' <<<"$(section FORMATS)"
+missing=""
+term=$(section TERMINAL)
+for w in dump read write erase flush abort config sig part verbose quell help quit; do
+    grep -qE "^[[:space:]]+$w( |\$)" <<<"$term" || missing="$missing $w"
+done
+check "TERMINAL documents every command${missing:+ (missing:$missing)}" test -z "$missing"
+missing=""
+progs=$(section PROGRAMMERS)
+for w in usbsn usbdev usbvid usbpid buff rdyled errled pgmled vfyled default_programmer default_bitclock \
+         tigard 2232h 4232h; do
+    has_word "$w" "$progs" || missing="$missing $w"
+done
+check "PROGRAMMERS documents entry keys and boards${missing:+ (missing:$missing)}" test -z "$missing"
+
 # 4. values users type
 missing=""
 for w in ft232h um232h c232hm ft2232h ft4232h avrftdi usb channel=A channel=B \
@@ -124,7 +152,7 @@ if [ -n "${FTISP:-}" ] && [ -x "$FTISP" ]; then
     help=$("$FTISP" --help 2>&1); rc=$?
     check "ftisp --help exits 0" test $rc -eq 0
     missing=""
-    for o in $(grep -oE -- '--[a-z][a-z-]*' <<<"$help" | sort -u); do
+    for o in $(grep -oE -- '--[a-z][a-z0-9-]*' <<<"$help" | sort -u); do
         has_word "$o" "$opts" || missing="$missing $o"
     done
     check "every long option in --help is in the manual${missing:+ (missing:$missing)}" test -z "$missing"
