@@ -213,7 +213,7 @@ int ft_cli_main(int argc, char **argv)
         ft_mpsse_led(m, FT_LED_RDY, true);
         ft_mpsse_led(m, FT_LED_PGM, true);
         if (cli.nterms)
-            rc = ft_cli_run_terms(&cli, &db, part, m, dry, &out, &err);
+            rc = ft_cli_run_terms(&cli, &db, part, m, dry, &out, &plan, &err);
         else if (cli.nops == 0 && !cli.plan.erase)
             rc = ft_plan_diagnose(&plan, m, &ev, &err);
         else

@@ -6,12 +6,43 @@
 #include "ftisp/cli_term.h"
 #include "ftisp/term.h"
 
-int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part, ft_mpsse *m, ft_dry *dry,
-                     ft_out *out, ft_err *err)
+#include <string.h>
+
+/* The results of one segment's operations into the whole plan (which
+ * --json reports): segments expand their -U options as the whole plan did,
+ * so their operations follow each other in the same order. */
+static void report(ft_plan *whole, int *at, const ft_plan *seg)
 {
+    for (int i = 0; i < seg->nops && *at < whole->nops; i++, (*at)++) {
+        ft_op *w = &whole->ops[*at];
+        const ft_op *o = &seg->ops[i];
+        w->bytes = o->bytes;
+        memcpy(w->sha256, o->sha256, sizeof w->sha256);
+        w->have_sha = o->have_sha;
+        w->verified = o->verified;
+        w->seconds = o->seconds;
+        w->status = o->status;
+        w->skipped = o->skipped;
+    }
+    if (seg->have_signature) {
+        memcpy(whole->signature, seg->signature, 3);
+        whole->have_signature = true;
+    }
+    if (seg->sck_hz)
+        whole->sck_hz = seg->sck_hz;
+    if (seg->target_hz)
+        whole->target_hz = seg->target_hz;
+    whole->erased |= seg->erased;
+}
+
+int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part, ft_mpsse *m, ft_dry *dry,
+                     ft_out *out, ft_plan *whole, ft_err *err)
+{
+    int at = 0;
     ft_term_target tg = {.db = db, .part = part, .opts = cli->plan, .m = m, .dry = dry, .out = out};
     ft_term *t;
-    int rc = ft_term_new(&t, &tg, stdout, err);
+    FILE *tout = cli->json ? stderr : stdout;   /* --json owns standard output */
+    int rc = ft_term_new(&t, &tg, tout, err);
     if (rc != FT_OK)
         return rc;
     bool erase = cli->plan.erase;
@@ -30,12 +61,13 @@ int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part
                 ft_plan_events ev;
                 ft_out_events(out, &ev);
                 rc = ft_plan_run(&plan, m, &ev, err);
+                report(whole, &at, &plan);
                 ft_plan_free(&plan);
             }
             erase = false;
             done = upto;
             ft_term_free(t);   /* the chip changed under the cache */
-            int rc2 = ft_term_new(&t, &tg, stdout, err);
+            int rc2 = ft_term_new(&t, &tg, tout, err);
             if (rc == FT_OK)
                 rc = rc2;
             if (rc2 != FT_OK)

@@ -70,6 +70,15 @@ check "unknown field: usage error listing fields" says "has: cksel sut" "$T/err"
 dry -p m328p -T "frobnicate"
 check "unknown command: usage error" rc_is 2
 
+# --json with -T: the JSON alone on stdout, with the -U results
+"$FTISP" -c dryrun -p m328p --json -U eeprom:w:1:m -T "dump ee 0 16" -U ee:r:"$T/j.bin":r >"$T/out" 2>"$T/err"
+rc=$?
+check "--json with -T: exit 0" rc_is 0
+check "--json with -T: stdout is the JSON, ops reported ok" python3 -c "
+import json,sys; d=json.load(open(sys.argv[1]))
+assert d['result']=='ok' and [o['result'] for o in d['operations']]==['ok','ok'], d" "$T/out"
+check "--json with -T: the dump went to stderr" grep -q "^0000  01 ff" "$T/err"
+
 # -t reads commands from a pipe; errors do not end the session
 printf 'write ee 0 "abc"\nnosuch\ndump ee 0 16\nquit\n' | "$FTISP" -c dryrun -p m328p -t >"$T/out" 2>"$T/err"
 rc=$?
