@@ -1,14 +1,20 @@
-/* `config`: fuse and lock bit fields by name, as avrdude's terminal has it.
- *   config            every field: "config <field>=<value> # <number>"
- *   config -f         the same, each fuse byte's value before its fields
- *   config -a         every value each field can take ("# conf" = not set)
- *   config <field>    fields matching a name, an initial string or a
+/* `config`: fuse and lock bit settings by name, as avrdude's terminal has
+ * it, on the part database's named settings and values (partdb_config.c):
+ *   config            every setting: "config <name>=<value name> # <number>"
+ *   config -f         the same, each fuse byte's value before its settings
+ *   config -a         every value each setting can take ("# conf" = not set)
+ *   config -v         with each setting explained in words
+ *   config <name>     settings matching a name, an initial string or a
  *                     wildcard pattern (* ? [...])
- *   config <field>=   the values it can take
- *   config <field>=<value>   sets it, by number or value name (a unique
- *                     initial string or pattern), through the same fuse
- *                     safety checks as -U. */
+ *   config <name>=    the values it can take
+ *   config <name>=<value>   sets it, by value name (or a unique initial
+ *                     string or pattern of one) or number, at once, through
+ *                     the same fuse safety checks as -U.
+ * A part without named settings falls back to its datasheet bit groups
+ * (CKSEL, SUT ...) with numbers only. */
 #include "term_priv.h"
+
+#include "ftisp/fuse_words.h"
 
 #include <ctype.h>
 #include <fnmatch.h>
@@ -122,7 +128,7 @@ static int set(ft_term *t, const cfield *c, const char *vs, ft_err *err)
     return rc;
 }
 
-int term_cmd_config(ft_term *t, int argc, char **argv, ft_err *err)
+static int config_fields(ft_term *t, int argc, char **argv, ft_err *err)
 {
     bool f_opt = false, a_opt = false;
     const char *arg = NULL;
@@ -197,6 +203,147 @@ int term_cmd_config(ft_term *t, int argc, char **argv, ft_err *err)
             show_all_values(t, &cf[i], v);
         else
             show(t, &cf[i], v, false);
+    }
+    return FT_OK;
+}
+
+/* ---- named settings ---- */
+
+typedef struct copts {
+    bool f, a, v;
+    const char *arg;
+} copts;
+
+static int read_bytes(ft_term *t, uint8_t bytes[FT_CONFIG_BYTES], ft_err *err)
+{
+    const ft_part *p = t->tg.part;
+    memset(bytes, 0xff, FT_CONFIG_BYTES);
+    for (int i = 0; i <= p->nfuses; i++) {
+        const ft_fuse *f = i < p->nfuses ? &p->fuses[i] : &p->lock;
+        if (i == p->nfuses && !(p->lock.name[0] || p->lock.writable))
+            break;
+        uint8_t v = 0xff;
+        int rc = current(t, f, &v, err);
+        if (rc != FT_OK)
+            return rc;
+        bytes[i < p->nfuses ? f->index : FT_LOCK_BYTE] = v;
+    }
+    return FT_OK;
+}
+
+static const char *value_text(const ft_setting *s, uint8_t value, char *buf, size_t n)
+{
+    for (int i = 0; i < s->nvalues; i++)
+        if (s->values[i].value == value)
+            return s->values[i].name;
+    if (s->nvalues)
+        return "reserved";
+    snprintf(buf, n, "%u", ft_setting_number(s, value));
+    return buf;
+}
+
+static void show_item(ft_term *t, const ft_config_item *it, const copts *o, const uint8_t *bytes)
+{
+    const ft_setting *s = it->setting;
+    char num[16];
+    int w = 0;
+    for (int i = 0; i < s->nvalues; i++)
+        if ((int)strlen(s->values[i].name) > w)
+            w = (int)strlen(s->values[i].name);
+    if (o->a || (o->arg && o->arg[strlen(o->arg) - 1] == '=')) {
+        for (int i = 0; i < s->nvalues; i++)
+            fprintf(t->out, "%s %s=%-*s # %u\n", s->values[i].value == it->value ? "config" : "# conf", s->name,
+                    w, s->values[i].name, ft_setting_number(s, s->values[i].value));
+        if (!s->nvalues)
+            fprintf(t->out, "config %s=%u # 0 to %u\n", s->name, it->number, ft_setting_number(s, s->mask));
+    } else {
+        fprintf(t->out, "config %s=%s # %u\n", s->name, value_text(s, it->value, num, sizeof num), it->number);
+    }
+    if (o->v) {
+        ft_words_line lines[4];
+        int n = ft_setting_words(t->tg.part, it->fuse, s, bytes, lines, 4);
+        for (int i = 0; i < n; i++)
+            fprintf(t->out, "#   %s: %s\n", lines[i].label, lines[i].text);
+    }
+}
+
+static int assign(ft_term *t, uint8_t bytes[FT_CONFIG_BYTES], const char *arg, ft_err *err)
+{
+    ft_config_item it;
+    uint8_t before[FT_CONFIG_BYTES];
+    memcpy(before, bytes, FT_CONFIG_BYTES);
+    int rc = ft_config_assign(t->tg.part, bytes, arg, &it, err);
+    if (rc != FT_OK)
+        return rc;
+    if (!it.value_name)
+        fprintf(stderr, "ftisp: warning: %s=%u is a value the datasheet reserves\n", it.setting->name, it.number);
+    if (bytes[it.byte] == before[it.byte]) {
+        fprintf(t->out, "config %s: %s already 0x%02x\n", it.setting->name, it.fuse->name, bytes[it.byte]);
+        return FT_OK;
+    }
+    term_mem *tm = term_mem_get(t, it.fuse->name, err);
+    if (!tm)
+        return err->code;
+    rc = term_write_byte(t, tm, bytes[it.byte], err);
+    if (rc == FT_OK)
+        fprintf(t->out, "%s 0x%02x -> 0x%02x\n", it.fuse->name, before[it.byte], bytes[it.byte]);
+    return rc;
+}
+
+int term_cmd_config(ft_term *t, int argc, char **argv, ft_err *err)
+{
+    const ft_part *p = t->tg.part;
+    if (ft_config_count(p) == 0)
+        return config_fields(t, argc, argv, err);
+    copts o = {0};
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1]) {
+            for (const char *c = argv[i] + 1; *c; c++) {
+                if (*c == 'f')
+                    o.f = true;
+                else if (*c == 'a')
+                    o.a = true;
+                else if (*c == 'v')
+                    o.v = true;
+                else if (*c != 'c')
+                    return ft_err_set(err, FT_E_USAGE, "config: unknown option -%c; expected -f, -a or -v", *c);
+            }
+        } else if (!o.arg) {
+            o.arg = argv[i];
+        } else {
+            return ft_err_set(err, FT_E_USAGE, "syntax: config [-f|-a|-v] [<name>[=[<value>]]]");
+        }
+    }
+    uint8_t bytes[FT_CONFIG_BYTES];
+    int rc = read_bytes(t, bytes, err);
+    if (rc != FT_OK)
+        return rc;
+    const char *eq = o.arg ? strchr(o.arg, '=') : NULL;
+    if (eq && eq[1])
+        return assign(t, bytes, o.arg, err);
+    char pat[64] = "*";
+    if (o.arg) {
+        size_t n = eq ? (size_t)(eq - o.arg) : strlen(o.arg);
+        if (n >= sizeof pat)
+            n = sizeof pat - 1;
+        memcpy(pat, o.arg, n);
+        pat[n] = '\0';
+    }
+    enum { MAXI = 64 };
+    ft_config_item items[MAXI];
+    int n = ft_config_match(p, bytes, pat, items, MAXI);
+    if (n == 0) {
+        ft_config_item one;
+        return ft_config_get(p, bytes, pat, &one, err);   /* the error lists the names */
+    }
+    const ft_fuse *last = NULL;
+    for (int i = 0; i < n && i < MAXI; i++) {
+        if (o.f && items[i].fuse != last) {
+            fprintf(t->out, "# %s %s value 0x%02x\n", items[i].byte == FT_LOCK_BYTE ? "Lock bits" : "Fuse",
+                    items[i].fuse->name, bytes[items[i].byte]);
+            last = items[i].fuse;
+        }
+        show_item(t, &items[i], &o, bytes);
     }
     return FT_OK;
 }

@@ -6,8 +6,8 @@ dry() { "$FTISP" -c dryrun "$@" >"$T/out" 2>"$T/err"; rc=$?; }
 
 dry -p m328p
 check "diagnosis with no adapter: exit 0" rc_is 0
-check "factory fuses: lfuse 0x62" says "lfuse  0x62" "$T/err"
-check "factory fuses: hfuse 0xd9" says "hfuse  0xd9" "$T/err"
+check "factory fuses: lfuse 0x62" says "lfuse 0x62" "$T/err"
+check "factory fuses: hfuse 0xd9" says "hfuse 0xd9" "$T/err"
 check "no USB touched (no adapter message)" sh -c "! grep -qi 'adapter' '$T/err'"
 
 printf ':0400000001020304F2\n:00000001FF\n' >"$T/d.hex"

@@ -51,22 +51,37 @@ check "erase keeps EEPROM when EESAVE is programmed" grep -q "^0000  05 ff" "$T/
 dry -p m328p -U eeprom:w:5,6:m -T "erase ee 1 1" -T "dump ee 0 16"
 check "erase ee 1 1 clears one byte" grep -q "^0000  05 ff ff" "$T/out"
 
-# config: read, set by number, wildcards, refused when dangerous
+# config: read, set by name and by number, wildcards, refused when dangerous
 dry -p m328p -T config
-check "config lists fields" grep -qx "config eesave=1   # 1" "$T/out"
-dry -p m328p -T "config eesave=0" -T "config -f eesave"
-check "config eesave=0: exit 0" rc_is 0
-check "config eesave=0 changed hfuse" grep -q "^hfuse 0xd9 -> 0xd1" "$T/out"
+check "config lists settings with value names" grep -qx "config eesave=ee_erased # 1" "$T/out"
+check "config lists the clock setting" grep -qx "config sut_cksel=intrcosc_8mhz_6ck_14ck_65ms # 34" "$T/out"
+dry -p m328p -T "config eesave=ee_preserved" -T "config -f eesave"
+check "config eesave=ee_preserved: exit 0" rc_is 0
+check "config by name changed hfuse" grep -q "^hfuse 0xd9 -> 0xd1" "$T/out"
 check "config -f shows the byte" grep -qx "# Fuse hfuse value 0xd1" "$T/out"
-dry -p m328p -T "config ck*"
-check "wildcard ck* matches cksel ckout ckdiv8" test "$(grep -c '^config ck' "$T/out")" -eq 3
+check "config -f shows the new value" grep -qx "config eesave=ee_preserved # 0" "$T/out"
+dry -p m328p -T "config eesave=0" -T "config bodlevel=bod_2v*" -T "config -f bodlevel"
+check "config by number and by value pattern: exit 0" rc_is 0
+check "bodlevel=bod_2v* selected bod_2v7" grep -qx "config bodlevel=bod_2v7 # 5" "$T/out"
+dry -p m328p -T "config eesave="
+check "config eesave= lists the values, the unset one commented" grep -qx "# conf eesave=ee_preserved # 0" "$T/out"
+dry -p m328p -T "config b*"
+check "wildcard b* matches bootrst bootsz bodlevel blb0 blb1" test "$(grep -c '^config b' "$T/out")" -eq 5
+dry -p m328p -T "config -v sut_cksel"
+check "config -v explains in words" grep -q "^#   clock source: the internal RC oscillator" "$T/out"
 dry -p m328p -T "config rstdisbl=0"
 check "config rstdisbl=0 refused (9)" rc_is 9
 check "refusal names RSTDISBL" says "RSTDISBL" "$T/err"
+dry -p m328p -T "config sut_cksel=extxosc_8mhz_xx_16kck_14ck_65ms"
+check "config to an external crystal refused (9)" rc_is 9
+dry -p m328p --allow=clock -T "config sut_cksel=extxosc_8mhz_xx_16kck_14ck_65ms" -T "config -f sut_cksel"
+check "... allowed with --allow=clock" grep -qx "# Fuse lfuse value 0x7f" "$T/out"
 dry -p m328p -T "write hfuse 0x59"
 check "write hfuse with RSTDISBL refused (9)" rc_is 9
 dry -p m328p -T "config bogus"
-check "unknown field: usage error listing fields" says "has: cksel sut" "$T/err"
+check "unknown setting: usage error listing them" says "its settings are: sut_cksel" "$T/err"
+dry -p m328p -T "config eesave=nonsense"
+check "unknown value: usage error listing them" says "ee_preserved, ee_erased" "$T/err"
 dry -p m328p -T "frobnicate"
 check "unknown command: usage error" rc_is 2
 
@@ -88,7 +103,7 @@ check "-t: dump after the error" grep -q "^0000  61 62 63 00" "$T/out"
 
 # on the emulated chip: the terminal's writes land in the chip
 export FTEMU_FUSES=ff,d9,fd
-emu "$T/c" -p m328p -T "write eeprom 0 0x11 0x22" -T "config eesave=0" -T "dump ee 0 16"
+emu "$T/c" -p m328p -T "write eeprom 0 0x11 0x22" -T "config eesave=ee_preserved" -T "dump ee 0 16"
 check "emulator: -T session exit 0" rc_is 0
 check "emulator: EEPROM written" cmp -s <(head -c 2 "$T/c/eeprom.bin") <(printf '\x11\x22')
 check "emulator: hfuse written by config" cmp -s "$T/c/fuses.bin" <(printf '\xff\xd1\xfd')

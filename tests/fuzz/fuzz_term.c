@@ -9,6 +9,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static const ft_setting_value EESAVE[] = {{0x00, "ee_preserved"}, {0x08, "ee_erased"}};
+static const ft_setting_value SUT[] = {{0x00, "sut_a"}, {0x10, "sut_b"}, {0x20, "sut_c"}};
+
 static void part(ft_part *p)
 {
     memset(p, 0, sizeof *p);
@@ -23,6 +26,14 @@ static void part(ft_part *p)
                             .fields = {{"CKSEL", 0x0f}, {"SUT", 0x30}}};
     p->fuses[1] = (ft_fuse){.name = "hfuse", .index = 1, .writable = 0xff, .factory = 0xd9, .nfields = 2,
                             .fields = {{"EESAVE", 0x08}, {"SPIEN", 0x20}}};
+    /* named settings on the high fuse (the config path), none on the low
+     * one's neighbours: both config paths get fuzzed */
+    p->fuses[1].nsettings = 1;
+    p->fuses[1].settings[0] = (ft_setting){.name = "eesave", .mask = 0x08, .factory = 0x08, .nvalues = 2,
+                                           .values = EESAVE};
+    p->fuses[0].nsettings = 1;
+    p->fuses[0].settings[0] = (ft_setting){.name = "sut", .mask = 0x30, .factory = 0x20, .nvalues = 3,
+                                           .values = SUT};
     p->lock = (ft_fuse){.name = "lock", .writable = 0x3f, .factory = 0xff, .nfields = 1, .fields = {{"LB", 0x03}}};
     p->calibration_bytes = 1;
 }
