@@ -292,6 +292,39 @@ static int parse_extended(ft_cli *cli, const char *s, ft_err *err)
                       "led_pass|led_fail|led_busy=PIN or help", s);
 }
 
+/* -U config:w:NAME=VALUE[,NAME=VALUE...]:m sets fuse settings by name
+ * without the terminal: each assignment becomes a `config` terminal
+ * command at this place among the -U and -T options. */
+static int config_update(ft_cli *cli, const char *arg, ft_err *err)
+{
+    ft_opspec *spec = &cli->ops[cli->nops];
+    char *data = cli->opstore[cli->nops];
+    cli->opstore[cli->nops] = NULL;
+    if (spec->kind != FT_OP_WRITE || spec->fmt != FT_FMT_IMM) {
+        free(data);
+        return ft_err_set(err, FT_E_USAGE, "-U %s: expected config:w:NAME=VALUE[,NAME=VALUE...]:m "
+                          "(config -T lists the settings)", arg);
+    }
+    for (char *save = NULL, *a = strtok_r(data, ", ", &save); a; a = strtok_r(NULL, ", ", &save)) {
+        if (!strchr(a, '=') || cli->nterms >= FT_CLI_MAX_OPS) {
+            int rc = ft_err_set(err, FT_E_USAGE, "-U %s: expected NAME=VALUE, found \"%s\"", arg, a);
+            free(data);
+            return rc;
+        }
+        char *cmd = malloc(strlen(a) + 8);
+        if (!cmd) {
+            free(data);
+            return ft_err_set(err, FT_E_FAIL, "out of memory");
+        }
+        sprintf(cmd, "config %s", a);
+        cli->termstore[cli->nterms] = cmd;
+        cli->terms[cli->nterms].cmd = cmd;
+        cli->terms[cli->nterms++].after = cli->nops;
+    }
+    free(data);
+    return FT_OK;
+}
+
 static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
 {
     switch (key) {
@@ -341,6 +374,8 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
             return ft_err_set(err, FT_E_USAGE, "-U: at most %d operations", FT_CLI_MAX_OPS);
         {
             int rc = ft_parse_update(v, &cli->ops[cli->nops], &cli->opstore[cli->nops], err);
+            if (rc == FT_OK && strcmp(cli->ops[cli->nops].memory, "config") == 0)
+                return config_update(cli, v, err);
             if (cli->opstore[cli->nops])
                 cli->nops++;
             return rc;
@@ -426,4 +461,8 @@ void ft_cli_free(ft_cli *cli)
     for (int i = 0; i < cli->nops; i++)
         free(cli->opstore[i]);
     cli->nops = 0;
+    for (int i = 0; i < cli->nterms; i++) {
+        free(cli->termstore[i]);
+        cli->termstore[i] = NULL;
+    }
 }

@@ -32,6 +32,7 @@ typedef struct ft_cli {
     /* -T CMD and -t (cmd NULL), in command-line order: each runs after the
      * first `after` -U operations. */
     struct ft_cli_term { const char *cmd; int after; } terms[FT_CLI_MAX_OPS];
+    char *termstore[FT_CLI_MAX_OPS]; /* owned commands made from -U config:w:...:m */
     int nterms;
     bool noconfig;                   /* -N: no ~/.avrduderc */
     bool xhelp;                      /* -x help */

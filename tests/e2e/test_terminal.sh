@@ -76,6 +76,11 @@ dry -p m328p -T "config sut_cksel=extxosc_8mhz_xx_16kck_14ck_65ms"
 check "config to an external crystal refused (9)" rc_is 9
 dry -p m328p --allow=clock -T "config sut_cksel=extxosc_8mhz_xx_16kck_14ck_65ms" -T "config -f sut_cksel"
 check "... allowed with --allow=clock" grep -qx "# Fuse lfuse value 0x7f" "$T/out"
+dry -p m328p -U config:w:eesave=ee_preserved,bodlevel=bod_2v7:m -U fuses:r:-:h
+check "-U config:w:...:m sets settings by name: exit 0" rc_is 0
+check "-U config: hfuse and efuse changed" grep -qx "0x62,0xd1,0xfd" "$T/out"
+dry -p m328p -U config:w:rstdisbl=gpio*:m
+check "-U config:w: refused like -U (9)" rc_is 9
 dry -p m328p -T "write hfuse 0x59"
 check "write hfuse with RSTDISBL refused (9)" rc_is 9
 dry -p m328p -T "config bogus"

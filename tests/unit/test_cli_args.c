@@ -204,6 +204,22 @@ static void avrdude8_options(void **state)
     const char *b[] = {"-T", NULL};
     assert_int_equal(parse(&cli, &err, b), FT_E_USAGE);
     ft_cli_free(&cli);
+    /* fuse settings by name through -U: config commands in place */
+    const char *c[] = {"-U", "flash:w:a.hex", "-U", "config:w:eesave=ee_preserved,bodlevel=bod_2v7:m",
+                       "-U", "eeprom:r:-:h", NULL};
+    assert_int_equal(parse(&cli, &err, c), FT_OK);
+    assert_int_equal(cli.nops, 2);
+    assert_int_equal(cli.nterms, 2);
+    assert_string_equal(cli.terms[0].cmd, "config eesave=ee_preserved");
+    assert_string_equal(cli.terms[1].cmd, "config bodlevel=bod_2v7");
+    assert_int_equal(cli.terms[1].after, 1);
+    ft_cli_free(&cli);
+    const char *d[] = {"-U", "config:w:eesave:m", NULL};
+    assert_int_equal(parse(&cli, &err, d), FT_E_USAGE);
+    ft_cli_free(&cli);
+    const char *e[] = {"-U", "config:r:x.txt:m", NULL};
+    assert_int_equal(parse(&cli, &err, e), FT_E_USAGE);
+    ft_cli_free(&cli);
 }
 
 int main(void)
