@@ -130,16 +130,23 @@ int ft_parse_update(const char *arg, ft_opspec *spec, char **store, ft_err *err)
     memset(spec, 0, sizeof *spec);
     *store = NULL;
     const char *c1 = strchr(arg, ':');
-    if (!c1) {
-        /* "-U file" alone: write it to flash, format by content. */
-        *store = strdup(arg);
+    /* As avrdude reads it: memory:op: only when the first two colons enclose
+     * one character; otherwise "-U file[:fmt]" (colons may be in the file
+     * name, C:/x.hex), written to flash. */
+    if (!c1 || !c1[1] || c1[2] != ':') {
+        size_t flen = strlen(arg);
+        spec->fmt = FT_FMT_AUTO;
+        if (flen > 2 && arg[flen - 2] == ':' && ft_format_valid(arg[flen - 1])) {
+            spec->fmt = (ft_format)arg[flen - 1];
+            flen -= 2;
+        }
+        *store = strndup(arg, flen);
         if (!*store)
             return ft_err_set(err, FT_E_FAIL, "out of memory");
         strcpy(spec->memory, "flash");
         spec->kind = FT_OP_WRITE;
         spec->file = *store;
-        spec->fmt = FT_FMT_AUTO;
-        return arg[0] ? FT_OK : ft_err_set(err, FT_E_USAGE, "-U: empty file name");
+        return flen ? FT_OK : ft_err_set(err, FT_E_USAGE, "-U: empty file name");
     }
     size_t mlen = (size_t)(c1 - arg);
     if (mlen == 0 || mlen >= sizeof spec->memory)

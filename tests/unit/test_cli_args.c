@@ -81,6 +81,20 @@ static void update_forms(void **state)
     assert_int_equal(ft_parse_update("flash:w:a.hex:q", &s, &store, &err), FT_E_USAGE);
     assert_non_null(strstr(err.msg, "unknown format 'q'"));
     free(store);
+    /* avrdude 8: -U file:fmt, and colons in file names */
+    assert_int_equal(ft_parse_update("main.hex:i", &s, &store, &err), FT_OK);
+    assert_string_equal(s.memory, "flash");
+    assert_string_equal(s.file, "main.hex");
+    assert_int_equal(s.fmt, FT_FMT_IHEX);
+    free(store);
+    assert_int_equal(ft_parse_update("C:/fw/main.hex", &s, &store, &err), FT_OK);
+    assert_string_equal(s.file, "C:/fw/main.hex");
+    assert_int_equal(s.kind, FT_OP_WRITE);
+    free(store);
+    assert_int_equal(ft_parse_update("flash,eeprom:r:all.hex:I", &s, &store, &err), FT_OK);
+    assert_string_equal(s.memory, "flash,eeprom");
+    assert_int_equal(s.fmt, FT_FMT_IHEXC);
+    free(store);
 }
 
 static void bitclock(void **state)
