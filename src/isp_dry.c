@@ -79,10 +79,17 @@ int ft_isp_new_dry(ft_isp **out, ft_dry *d, const ft_part *p, ft_err *err)
     return FT_OK;
 }
 
-/* LB1/LB2 are the lock byte's two low bits: 11 mode 1, 10 mode 2 (no more
- * programming), 00 mode 3 (no programming, no verification). */
-static bool write_locked(const ft_dry *d) { return (d->lock & 3) != 3; }
-static bool read_locked(const ft_dry *d) { return (d->lock & 3) == 0; }
+/* LB1/LB2 (the part's LB field, the two low bits on most parts): 11 mode 1,
+ * 10 mode 2 (no more programming), 00 mode 3 (no programming, no
+ * verification). */
+static uint8_t lb_mask(const ft_dry *d)
+{
+    const ft_fuse *f;
+    const ft_field *lb = ft_part_field(d->p, "LB", &f);
+    return lb && lb->mask && f == &d->p->lock ? lb->mask : 0x03;
+}
+static bool write_locked(const ft_dry *d) { return (d->lock & lb_mask(d)) != lb_mask(d); }
+static bool read_locked(const ft_dry *d) { return (d->lock & lb_mask(d)) == 0; }
 
 static int range(ft_isp *isp, const char *what, uint32_t addr, uint32_t n, uint32_t size, ft_err *err)
 {

@@ -149,6 +149,25 @@ int term_write_byte(ft_term *t, term_mem *tm, uint8_t v, ft_err *err)
     return rc;
 }
 
+/* A cached flash write keeps the rest of the flash by writing back what was
+ * read; with the lock bits in mode 3 the chip reads back no such thing, so
+ * the rest would be lost in the erase. */
+static int flash_readable(ft_term *t, ft_err *err)
+{
+    const ft_fuse *f;
+    const ft_field *lb = ft_part_field(t->tg.part, "LB", &f);
+    if (!lb || !lb->mask || f != &t->tg.part->lock)
+        return FT_OK;
+    term_mem *tm = term_mem_get(t, "lock", err);
+    if (!tm)
+        return err->code;
+    int rc = term_load(t, tm, err);
+    if (rc == FT_OK && (term_byte(tm, 0) & lb->mask) == 0)
+        rc = ft_err_set(err, FT_E_UNSAFE, "flash write refused: the lock bits (0x%02x) stop the flash being read, "
+                        "so the rest of it cannot be kept; `erase` the chip first", term_byte(tm, 0));
+    return rc;
+}
+
 int ft_term_flush(ft_term *t, ft_err *err)
 {
     ft_opspec specs[2];
@@ -176,7 +195,12 @@ int ft_term_flush(ft_term *t, ft_err *err)
     }
     if (!n)
         return FT_OK;
-    int rc = term_run(t, specs, n, false, err);
+    int rc = FT_OK;
+    for (int i = 0; i < n && rc == FT_OK; i++)
+        if (strcmp(mems[i]->sel.name, "flash") == 0)
+            rc = flash_readable(t, err);
+    if (rc == FT_OK)
+        rc = term_run(t, specs, n, false, err);
     for (int i = 0; i < n; i++) {
         term_mem *tm = mems[i];
         if (rc == FT_OK && !t->tg.opts.dry_run) {

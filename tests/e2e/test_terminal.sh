@@ -43,6 +43,14 @@ check "abort drops the cached write" grep -q "^0000  ff ff" "$T/out"
 "$FTISP" -c dryrun -p m328p -T "write ee 0 7" -U eeprom:r:"$T/ee.bin":r >"$T/out" 2>"$T/err"
 check "a -U after -T sees the flushed write" cmp -s <(head -c 1 "$T/ee.bin") <(printf '\x07')
 
+# lock bits in mode 3: the flash cannot be read, so a cached flash write
+# (which keeps the rest of the flash) is refused until an erase
+dry -p m328p --allow=lock -U flash:w:"$T/d.hex" -U lock:w:0xfc:m -T "write flash 0 0xff" -T flush
+check "flash write under read-protecting lock bits refused (9)" rc_is 9
+check "refusal says to erase first" says "erase" "$T/err"
+dry -p m328p --allow=lock -U lock:w:0xfc:m -T erase -T "write flash 0 0x12" -T flush -T "dump flash 0 16"
+check "after erase the flash write goes through" grep -q "^0000  12 ff" "$T/out"
+
 # erase: chip, and one memory
 dry -p m328p -U eeprom:w:5:m -T erase -T "dump ee 0 16"
 check "erase clears EEPROM (EESAVE unprogrammed)" grep -q "^0000  ff ff" "$T/out"
