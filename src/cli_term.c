@@ -4,6 +4,7 @@
  * runs and at the end. A failing -T command stops the run, as a failing -U
  * does. */
 #include "ftisp/cli_term.h"
+#include "ftisp/interrupt.h"
 #include "ftisp/term.h"
 
 #include <string.h>
@@ -15,14 +16,11 @@ static void report(ft_plan *whole, int *at, const ft_plan *seg)
 {
     for (int i = 0; i < seg->nops && *at < whole->nops; i++, (*at)++) {
         ft_op *w = &whole->ops[*at];
-        const ft_op *o = &seg->ops[i];
-        w->bytes = o->bytes;
-        memcpy(w->sha256, o->sha256, sizeof w->sha256);
-        w->have_sha = o->have_sha;
-        w->verified = o->verified;
-        w->seconds = o->seconds;
-        w->status = o->status;
-        w->skipped = o->skipped;
+        ft_image img = w->img;
+        ft_opspec spec = w->spec;
+        *w = seg->ops[i];     /* results, flags, note */
+        w->img = img;         /* the whole plan's own image and names */
+        w->spec = spec;
     }
     if (seg->have_signature) {
         memcpy(whole->signature, seg->signature, 3);
@@ -30,9 +28,26 @@ static void report(ft_plan *whole, int *at, const ft_plan *seg)
     }
     if (seg->sck_hz)
         whole->sck_hz = seg->sck_hz;
-    if (seg->target_hz)
+    if (seg->target_hz) {
         whole->target_hz = seg->target_hz;
-    whole->erased |= seg->erased;
+        memcpy(whole->clock_why, seg->clock_why, sizeof whole->clock_why);
+    }
+    if (seg->erase_started || seg->erase_status != -1) {
+        whole->erased |= seg->erased;
+        whole->erase_started = true;
+        whole->erase_status = seg->erase_status;
+        whole->erase_seconds = seg->erase_seconds;
+    }
+    if (seg->have_fuses) {
+        memcpy(whole->fuses, seg->fuses, sizeof whole->fuses);
+        whole->have_fuses = true;
+    }
+    if (seg->have_lock) {
+        whole->lock = seg->lock;
+        whole->have_lock = true;
+    }
+    if (seg->eeprom_copy[0])
+        memcpy(whole->eeprom_copy, seg->eeprom_copy, sizeof whole->eeprom_copy);
 }
 
 int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part, ft_mpsse *m, ft_dry *dry,
@@ -75,12 +90,17 @@ int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part
         }
         if (rc != FT_OK || k == cli->nterms)
             break;
+        if (ft_interrupt_signal()) {
+            rc = ft_err_set(err, FT_E_INTERRUPTED, "interrupted (%s) before -T %s",
+                            ft_interrupt_name(ft_interrupt_signal()), cli->terms[k].cmd ? cli->terms[k].cmd : "-t");
+            break;
+        }
         if (cli->terms[k].cmd)
             rc = ft_term_exec(t, cli->terms[k].cmd, err);
         else
             rc = ft_term_interactive(t, err);
     }
-    if (rc == FT_OK && !ft_term_quit_asked(t))
+    if (rc == FT_OK && !ft_term_quit_asked(t) && !ft_interrupt_signal())
         rc = ft_term_flush(t, err);
     ft_term_free(t);
     return rc;

@@ -3,6 +3,8 @@
  * so scripts can pipe commands in. */
 #include "term_priv.h"
 
+#include "ftisp/interrupt.h"
+
 #include <editline/readline.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +30,7 @@ int ft_term_interactive(ft_term *t, ft_err *err)
 {
     bool tty = isatty(0) && isatty(1);
     char *line;
-    while (!ft_term_quit_asked(t) && (line = next_line(tty)) != NULL) {
+    while (!ft_term_quit_asked(t) && !ft_interrupt_signal() && (line = next_line(tty)) != NULL) {
         if (tty && *line)
             add_history(line);
         ft_err e = {0};
@@ -38,5 +40,8 @@ int ft_term_interactive(ft_term *t, ft_err *err)
     }
     if (ft_term_quit_asked(t))
         return FT_OK;   /* quit flushed, and said so if that failed */
+    if (ft_interrupt_signal())
+        return ft_err_set(err, FT_E_INTERRUPTED, "interrupted (%s)%s", ft_interrupt_name(ft_interrupt_signal()),
+                          term_pending(t) ? "; the cached writes were not written" : "");
     return ft_term_flush(t, err);
 }
