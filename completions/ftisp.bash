@@ -13,7 +13,7 @@ ee sig fuses fuse0 fuse1 fuse2 lockbits all ALL etc config"
 _ftisp_programmers="ft232h um232h c232hm ft2232h ft4232h avrftdi 2232h 4232h 2232hio tigard avrisp-u
 jtagkey o-link openmoko lm3s811 tumpa tumpa-b ktlink digilent-hs2 flyswatter2 dryrun"
 _ftisp_formats="a i I s r e m d h o b"
-_ftisp_terminal="dump read write erase flush abort config sig part verbose quell help quit"
+_ftisp_terminal="dump read write erase save backup restore verify flush abort config sig part verbose quell help quit"
 _ftisp_allow="clock rstdisbl dwen lock all"
 _ftisp_options="-p --part -c --programmer -P --port -B --bitclock -b --baud
 -U --memory -e --erase -D --noerase -A --keep-ff -V --noverify -F --force -n --dry-run

@@ -412,13 +412,110 @@ static int cmd_quit(ft_term *t, int argc, char **argv, ft_err *err)
     return ft_term_flush(t, err);
 }
 
+/* "file:f" -> file and format letter (FT_FMT_AUTO without one). The
+ * returned name is a copy in buf. */
+static const char *file_fmt(const char *arg, char *buf, size_t n, ft_format *fmt)
+{
+    snprintf(buf, n, "%s", arg);
+    size_t len = strlen(buf);
+    *fmt = FT_FMT_AUTO;
+    if (len > 2 && buf[len - 2] == ':' && ft_format_valid(buf[len - 1])) {
+        *fmt = (ft_format)buf[len - 1];
+        buf[len - 2] = '\0';
+    }
+    return buf;
+}
+
+/* backup, restore and verify: one -U operation on a memory or a list, after
+ * the cached writes are flushed. */
+static int file_op(ft_term *t, int argc, char **argv, ft_opkind kind, ft_err *err)
+{
+    if (argc != 3)
+        return ft_err_set(err, FT_E_USAGE, "syntax: %s <memory or list> <file>[:<format>]", argv[0]);
+    int rc = ft_term_flush(t, err);
+    if (rc != FT_OK)
+        return rc;
+    char name[1024];
+    ft_opspec s = {.kind = kind};
+    if (strlen(argv[1]) >= sizeof s.memory)
+        return ft_err_set(err, FT_E_USAGE, "%s: memory list too long", argv[0]);
+    snprintf(s.memory, sizeof s.memory, "%s", argv[1]);
+    s.file = file_fmt(argv[2], name, sizeof name, &s.fmt);
+    rc = term_run(t, &s, 1, false, err);
+    if (kind == FT_OP_WRITE)
+        term_invalidate(t);   /* read the chip again when asked */
+    if (rc == FT_OK && kind == FT_OP_VERIFY)
+        fprintf(t->out, "%s verified against %s\n", argv[1], name);
+    return rc;
+}
+
+static int cmd_backup(ft_term *t, int argc, char **argv, ft_err *err)
+{
+    return file_op(t, argc, argv, FT_OP_READ, err);
+}
+
+static int cmd_restore(ft_term *t, int argc, char **argv, ft_err *err)
+{
+    return file_op(t, argc, argv, FT_OP_WRITE, err);
+}
+
+static int cmd_verify(ft_term *t, int argc, char **argv, ft_err *err)
+{
+    return file_op(t, argc, argv, FT_OP_VERIFY, err);
+}
+
+/* save MEM [ADDR LEN]... FILE[:fmt]: the memory (or the segments) as the
+ * terminal sees it, cached writes included; raw binary by default. */
+static int cmd_save(ft_term *t, int argc, char **argv, ft_err *err)
+{
+    if (argc < 3 || argc % 2 == 0)
+        return ft_err_set(err, FT_E_USAGE, "syntax: save <memory> [<addr> <len>]... <file>[:<format>]");
+    term_mem *tm = term_mem_get(t, argv[1], err);
+    if (!tm)
+        return err->code;
+    int rc = term_load(t, tm, err);
+    char name[1024];
+    ft_format fmt;
+    file_fmt(argv[argc - 1], name, sizeof name, &fmt);
+    if (fmt == FT_FMT_AUTO)
+        fmt = FT_FMT_RAW;
+    /* only Intel HEX and S-record keep addresses; other formats get the
+     * segments one after the other */
+    bool keep = fmt == FT_FMT_IHEX || fmt == FT_FMT_IHEXC || fmt == FT_FMT_SREC;
+    ft_image img;
+    ft_image_init(&img, keep ? tm->sel.size : tm->sel.size * (uint32_t)(argc / 2));
+    uint32_t out = 0;
+    for (int i = 2; rc == FT_OK && i + 1 < argc - 1; i += 2) {
+        uint32_t addr, n;
+        rc = address(tm, argv[i], &addr, err);
+        if (rc == FT_OK)
+            rc = length(tm, addr, argv[i + 1], &n, err);
+        for (uint32_t a = addr; rc == FT_OK && a < addr + n; a++)
+            ft_image_store(&img, keep ? a : out++, term_byte(tm, a));
+    }
+    if (rc == FT_OK && argc == 3)
+        for (uint32_t a = 0; a < tm->sel.size; a++)
+            ft_image_store(&img, a, term_byte(tm, a));
+    if (rc == FT_OK)
+        rc = ft_image_write_file(&img, name, fmt, err);
+    ft_image_free(&img);
+    return rc;
+}
+
 static int cmd_help(ft_term *t, int argc, char **argv, ft_err *err);
 
 static const term_cmd CMDS[] = {
     {"dump", cmd_dump, "show a memory section as hex and text: dump <memory> [<addr> [<len>]]"},
     {"read", cmd_dump, "the same as dump"},
+    {"d", cmd_dump, NULL},
+    {"r", cmd_dump, NULL},
+    {"w", cmd_write, NULL},
     {"write", cmd_write, "write data or a file to a memory; flash and EEPROM are cached until flush"},
     {"erase", cmd_erase, "chip erase, or fill a memory (or <addr> <len> of it) with 0xff"},
+    {"save", cmd_save, "save a memory or segments of it to a file: save <memory> [<addr> <len>]... <file>[:<fmt>]"},
+    {"backup", cmd_backup, "read memories into a file: backup <memory or list> <file>[:<fmt>]"},
+    {"restore", cmd_restore, "write memories from a file: restore <memory or list> <file>[:<fmt>]"},
+    {"verify", cmd_verify, "compare memories with a file: verify <memory or list> <file>[:<fmt>]"},
     {"flush", cmd_flush, "write the cached flash and EEPROM changes to the chip"},
     {"abort", cmd_abort, "drop the cached changes"},
     {"config", term_cmd_config, "show or change fuse and lock bit fields by name: config [-f|-a] [<field>[=<value>]]"},

@@ -75,7 +75,7 @@ check "MEMORIES documents aliases, lists and flat addresses${missing:+ (missing:
 check "FORMATS documents :I" grep -qE '^[[:space:]]+I[[:space:]]' <<<"$(section FORMATS)"
 missing=""
 term=$(section TERMINAL)
-for w in dump read write erase flush abort config sig part verbose quell help quit; do
+for w in dump read write erase save backup restore verify flush abort config sig part verbose quell help quit; do
     grep -qE "^[[:space:]]+$w( |\$)" <<<"$term" || missing="$missing $w"
 done
 check "TERMINAL documents every command${missing:+ (missing:$missing)}" test -z "$missing"

@@ -107,6 +107,20 @@ import json,sys; d=json.load(open(sys.argv[1]))
 assert d['result']=='ok' and [o['result'] for o in d['operations']]==['ok','ok'], d" "$T/out"
 check "--json with -T: the dump went to stderr" grep -q "^0000  01 ff" "$T/err"
 
+# save, backup, restore, verify
+dry -p m328p -T "write ee 0 1 2 3 4 5 6 7 8 9" -T "save ee 0 2 8 2 $T/sv.bin" -T "save ee 0 2 8 2 $T/sv.hex:i" \
+    -T "backup flash,eeprom $T/bk.hex"
+check "save and backup: exit 0" rc_is 0
+check "save to raw concatenates the segments" cmp -s "$T/sv.bin" <(printf '\x01\x02\x09\xff')
+check "save to Intel HEX keeps the addresses" grep -qx ":0200080009FFEE" "$T/sv.hex"
+check "backup of a list is Intel HEX with EEPROM at 0x810000" grep -q "^:020000040081" "$T/bk.hex"
+dry -p m328p -T "restore flash,eeprom $T/bk.hex" -T "verify flash,eeprom $T/bk.hex" -T "d ee 0 16"
+check "restore then verify: exit 0" rc_is 0
+check "verify says so" grep -q "verified against" "$T/out"
+check "restored EEPROM" grep -q "^0000  01 02 03 04 05 06 07 08  09 ff" "$T/out"
+dry -p m328p -T "restore ee $T/sv.bin" -T "write ee 0 0x55" -T "verify ee $T/sv.bin"
+check "verify after a change (flushed first): verify error (8)" rc_is 8
+
 # -t reads commands from a pipe; errors do not end the session
 printf 'write ee 0 "abc"\nnosuch\ndump ee 0 16\nquit\n' | "$FTISP" -c dryrun -p m328p -t >"$T/out" 2>"$T/err"
 rc=$?
