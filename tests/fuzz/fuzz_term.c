@@ -4,10 +4,39 @@
  * arbitrary text. Invariants: no crash, an error always has a message. */
 #include "ftisp/term.h"
 
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* save, backup and restore make files: keep them in a directory of their
+ * own, removed at exit. */
+static char workdir[] = "/tmp/fuzz_term.XXXXXX";
+
+static void cleanup(void)
+{
+    /* inputs cannot name a path with '/': only plain files in workdir */
+    DIR *d = opendir(workdir);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            unlinkat(dirfd(d), e->d_name, 0);
+    if (d)
+        closedir(d);
+    rmdir(workdir);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    if (!mkdtemp(workdir) || chdir(workdir) != 0)
+        abort();
+    atexit(cleanup);
+    return 0;
+}
 
 static const ft_setting_value EESAVE[] = {{0x00, "ee_preserved"}, {0x08, "ee_erased"}};
 static const ft_setting_value SUT[] = {{0x00, "sut_a"}, {0x10, "sut_b"}, {0x20, "sut_c"}};
