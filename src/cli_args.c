@@ -345,7 +345,7 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
         return rc == FT_OK ? sck_in_range("-b", v, cli->plan.sck_hz, err) : rc;
     }
     case 'e': cli->plan.erase = true; return FT_OK;
-    case 'D': cli->plan.no_erase = true; return FT_OK;
+    case 'D': cli->plan.no_erase = true; cli->plan.keep_ff = true; return FT_OK;   /* avrdude 8: -D implies -A */
     case 'A': cli->plan.keep_ff = true; return FT_OK;
     case 'V': cli->plan.no_verify = true; return FT_OK;
     case 'F': cli->plan.force = true; return FT_OK;

@@ -87,6 +87,12 @@ check "eeprom holds h i NUL 34 12" cmp -s <(head -c 5 "$T/m/eeprom.bin") <(print
 emu "$T/m" -p m328p -U lfuse:w:0x1ff:m
 check "lfuse 0x1ff does not fit: input error" rc_is 3
 
+# -D implies -A (avrdude 8): a flash read keeps its trailing 0xFF bytes
+emu "$T/m" -p m328p -D -U flash:r:"$T/fD.bin":r
+check "-D: the flash read keeps trailing 0xFF (32 KiB file)" test "$(stat -c %s "$T/fD.bin")" -eq 32768
+emu "$T/m" -p m328p -U flash:r:"$T/fA.bin":r
+check "without -D/-A: trailing 0xFF dropped" test "$(stat -c %s "$T/fA.bin")" -lt 32768
+
 # a read with no format and no telling extension is raw, as in avrdude 8
 emu "$T/m" -p m328p -U hfuse:r:"$T/h.out"
 check "hfuse read to h.out is raw binary" cmp -s "$T/h.out" <(printf '\xd6')
