@@ -48,8 +48,11 @@ for f in "$T"/readme-*.sh; do
     check "README.md $(basename "$f"): dash -n parses it" dash -n "$f"
 done
 # the manual: the literal blocks of EXAMPLES that are shell (not the
-# Makefile), and every .Dl "$ command" line; \e is mandoc's backslash
-awk '/^\.Ss/ {sect=$0} /^\.Bd -literal/ {on=1; n++; next} /^\.Ed/ {on=0}
+# Makefile, not PROGRAMMERS' avrdude.conf entries), and every .Dl "$ command"
+# line; \e is mandoc's backslash
+awk '/^\.Sh/ {sh=$0} /^\.Ss/ {sect=$0}
+     /^\.Bd -literal/ && sh ~ /PROGRAMMERS/ {next}   # avrdude.conf entries, not shell
+     /^\.Bd -literal/ {on=1; n++; next} /^\.Ed/ {on=0}
      on && sect !~ /Makefile/ {print > (dir "/man-" n ".sh")}' dir="$T" man/ftisp.1
 sed -n 's/^\.Dl \$ //p' man/ftisp.1 >"$T/man-dl.sh"
 for f in "$T"/man-*.sh; do
