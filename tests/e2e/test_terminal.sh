@@ -121,6 +121,16 @@ check "restored EEPROM" grep -q "^0000  01 02 03 04 05 06 07 08  09 ff" "$T/out"
 dry -p m328p -T "restore ee $T/sv.bin" -T "write ee 0 0x55" -T "verify ee $T/sv.bin"
 check "verify after a change (flushed first): verify error (8)" rc_is 8
 
+# --json for a memory list: one operation per memory, valid against the schema
+"$FTISP" -c dryrun -p m328p --json -U all,-flash:r:"$T/b.hex" >"$T/out" 2>"$T/err"
+rc=$?
+check "--json with a memory list: exit 0" rc_is 0
+check "--json with a memory list: valid, one operation per memory" python3 -c "
+import json,sys,jsonschema
+d=json.load(open(sys.argv[1])); jsonschema.validate(d, json.load(open(sys.argv[2])))
+assert [o['memory'] for o in d['operations']][:2]==['eeprom','lfuse'] and d['operations'][0]['format']=='I', d
+" "$T/out" "$ROOT/tests/data/ftisp-result.schema.json"
+
 # -t reads commands from a pipe; errors do not end the session
 printf 'write ee 0 "abc"\nnosuch\ndump ee 0 16\nquit\n' | "$FTISP" -c dryrun -p m328p -t >"$T/out" 2>"$T/err"
 rc=$?
