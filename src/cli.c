@@ -194,6 +194,9 @@ int ft_cli_main(int argc, char **argv)
     }
     if (rc == FT_OK && ft_interrupt_signal())
         rc = ft_err_set(&err, FT_E_INTERRUPTED, "interrupted (%s)", ft_interrupt_name(ft_interrupt_signal()));
+    if (rc == FT_OK && ft_station_wanted(&cli.station) && (cli.nterms || strcmp(prog->type, "dryrun") == 0))
+        rc = ft_err_set(&err, FT_E_USAGE, "%s works on one adapter: not with several -P, usb:all, --loop, "
+                        "--serial or --patch-cmd", cli.nterms ? "the terminal (-T, -t)" : "-c dryrun");
     station = rc == FT_OK && ft_station_wanted(&cli.station);
     if (station) {
         ft_station_run sr = {&plan, &mo, &cli.station, cli.json, cli.verbosity, out.f,

@@ -131,6 +131,12 @@ d=json.load(open(sys.argv[1])); jsonschema.validate(d, json.load(open(sys.argv[2
 assert [o['memory'] for o in d['operations']][:2]==['eeprom','lfuse'] and d['operations'][0]['format']=='I', d
 " "$T/out" "$ROOT/tests/data/ftisp-result.schema.json"
 
+# the terminal and dryrun work on one adapter, not a station
+dry -p m328p -P usb:all -T sig
+check "-T with -P usb:all: usage error (2)" rc_is 2
+dry -p m328p --loop
+check "-c dryrun with --loop: usage error (2)" rc_is 2
+
 # -t reads commands from a pipe; errors do not end the session
 printf 'write ee 0 "abc"\nnosuch\ndump ee 0 16\nquit\n' | "$FTISP" -c dryrun -p m328p -t >"$T/out" 2>"$T/err"
 rc=$?
