@@ -60,6 +60,27 @@ static int write_bytes(ft_isp *isp, uint32_t addr, const uint8_t *data, const ui
     return FT_OK;
 }
 
+/* Reads into img the bytes of partly written pages that are to stay. */
+static int read_kept(ft_isp *isp, uint32_t first, uint32_t span, uint32_t ps, const uint8_t *have,
+                     uint8_t *img)
+{
+    bool any = false;
+    for (uint32_t pg = 0; pg < span; pg += ps) {
+        uint32_t k = 0;
+        for (uint32_t j = 0; j < ps && pg + j < span; j++)
+            k += have[pg + j];
+        if (k == 0 || k == ps)
+            continue;
+        for (uint32_t j = 0; j < ps && pg + j < span; j++)
+            if (!have[pg + j]) {
+                uint32_t a = first + pg + j;
+                isp_cmd(isp, 0xA0, (uint8_t)(a >> 8), (uint8_t)a, 0x00, &img[pg + j]);
+                any = true;
+            }
+    }
+    return any ? ft_mpsse_flush(isp->m) : FT_OK;
+}
+
 /* Page mode. Whether a page write keeps the bytes that were not loaded is
  * not something every datasheet promises, so the bytes of a partly written
  * page that are to stay are read first (all in one stream) and loaded too. */
@@ -71,9 +92,9 @@ static int write_pages(ft_isp *isp, uint32_t addr, const uint8_t *data, const ui
     if (last > size)
         last = size;
     uint32_t span = last - first;
-    uint8_t *img = malloc(span), *have = calloc(span, 1);
+    uint8_t *img = calloc(span, 1), *have = calloc(span, 1), *again = malloc(span);
     int rc = FT_OK;
-    if (!img || !have) {
+    if (!img || !have || !again) {
         rc = ft_err_set(err, FT_E_FAIL, "out of memory");
         goto out;
     }
@@ -82,25 +103,21 @@ static int write_pages(ft_isp *isp, uint32_t addr, const uint8_t *data, const ui
             img[addr + i - first] = data[i];
             have[addr + i - first] = 1;
         }
-    /* pages with some bytes to write: the others need their current value */
-    bool any_read = false;
-    for (uint32_t pg = 0; pg < span; pg += ps) {
-        uint32_t k = 0;
-        for (uint32_t j = 0; j < ps && pg + j < span; j++)
-            k += have[pg + j];
-        if (k == 0 || k == ps)
-            continue;
-        for (uint32_t j = 0; j < ps && pg + j < span; j++)
-            if (!have[pg + j]) {
-                uint32_t a = first + pg + j;
-                isp_cmd(isp, 0xA0, (uint8_t)(a >> 8), (uint8_t)a, 0x00, &img[pg + j]);
-                any_read = true;
-            }
+    /* pages with some bytes to write: the others need their current value,
+     * which is written back, so it is read until two reads agree */
+    bool same = false;
+    for (int read = 0; read < 4 && !same && rc == FT_OK; read++) {
+        if (read > 0)
+            memcpy(again, img, span);
+        if (read_kept(isp, first, span, ps, have, img))
+            rc = isp_mpsse_status(isp, err);
+        same = read > 0 && memcmp(again, img, span) == 0;
     }
-    if (any_read && ft_mpsse_flush(isp->m)) {
-        rc = isp_mpsse_status(isp, err);
+    if (rc == FT_OK && !same)
+        rc = ft_err_set(err, FT_E_TARGET, "EEPROM: reads of the bytes a page write keeps disagree: "
+                        "noisy wiring or SCK too fast");
+    if (rc != FT_OK)
         goto out;
-    }
     for (uint32_t pg = 0; pg < span && rc == FT_OK; pg += ps) {
         bool touched = false;
         for (uint32_t j = 0; j < ps && pg + j < span; j++)
@@ -119,6 +136,7 @@ static int write_pages(ft_isp *isp, uint32_t addr, const uint8_t *data, const ui
 out:
     free(img);
     free(have);
+    free(again);
     return rc;
 }
 

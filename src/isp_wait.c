@@ -13,7 +13,7 @@
 #include "isp_priv.h"
 
 #define GROUP_NS 250000u        /* about two USB microframes of polling */
-#define MARGIN_POLLS 1
+#define MARGIN_POLLS 2           /* the ready answer and the one confirming it */
 
 static uint64_t now_us(void)
 {
@@ -65,6 +65,9 @@ static int wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
     uint64_t limit_us = (uint64_t)delay_us * 10 + 200000;
     uint64_t deadline = now_us() + limit_us;
 
+    /* Ready is believed when the next poll says so too: one bit flipped on
+     * MISO must not send an instruction into a write in progress. */
+    uint32_t ready_at = UINT32_MAX;
     group q[2];
     int nq = 0;
     uint32_t issued = 0;
@@ -78,11 +81,17 @@ static int wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
         if (ft_mpsse_wait(isp->m, q[0].ticket))
             return isp_mpsse_status(isp, err);
         for (uint32_t i = 0; i < q[0].n; i++) {
-            if (!(q[0].buf[i] & 1)) {
-                isp->learned_polls[kind] = q[0].first + i + 1;
-                isp->learned_sck[kind] = sck;
-                return FT_OK;
+            if (q[0].buf[i] & 1) {
+                ready_at = UINT32_MAX;
+                continue;
             }
+            if (ready_at == UINT32_MAX) {
+                ready_at = q[0].first + i;
+                continue;
+            }
+            isp->learned_polls[kind] = ready_at + 1;
+            isp->learned_sck[kind] = sck;
+            return FT_OK;
         }
         q[0] = q[1];
         nq--;

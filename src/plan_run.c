@@ -52,7 +52,9 @@ static int op_read(ft_session *r, ft_op *op, int kind, int fi)
     snprintf(what, sizeof what, "reading %s", op->spec.memory);
     ses_phase(r, what, n);
     double t0 = ses_now();
-    int rc = ses_read_mem(r, kind, fi, 0, buf, n);
+    /* What goes into the file is read twice and compared: the file is
+     * all the user gets, nothing checks it later. */
+    int rc = ses_read_checked(r, kind, fi, 0, buf, n);
     ses_phase_end(r, rc, t0);
     if (rc == FT_OK) {
         ft_image_clear(&op->img);
@@ -190,7 +192,9 @@ static int op_write_byte(ft_session *r, ft_op *op, int kind, int fi)
     op->bytes = 1;
     ft_sha256(&v, 1, op->sha256);
     op->have_sha = true;
-    int rc = ses_read_mem(r, kind, fi, 0, &cur, 1);
+    /* "already that value" skips the write: a read that decides it is
+     * confirmed by a second one. */
+    int rc = ses_read_checked(r, kind, fi, 0, &cur, 1);
     if (rc != FT_OK)
         return rc;
     if (((cur ^ v) & mask) == 0) {

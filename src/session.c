@@ -70,7 +70,7 @@ bool ses_field_programmed(const ft_part *p, const uint8_t *fuses, const char *na
 int ses_check_signature(ft_session *r)
 {
     ft_plan *plan = r->plan;
-    int rc = ft_isp_read_signature(r->isp, plan->signature, r->err);
+    int rc = ses_read_checked(r, FT_MEM_SIGNATURE, 0, 0, plan->signature, 3);
     if (rc != FT_OK)
         return rc;
     plan->have_signature = true;
@@ -124,14 +124,17 @@ int ses_enter(ft_session *r, uint32_t sck)
 int ses_read_fuses(ft_session *r)
 {
     const ft_part *p = r->part;
+    /* The clock choice, the fuse checks and the EEPROM keeping act on these:
+     * each is read until two reads agree. */
     for (int i = 0; i < p->nfuses; i++) {
-        int rc = ft_isp_read_fuse(r->isp, p->fuses[i].index, &r->fuses[p->fuses[i].index], r->err);
+        int fi = p->fuses[i].index;
+        int rc = ses_read_checked(r, FT_MEM_FUSE, fi, 0, &r->fuses[fi], 1);
         if (rc != FT_OK)
             return rc;
     }
     r->have_fuses = p->nfuses > 0;
     if (p->lock.name[0] || p->lock.writable) {
-        int rc = ft_isp_read_lock(r->isp, &r->lock, r->err);
+        int rc = ses_read_checked(r, FT_MEM_LOCK, 0, 0, &r->lock, 1);
         if (rc != FT_OK)
             return rc;
         r->have_lock = true;

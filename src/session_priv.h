@@ -54,6 +54,8 @@ int ses_settle_clock(ft_session *r, uint32_t start);
 int ses_reenter_after_fuses(ft_session *r);
 
 /* session_read.c */
+#define SES_READS_MAX 4
+int ses_read_checked(ft_session *r, int kind, int fi, uint32_t addr, uint8_t *buf, uint32_t n);
 int ses_read_mem(ft_session *r, int kind, int fi, uint32_t addr, uint8_t *buf, uint32_t n);
 uint8_t ses_writable_mask(const ft_part *p, int kind, int fi);
 uint32_t ses_image_start(const ft_image *img, uint32_t align);

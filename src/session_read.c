@@ -4,6 +4,7 @@
 #include "ftisp/sha256.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* ---- reading ---- */
 
@@ -24,6 +25,43 @@ int ses_read_mem(ft_session *r, int kind, int fi, uint32_t addr, uint8_t *buf, u
         return FT_OK;
     }
     return ft_err_set(r->err, FT_E_FAIL, "internal: unknown memory kind %d", kind);
+}
+
+static const char *kind_name(int kind)
+{
+    static const char *const names[] = {"flash", "EEPROM", "fuse", "lock", "signature", "calibration"};
+    return kind >= 0 && kind <= FT_MEM_CALIBRATION ? names[kind] : "memory";
+}
+
+/* A byte ftisp acts on (a signature, a fuse, a copy it will write back, a
+ * file it writes) is read until two reads in a row agree: one flipped bit on
+ * MISO then costs a third read instead of wrong data. */
+int ses_read_checked(ft_session *r, int kind, int fi, uint32_t addr, uint8_t *buf, uint32_t n)
+{
+    uint8_t *again = malloc(n ? n : 1);
+    if (!again)
+        return ft_err_set(r->err, FT_E_FAIL, "out of memory");
+    int rc = ses_read_mem(r, kind, fi, addr, buf, n);
+    uint32_t bad = 0;
+    for (int read = 2; rc == FT_OK && read <= SES_READS_MAX; read++) {
+        rc = ses_read_mem(r, kind, fi, addr, again, n);
+        if (rc != FT_OK)
+            break;
+        if (memcmp(buf, again, n) == 0)
+            break;
+        for (bad = 0; bad < n && buf[bad] == again[bad]; bad++)
+            ;
+        ses_note(r, 1, "%s: two reads differ at 0x%04x (0x%02x, then 0x%02x); reading again",
+                 kind_name(kind), addr + bad, buf[bad], again[bad]);
+        memcpy(buf, again, n);
+        if (read == SES_READS_MAX)
+            rc = ft_err_set(r->err, FT_E_TARGET,
+                            "%s: %d reads in a row disagree (last at 0x%04x): the wiring is noisy or "
+                            "SCK is too fast for the target; try a slower -B", kind_name(kind),
+                            SES_READS_MAX, addr + bad);
+    }
+    free(again);
+    return rc;
 }
 
 uint8_t ses_writable_mask(const ft_part *p, int kind, int fi)
@@ -47,8 +85,10 @@ uint32_t ses_image_start(const ft_image *img, uint32_t align)
     return end;
 }
 
-/* Reads back what `want` sets and compares. The clock was confirmed before
- * anything was written (session_clock.c), so a difference is a real one. */
+/* Reads back what `want` sets and compares: the comparison with what was
+ * written is the check. The clock was confirmed before anything was written
+ * (session_clock.c), so a difference is believed when a second read shows it
+ * too: one flipped bit on the way back is not a wrong chip. */
 int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image *want)
 {
     uint32_t lo = ses_image_start(want, 1), hi = ft_image_extent(want);
@@ -59,13 +99,21 @@ int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image 
     if (!buf)
         return ft_err_set(r->err, FT_E_FAIL, "out of memory");
     uint8_t mask = ses_writable_mask(r->part, kind, fi);
-    int rc = ses_read_mem(r, kind, fi, lo, buf, n);
+    int rc = FT_OK;
     uint32_t bad = UINT32_MAX;
-    for (uint32_t i = 0; rc == FT_OK && i < n; i++)
-        if (ft_image_is_set(want, lo + i) && ((buf[i] ^ ft_image_get(want, lo + i)) & mask)) {
-            bad = lo + i;
+    for (int read = 0; read < 2 && (read == 0 || bad != UINT32_MAX); read++) {
+        if (read == 1)
+            ses_note(r, 1, "%s differs at 0x%04x; reading again", op->spec.memory, bad);
+        rc = ses_read_mem(r, kind, fi, lo, buf, n);
+        bad = UINT32_MAX;
+        for (uint32_t i = 0; rc == FT_OK && i < n; i++)
+            if (ft_image_is_set(want, lo + i) && ((buf[i] ^ ft_image_get(want, lo + i)) & mask)) {
+                bad = lo + i;
+                break;
+            }
+        if (rc != FT_OK)
             break;
-        }
+    }
     if (rc == FT_OK && bad == UINT32_MAX) {
         op->verified = 1;
     } else if (rc == FT_OK) {

@@ -380,8 +380,9 @@ static void byte_done(emu_avr *a, emu_ns t)
         a->out = read_data(a, t);
     else
         a->out = b;
-    if (emu_cfg_g.fault_miso_flip >= 0 && emu_st.spi_bytes + 1 == emu_cfg_g.fault_miso_flip)
-        a->out ^= 0x01;
+    for (int i = 0; i < emu_cfg_g.nmiso_flips; i++)
+        if (emu_st.spi_bytes + 1 == emu_cfg_g.miso_flip_at[i])
+            a->out ^= emu_cfg_g.miso_flip_mask[i];
     emu_st.spi_bytes++;
     if (++a->pos == 4) {
         a->pos = 0;

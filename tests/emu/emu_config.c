@@ -94,7 +94,7 @@ static void parse_adapters(const char *s)
 static void parse_fault(const char *s)
 {
     emu_cfg *c = &emu_cfg_g;
-    char buf[256];
+    char buf[512];
     snprintf(buf, sizeof buf, "%s", s);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (!strcmp(tok, "nodevice"))
@@ -113,9 +113,16 @@ static void parse_fault(const char *s)
             int n = !strcmp(sig, "INT") ? SIGINT : !strcmp(sig, "TERM") ? SIGTERM : !strcmp(sig, "HUP") ? SIGHUP
                     : (int)num("FTEMU_FAULT signal_after signal", sig, 1, 64);
             c->signal_num[c->nsignals++] = n;
-        } else if (!strncmp(tok, "miso_flip=", 10))
-            c->fault_miso_flip = num("FTEMU_FAULT miso_flip", tok + 10, 0, 1L << 40);
-        else if (!strncmp(tok, "signature=", 10)) {
+        } else if (!strncmp(tok, "miso_flip=", 10)) {
+            if (c->nmiso_flips == 8)
+                emu_die_config("FTEMU_FAULT: at most 8 miso_flip faults");
+            char *bit = strchr(tok + 10, ':');
+            if (bit)
+                *bit++ = '\0';
+            c->miso_flip_at[c->nmiso_flips] = num("FTEMU_FAULT miso_flip", tok + 10, 1, 1L << 40);
+            c->miso_flip_mask[c->nmiso_flips++] =
+                (uint8_t)(1u << (bit ? num("FTEMU_FAULT miso_flip bit", bit, 0, 7) : 0));
+        } else if (!strncmp(tok, "signature=", 10)) {
             long v = strtol(tok + 10, NULL, 16);
             if (strlen(tok + 10) != 6)
                 emu_die_config("FTEMU_FAULT signature: expected 6 hex digits, found \"%s\"", tok + 10);
@@ -124,7 +131,7 @@ static void parse_fault(const char *s)
             c->sig[1] = (uint8_t)(v >> 8);
             c->sig[2] = (uint8_t)v;
         } else
-            emu_die_config("FTEMU_FAULT: expected nodevice, unplug_after=N, no_target, miso_flip=N, "
+            emu_die_config("FTEMU_FAULT: expected nodevice, unplug_after=N, no_target, miso_flip=N[:BIT], "
                            "signal_after=N:SIG or signature=XXXXXX, found \"%s\"", tok);
     }
 }
@@ -162,7 +169,7 @@ void emu_config_load(void)
     c->state_dir = env("FTEMU_STATE");
     c->parts_file = env("FTISP_PARTS");
     c->fault_unplug_after = -1;
-    c->fault_miso_flip = -1;
+    c->fault_signal_after = -1;
     if ((v = env("FTEMU_FAULT")))
         parse_fault(v);
     parse_adapters(env("FTEMU_ADAPTERS") ? env("FTEMU_ADAPTERS") : "ft232h:FTEMU001");

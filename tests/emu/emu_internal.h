@@ -47,7 +47,9 @@ typedef struct emu_cfg {
     emu_adapter_cfg adapters[EMU_MAX_ADAPTERS];
     bool fault_nodevice, fault_no_target;
     long fault_unplug_after;     /* -1: never */
-    long fault_miso_flip;        /* -1: never */
+    int nmiso_flips;             /* miso_flip=N[:BIT] faults, in any order */
+    long miso_flip_at[8];        /* SPI byte number, from 1 */
+    uint8_t miso_flip_mask[8];   /* bits of that byte to flip */
     int nsignals;                /* signal_after=N:SIG: raise SIG after N bulk transfers */
     long signal_after[4];
     int signal_num[4];
