@@ -296,6 +296,10 @@ int ft_plan_run(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *er
         ses_note(&r, 0, "%s, signature %02x %02x %02x, SCK %.4g kHz", ses_pname(r.part), s[0], s[1], s[2],
              r.sck_hz / 1e3);
         ses_explain_fuses(&r, 1);
+        /* a run cut off while keeping the EEPROM is finished first */
+        rc = ses_keep_recover(&r);
+    }
+    if (rc == FT_OK) {
         rc = precheck_fuses(&r);
     }
 

@@ -77,6 +77,8 @@ void ft_plan_state(const ft_plan *plan, char *buf, size_t len)
     }
     if (!ndone && !cut && !nnot)
         add(&b, "nothing was done");
-    if (plan->eeprom_copy[0])
+    if (plan->chip_state[0])
+        add(&b, "; %s", plan->chip_state);
+    else if (plan->eeprom_copy[0])
         add(&b, "; the EEPROM's copy is in %s", plan->eeprom_copy);
 }

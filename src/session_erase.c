@@ -1,5 +1,5 @@
 /* The erase decision (a look at the chip first: maybe no erase is needed)
- * and the erase itself, keeping the EEPROM unless -e was given. */
+ * and the erase itself; keeping the EEPROM is session_eeprom.c's job. */
 #include "session_priv.h"
 
 #include <stdlib.h>
@@ -7,49 +7,23 @@
 
 /* ---- erase ---- */
 
+/* -e erases the EEPROM as the hardware does (unless EESAVE is programmed);
+ * the automatic erase before a flash write keeps it (session_eeprom.c). */
 int ses_erase(ft_session *r)
 {
     ft_plan *plan = r->plan;
-    const ft_part *p = r->part;
-    bool keep_eeprom = !plan->opts.erase && p->eeprom.size &&
-                       !(r->have_fuses && ses_field_programmed(p, r->fuses, "EESAVE"));
-    uint8_t *saved = NULL;
     if (plan->opts.dry_run) {
         ses_note(r, 0, "the chip would be erased (-n)");
         return FT_OK;
     }
-    if (keep_eeprom) {
-        saved = malloc(p->eeprom.size);
-        if (!saved)
-            return ft_err_set(r->err, FT_E_FAIL, "out of memory");
-        int rc = ft_isp_read_eeprom(r->isp, 0, saved, p->eeprom.size, r->err);
-        if (rc != FT_OK) {
-            free(saved);
-            return rc;
-        }
-    }
+    if (!plan->opts.erase && r->part->eeprom.size)
+        return ses_erase_keeping(r);
     ses_phase(r, "erasing chip", 0);
     double t0 = ses_now();
     int rc = ft_isp_chip_erase(r->isp, r->err);
     ses_phase_end(r, rc, t0);
     if (rc == FT_OK)
         plan->erased = true;
-    if (rc == FT_OK && keep_eeprom) {
-        uint8_t *mask = malloc(p->eeprom.size);
-        uint32_t n = 0;
-        if (!mask) {
-            free(saved);
-            return ft_err_set(r->err, FT_E_FAIL, "out of memory");
-        }
-        for (uint32_t i = 0; i < p->eeprom.size; i++)
-            n += mask[i] = saved[i] != 0xff;
-        if (n) {
-            ses_note(r, 1, "restoring %u EEPROM bytes the erase cleared (-e erases them)", n);
-            rc = ft_isp_write_eeprom(r->isp, 0, saved, mask, p->eeprom.size, r->err);
-        }
-        free(mask);
-    }
-    free(saved);
     return rc;
 }
 

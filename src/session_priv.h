@@ -1,7 +1,8 @@
 /* The session: one target in programming mode, shared by the files that
  * carry out a plan: session.c enters programming mode and checks the chip,
  * session_clock.c chooses SCK, session_read.c reads and verifies,
- * session_erase.c decides on and does the erase, plan_run.c runs the
+ * session_erase.c decides on and does the erase, session_eeprom.c keeps
+ * the EEPROM through it, plan_run.c runs the
  * operations, plan_diagnose.c explains the chip. */
 #ifndef FTISP_SESSION_PRIV_H
 #define FTISP_SESSION_PRIV_H
@@ -69,5 +70,11 @@ void ses_explain_fuses(ft_session *r, int level);
 /* session_erase.c */
 int ses_look_before_erase(ft_session *r);
 int ses_erase(ft_session *r);
+
+/* session_eeprom.c: the automatic erase with the EEPROM kept (EESAVE, or a
+ * copy on disk written back), with a journal so that a run cut off midway
+ * is finished by the next run (ses_keep_recover, before anything else). */
+int ses_erase_keeping(ft_session *r);
+int ses_keep_recover(ft_session *r);
 
 #endif

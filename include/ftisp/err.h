@@ -22,7 +22,7 @@ enum ft_status {
 
 typedef struct ft_err {
     int code;             /* enum ft_status; FT_OK while no error */
-    char msg[512];
+    char msg[1024];
 } ft_err;
 
 /* Sets err (if it holds no error yet) and returns code, so callers can write

@@ -104,9 +104,15 @@ typedef struct ft_plan {
     bool have_fuses;
     uint8_t lock;
     bool have_lock;
-    /* Where a copy of the EEPROM waits on disk while the chip's is at risk
-     * ("" none); the state description names it. */
-    char eeprom_copy[256];
+    /* The EEPROM through the automatic erase (session_eeprom.c): "eesave"
+     * (kept by EESAVE), "rewritten" (written back from the copy),
+     * "untouched" (EESAVE was programmed already), "" (no such erase).
+     * eeprom_copy: where a copy waits on disk while the chip's is at risk
+     * ("" none); chip_state: while that lasts, what the chip holds (EESAVE
+     * programmed, flash erased...); the state description uses both. */
+    char eeprom_kept[16];
+    char eeprom_copy[512];
+    char chip_state[640];
 } ft_plan;
 
 /* One or two sentences on what the chip holds after a run that stopped

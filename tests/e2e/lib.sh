@@ -8,6 +8,8 @@ export FTISP_PARTS=${FTISP_PARTS:-$ROOT/data/parts.conf}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# the EEPROM journal and copy (ftisp(1) FILES) stay inside the test's directory
+export XDG_STATE_HOME=$T/state
 failures=0
 
 ok() { echo "ok - $*"; }

@@ -169,7 +169,6 @@ void emu_config_load(void)
     c->state_dir = env("FTEMU_STATE");
     c->parts_file = env("FTISP_PARTS");
     c->fault_unplug_after = -1;
-    c->fault_signal_after = -1;
     if ((v = env("FTEMU_FAULT")))
         parse_fault(v);
     parse_adapters(env("FTEMU_ADAPTERS") ? env("FTEMU_ADAPTERS") : "ft232h:FTEMU001");
