@@ -30,7 +30,7 @@ for ((n = 1; n <= total; n += STRIDE)); do
     if rc_is 0 && chip_right; then correct=$((correct + 1)); else unfinished=$((unfinished + 1)); bad="$bad $n(rerun)"; fi
 done
 echo "# unplug sweep: $total transfers, every ${STRIDE}th: runs $runs, correct in the end $correct," \
-    "reported failures $reported, silent losses $silent, not finished by a re-run $unfinished${bad:+ at$bad}"
+    "reported failures $reported, silent losses $silent, not finished by a re-run $unfinished${bad:+ at$(echo $bad | cut -d" " -f1-20)}"
 check "unplug sweep: $runs runs, no exit 0 with a wrong chip" [ "$silent" -eq 0 ]
 check "unplug sweep: every failure said what to do and a re-run finished the job" [ "$unfinished" -eq 0 ]
 check "unplug sweep: every run ended with a right chip" [ "$correct" -eq "$runs" ]
