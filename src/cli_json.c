@@ -102,6 +102,10 @@ void ft_json_write(FILE *f, const ft_json_run *r)
     else
         fputs(",\"target_hz\":null", f);
     chip_values(f, p);
+    fputs(",\"eeprom_kept\":", f);
+    str(f, p && p->eeprom_kept[0] ? p->eeprom_kept : NULL);
+    fputs(",\"eeprom_copy\":", f);
+    str(f, p && p->eeprom_copy[0] ? p->eeprom_copy : NULL);
     fputs(",\"operations\":[", f);
     bool erase_shown = !(p && p->opts.erase), first = true;
     for (int i = 0; p && i <= p->nops; i++) {

@@ -367,13 +367,27 @@ int ses_erase_keeping(ft_session *r)
     double t0 = ses_now();
     int rc = ses_read_checked(r, FT_MEM_EEPROM, -1, 0, ee, n);
     ses_phase_end(r, rc, t0);
+    uint32_t used = 0;
+    for (uint32_t i = 0; rc == FT_OK && i < n; i++)
+        used += ee[i] != 0xff;
+    if (rc == FT_OK && used == 0) {
+        /* an erased EEPROM stays erased: nothing to keep */
+        free(ee);
+        ses_phase(r, "erasing chip", 0);
+        t0 = ses_now();
+        rc = ft_isp_chip_erase(r->isp, r->err);
+        ses_phase_end(r, rc, t0);
+        r->plan->erased = rc == FT_OK;
+        return rc;
+    }
     if (rc == FT_OK)
         rc = journal_write(r, &k, ee);
     if (rc != FT_OK) {
         free(ee);
         return rc;
     }
-    ses_note(r, 1, "EEPROM copied to %s (journal %s)", k.copy, k.journal);
+    /* without EESAVE the erase clears the EEPROM: the copy is what keeps it */
+    ses_note(r, k.efi < 0 ? 0 : 1, "EEPROM copied to %s before the erase (journal %s)", k.copy, k.journal);
 
     bool use_eesave = k.efi >= 0 && (k.fuses[k.efi] & k.emask) == k.emask;
     bool eesave_set = false;
