@@ -195,7 +195,7 @@ static int journal_read(ft_session *r, keep *k, uint8_t *ee, bool *found)
     *found = false;
     FILE *f = fopen(k->journal, "r");
     if (!f)
-        return errno == ENOENT ? FT_OK
+        return errno == ENOENT || errno == ENOTDIR ? FT_OK
                                : ft_err_set(r->err, FT_E_FAIL, "%s: cannot read: %s", k->journal, strerror(errno));
     char line[700], sha[80] = "", copy[600] = "", magic[40] = "";
     unsigned fz[3] = {0}, em = 0, size = 0;

@@ -1,0 +1,107 @@
+#!/bin/bash
+# The EEPROM through the automatic erase: kept by EESAVE (two fuse writes, no
+# EEPROM write), or by a copy on disk written back on parts without EESAVE;
+# a journal lets a re-run finish a run cut off midway, and only on the chip
+# it describes.
+. "$(dirname "$0")/lib.sh"
+export FTEMU_HOST_TIME=0
+randbin "$T/ee.bin" 1024 31
+randbin "$T/a.bin" 4096 32
+randbin "$T/b.bin" 4096 33
+J=$XDG_STATE_HOME/ftisp/FTEMU001-m328p-1e950f
+stat_of() { python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, s))" "$1" "$2"; }
+
+# ATmega328P with EESAVE unprogrammed (hfuse 0xde).
+setup() { rm -rf "$T/c" "$XDG_STATE_HOME"; mkdir -p "$T/c"; cp "$T/ee.bin" "$T/c/eeprom.bin"
+          printf '\xff\xde\xfd' >"$T/c/fuses.bin"; }
+setup
+emu "$T/c" -p m328p --json -U flash:w:"$T/a.bin":r
+check "eesave: write exits 0" rc_is 0
+check "eesave: flash written" same_at "$T/c/flash.bin" "$T/a.bin" 0
+check "eesave: EEPROM kept" cmp -s "$T/c/eeprom.bin" "$T/ee.bin"
+check "eesave: hfuse back to 0xde" cmp -s "$T/c/fuses.bin" <(printf '\xff\xde\xfd')
+check "eesave: two fuse writes, no EEPROM write" \
+    [ "$(stat_of "$T/c/stats.json" "instructions['write_fuse'], instructions['write_ee_page'] + instructions['write_ee_byte']")" = "(2, 0)" ]
+check "eesave: --json says eesave, no copy left" grep -q '"eeprom_kept":"eesave","eeprom_copy":null' "$T/c/stdout"
+check "eesave: journal and copy removed" [ ! -e "$J.journal" ] && [ ! -e "$J.eeprom.bin" ]
+
+# EESAVE programmed already: nothing to change, EEPROM still checked.
+setup; printf '\xff\xd6\xfd' >"$T/c/fuses.bin"
+emu "$T/c" -p m328p --json -U flash:w:"$T/a.bin":r
+check "eesave set: exit 0, EEPROM kept, no fuse write" \
+    eval 'rc_is 0 && cmp -s "$T/c/eeprom.bin" "$T/ee.bin" && [ "$(stat_of "$T/c/stats.json" "instructions[\"write_fuse\"]")" = 0 ]'
+
+# An erased EEPROM: nothing to keep, no fuse write, no journal.
+setup; rm "$T/c/eeprom.bin"
+emu "$T/c" -p m328p -U flash:w:"$T/a.bin":r
+check "erased EEPROM: no fuse write" [ "$(stat_of "$T/c/stats.json" "instructions['write_fuse']")" = 0 ]
+
+# The cable pulled with EESAVE programmed and the flash erased: the message
+# says so and names the copy; the re-run restores the fuse and goes on.
+setup
+emu "$T/c" -p m328p -U flash:w:"$T/a.bin":r
+n_ok=$(stat_of "$T/c/stats.json" "transfers_out + transfers_in")
+setup
+found=""
+for n in $(seq 40 2 120); do
+    setup
+    FTEMU_FAULT=unplug_after=$n emu "$T/c" -p m328p -U flash:w:"$T/a.bin":r
+    if grep -q "EESAVE is programmed (hfuse 0xd6 instead of 0xde)" "$T/c/stderr"; then found=$n; break; fi
+done
+check "pulled mid-erase: message says EESAVE is programmed, hfuse 0xd6 instead of 0xde" [ -n "$found" ]
+check "pulled mid-erase: message names the copy and the journal" \
+    eval 'grep -q "$J.eeprom.bin" "$T/c/stderr" && grep -q "$J.journal" "$T/c/stderr"'
+check "pulled mid-erase: exit status 5" rc_is 5
+check "pulled mid-erase: journal and copy on disk" eval '[ -s "$J.journal" ] && cmp -s "$J.eeprom.bin" "$T/ee.bin"'
+check "pulled mid-erase: chip has EESAVE programmed" cmp -s "$T/c/fuses.bin" <(printf '\xff\xd6\xfd')
+cp -r "$T/c" "$T/interrupted"; cp -r "$XDG_STATE_HOME" "$T/state.interrupted"
+
+# -n with a journal: says what it would do, changes nothing.
+emu "$T/c" -p m328p -n -U flash:w:"$T/a.bin":r
+check "-n with a journal: exit 0, fuses unchanged, journal kept" \
+    eval 'rc_is 0 && cmp -s "$T/c/fuses.bin" <(printf "\xff\xd6\xfd") && [ -e "$J.journal" ]'
+check "-n with a journal: says an interrupted run left it" says "interrupted run" "$T/c/stderr"
+
+emu "$T/c" -p m328p -U flash:w:"$T/a.bin":r
+check "re-run: exit 0" rc_is 0
+check "re-run: says it finishes the interrupted run" says "finishing what an interrupted run left" "$T/c/stderr"
+check "re-run: flash written, EEPROM and fuses as before" \
+    eval 'same_at "$T/c/flash.bin" "$T/a.bin" 0 && cmp -s "$T/c/eeprom.bin" "$T/ee.bin" && cmp -s "$T/c/fuses.bin" <(printf "\xff\xde\xfd")'
+check "re-run: journal removed" [ ! -e "$J.journal" ]
+
+# Another chip on the adapter (other EEPROM, other fuses): the journal is
+# not applied to it.
+rm -rf "$XDG_STATE_HOME"; cp -r "$T/state.interrupted" "$XDG_STATE_HOME"
+rm -rf "$T/other"; mkdir -p "$T/other"; randbin "$T/other/eeprom.bin" 1024 34
+printf '\xff\xd9\xfd' >"$T/other/fuses.bin"
+emu "$T/other" -p m328p -U flash:w:"$T/b.bin":r
+check "another chip: refused, exit status 9" rc_is 9
+check "another chip: its EEPROM untouched" cmp -s "$T/other/eeprom.bin" <(python3 -c "import random,sys; r=random.Random(34); sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(1024)))")
+check "another chip: message names the journal and the copy" eval 'grep -q "$J.journal" "$T/other/stderr" && grep -q "eeprom:w:$J.eeprom.bin:r" "$T/other/stderr"'
+
+# No place for the copy: refused before anything changes.
+setup
+: >"$T/a-file"   # a directory cannot be made under a file, even by root
+HOME=$T/a-file XDG_STATE_HOME= emu "$T/c" -p m328p -U flash:w:"$T/a.bin":r
+check "no place for the copy: exit status 9" rc_is 9
+check "no place for the copy: chip untouched" \
+    eval 'cmp -s "$T/c/eeprom.bin" "$T/ee.bin" && cmp -s "$T/c/fuses.bin" <(printf "\xff\xde\xfd") && [ "$(stat_of "$T/c/stats.json" "instructions[\"chip_erase\"]")" = 0 ]'
+
+# A part without EESAVE (ATmega163): the copy goes to disk, is named, and
+# is written back and verified.
+rm -rf "$T/m163" "$XDG_STATE_HOME"; mkdir -p "$T/m163"; head -c 512 "$T/ee.bin" >"$T/m163/eeprom.bin"
+FTEMU_PART=m163 emu "$T/m163" -p m163 --json -U flash:w:"$T/a.bin":r
+check "no EESAVE: exit 0" rc_is 0
+check "no EESAVE: EEPROM written back" cmp -s "$T/m163/eeprom.bin" <(head -c 512 "$T/ee.bin")
+check "no EESAVE: the message names the copy" says "EEPROM copied to $XDG_STATE_HOME/ftisp/FTEMU001-m163-1e9402.eeprom.bin" "$T/m163/stderr"
+check "no EESAVE: --json says rewritten" grep -q '"eeprom_kept":"rewritten"' "$T/m163/stdout"
+# ... and pulled while writing it back: the re-run finishes the restore.
+for n in 60 120 200; do
+    rm -rf "$T/m163" "$XDG_STATE_HOME"; mkdir -p "$T/m163"; head -c 512 "$T/ee.bin" >"$T/m163/eeprom.bin"
+    FTEMU_PART=m163 FTEMU_FAULT=unplug_after=$n emu "$T/m163" -p m163 -U flash:w:"$T/a.bin":r
+    r1=$rc
+    FTEMU_PART=m163 emu "$T/m163" -p m163 -U flash:w:"$T/a.bin":r
+    check "no EESAVE, pulled after $n transfers (exit $r1): re-run restores EEPROM and writes flash" \
+        eval 'rc_is 0 && cmp -s "$T/m163/eeprom.bin" <(head -c 512 "$T/ee.bin") && same_at "$T/m163/flash.bin" "$T/a.bin" 0'
+done
+finish
