@@ -197,7 +197,7 @@ static int journal_read(ft_session *r, keep *k, uint8_t *ee, bool *found)
     if (!f)
         return errno == ENOENT || errno == ENOTDIR ? FT_OK
                                : ft_err_set(r->err, FT_E_FAIL, "%s: cannot read: %s", k->journal, strerror(errno));
-    char line[700], sha[80] = "", copy[600] = "", magic[40] = "";
+    char line[700], sha[80] = "", copy[sizeof k->copy] = "", magic[40] = "";
     unsigned fz[3] = {0}, em = 0, size = 0;
     int nf = -1, efi = -2;
     if (fgets(magic, sizeof magic, f))
@@ -211,7 +211,7 @@ static int journal_read(ft_session *r, keep *k, uint8_t *ee, bool *found)
         else if (!strncmp(line, "eeprom ", 7))
             sscanf(line + 7, "%u %70s", &size, sha);
         else if (!strncmp(line, "copy ", 5))
-            snprintf(copy, sizeof copy, "%.590s", line + 5);
+            snprintf(copy, sizeof copy, "%.500s", line + 5);
     }
     fclose(f);
     uint32_t n = r->part->eeprom.size;
@@ -237,7 +237,7 @@ static int journal_read(ft_session *r, keep *k, uint8_t *ee, bool *found)
         k->fuses[i] = (uint8_t)fz[i];
     k->efi = efi;
     k->emask = (uint8_t)em;
-    snprintf(k->copy, sizeof k->copy, "%s", copy);
+    memcpy(k->copy, copy, sizeof k->copy);
     *found = true;
     return FT_OK;
 }
