@@ -456,7 +456,8 @@ int ses_keep_recover(ft_session *r)
         return rc;
     }
     /* Only a chip the interrupted run could have left: fuses as recorded,
-     * or with EESAVE programmed; EEPROM bytes as copied or erased. */
+     * or with EESAVE programmed; EEPROM bytes as copied, or erased where
+     * the part has no EESAVE. */
     char why[200] = "";
     for (int i = 0; i < p->nfuses && !why[0]; i++) {
         int fi = p->fuses[i].index;
@@ -477,6 +478,11 @@ int ses_keep_recover(ft_session *r)
     }
     if (rc == FT_OK && !why[0] && stray)
         snprintf(why, sizeof why, "%u of its EEPROM bytes are neither the copy's nor erased", stray);
+    /* with EESAVE the erase never touched the EEPROM: an erased one is
+     * another chip (a new board on the line), not this journal's */
+    if (rc == FT_OK && !why[0] && k.efi >= 0 && missing)
+        snprintf(why, sizeof why, "%u of its EEPROM bytes differ from the copy, which EESAVE kept on the "
+                 "chip the journal describes", missing);
     free(cur);
     if (rc == FT_OK && why[0])
         rc = ft_err_set(r->err, FT_E_UNSAFE,

@@ -7,7 +7,7 @@ unset FTEMU_FUSES FTEMU_FAULT FTEMU_PART FTEMU_EEPROM FTEMU_FLASH
 # Under the sanitizer build each run is several times slower: the sweeps
 # take every STRIDE-th point there (said in their output).
 STRIDE=1
-case "$BUILD" in *san*) STRIDE=${SWEEP_SAN_STRIDE:-9} ;; esac
+case "$BUILD" in *san*) STRIDE=${SWEEP_SAN_STRIDE:-5} ;; esac
 
 # An ATmega328P on a 16 MHz board (ff de fd: EESAVE not programmed) holding
 # old firmware and a full EEPROM; the new firmware to write.

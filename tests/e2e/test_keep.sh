@@ -79,6 +79,14 @@ check "another chip: refused, exit status 9" rc_is 9
 check "another chip: its EEPROM untouched" cmp -s "$T/other/eeprom.bin" <(python3 -c "import random,sys; r=random.Random(34); sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(1024)))")
 check "another chip: message names the journal and the copy" eval 'grep -q "$J.journal" "$T/other/stderr" && grep -q "eeprom:w:$J.eeprom.bin:r" "$T/other/stderr"'
 
+# A new board with an erased EEPROM and the same fuses: with EESAVE the
+# interrupted chip's EEPROM was never erased, so this is another chip.
+rm -rf "$XDG_STATE_HOME"; cp -r "$T/state.interrupted" "$XDG_STATE_HOME"
+rm -rf "$T/new"; mkdir -p "$T/new"; printf '\xff\xde\xfd' >"$T/new/fuses.bin"
+emu "$T/new" -p m328p -U flash:w:"$T/b.bin":r
+check "new blank board: refused, exit status 9, EEPROM left erased" \
+    eval 'rc_is 9 && [ -z "$(tr -d "\377" <"$T/new/eeprom.bin")" ]'
+
 # No place for the copy: refused before anything changes.
 setup
 : >"$T/a-file"   # a directory cannot be made under a file, even by root
