@@ -440,7 +440,7 @@ int ses_keep_recover(ft_session *r)
 {
     const ft_part *p = r->part;
     uint32_t n = p->eeprom.size;
-    if (!n || !r->have_fuses)
+    if (!n)
         return FT_OK;
     keep k;
     keep_init(r, &k);
