@@ -187,6 +187,7 @@ static void journal_remove(ft_session *r, keep *k)
     sync_dir(k->dir);
     unlink(k->copy);
     r->plan->eeprom_copy[0] = '\0';
+    r->plan->chip_state[0] = '\0';
 }
 
 /* Reads a journal and its copy. FT_OK with *found false: no journal. */
@@ -313,37 +314,61 @@ static int eeprom_make(ft_session *r, const uint8_t *want, uint32_t *restored)
 
 enum step { STEP_EESAVE, STEP_ERASE, STEP_FUSE_BACK, STEP_EEPROM, STEP_RECOVER };
 
+/* What the chip holds while the step `s` is under way (or was cut off). */
+static void state_text(ft_session *r, const keep *k, enum step s, bool eesave_set, char *now, size_t n)
+{
+    const char *hf = k->efi >= 0 ? fuse_name(r->part, k->efi) : "";
+    uint8_t was = k->efi >= 0 ? k->fuses[k->efi] : 0, set = (uint8_t)(was & ~k->emask);
+    bool had_eesave = k->efi >= 0 && (was & k->emask) != k->emask;
+    switch (s) {
+    case STEP_EESAVE:
+        snprintf(now, n, "%s is 0x%02x or, if the write got through, 0x%02x (EESAVE programmed); "
+                 "flash and EEPROM are untouched", hf, was, set);
+        break;
+    case STEP_ERASE:
+        if (eesave_set)
+            snprintf(now, n, "EESAVE is programmed (%s 0x%02x instead of 0x%02x); the flash may be "
+                     "erased; the EEPROM should be intact", hf, set, was);
+        else if (had_eesave)
+            snprintf(now, n, "the flash may be erased; the fuses are as they were (EESAVE programmed); "
+                     "the EEPROM should be intact");
+        else
+            snprintf(now, n, "the fuses are as they were; the flash and the EEPROM may be erased");
+        break;
+    case STEP_FUSE_BACK:
+        snprintf(now, n, "the flash is erased; %s may still be 0x%02x (EESAVE programmed) instead "
+                 "of 0x%02x; the EEPROM should be intact", hf, set, was);
+        break;
+    case STEP_EEPROM:
+        snprintf(now, n, "the flash is erased; the fuses are as they were; the EEPROM may be partly restored");
+        break;
+    case STEP_RECOVER:
+        if (eesave_set)
+            snprintf(now, n, "the EEPROM may be partly restored; %s may still be 0x%02x (EESAVE programmed) "
+                     "instead of 0x%02x", hf, set, was);
+        else
+            snprintf(now, n, "the EEPROM may be partly restored; the fuses are as they were");
+        break;
+    }
+}
+
+/* Kept up to date while the chip needs the copy, for whoever reports an
+ * interruption (a signal) without an error coming back through here. */
+static void note_state(ft_session *r, const keep *k, enum step s, bool eesave_set)
+{
+    char now[400];
+    state_text(r, k, s, eesave_set, now, sizeof now);
+    snprintf(r->plan->chip_state, sizeof r->plan->chip_state, "%.300s; the EEPROM's copy is in %.300s", now,
+             k->copy);
+}
+
 static int fail_state(ft_session *r, const keep *k, enum step s, bool eesave_set)
 {
     char cause[sizeof r->err->msg], now[400];
     snprintf(cause, sizeof cause, "%s", r->err->msg);
     int code = r->err->code;
-    const char *hf = k->efi >= 0 ? fuse_name(r->part, k->efi) : "";
-    uint8_t was = k->efi >= 0 ? k->fuses[k->efi] : 0, set = (uint8_t)(was & ~k->emask);
-    switch (s) {
-    case STEP_EESAVE:
-        snprintf(now, sizeof now, "%s is 0x%02x or, if the write got through, 0x%02x (EESAVE programmed); "
-                 "flash and EEPROM are untouched", hf, was, set);
-        break;
-    case STEP_ERASE:
-        if (eesave_set)
-            snprintf(now, sizeof now, "EESAVE is programmed (%s 0x%02x instead of 0x%02x); the flash may be "
-                     "erased; the EEPROM should be intact", hf, set, was);
-        else
-            snprintf(now, sizeof now, "the flash and the EEPROM may be erased");
-        break;
-    case STEP_FUSE_BACK:
-        snprintf(now, sizeof now, "the flash is erased; %s may still be 0x%02x (EESAVE programmed) instead "
-                 "of 0x%02x; the EEPROM should be intact", hf, set, was);
-        break;
-    case STEP_EEPROM:
-    case STEP_RECOVER:
-        snprintf(now, sizeof now, "%sthe fuses are as they were or being put back; the EEPROM may be partly "
-                 "restored", s == STEP_EEPROM ? "the flash is erased; " : "");
-        break;
-    }
-    snprintf(r->plan->chip_state, sizeof r->plan->chip_state, "%.300s; the EEPROM's copy is in %.300s", now,
-             k->copy);
+    state_text(r, k, s, eesave_set, now, sizeof now);
+    note_state(r, k, s, eesave_set);
     ft_err_clear(r->err);
     return ft_err_set(r->err, code,
                       "%s. The chip now: %s. Its EEPROM's copy is in %s. Replug and run the same command "
@@ -392,6 +417,7 @@ int ses_erase_keeping(ft_session *r)
     bool use_eesave = k.efi >= 0 && (k.fuses[k.efi] & k.emask) == k.emask;
     bool eesave_set = false;
     enum step step = STEP_EESAVE;
+    note_state(r, &k, step, false);
     if (use_eesave) {
         /* EESAVE takes effect as soon as it is programmed (datasheets,
          * "Latching of Fuses"); the check afterwards covers parts where not */
@@ -400,6 +426,7 @@ int ses_erase_keeping(ft_session *r)
     }
     if (rc == FT_OK) {
         step = STEP_ERASE;
+        note_state(r, &k, step, eesave_set);
         ses_phase(r, "erasing chip", 0);
         t0 = ses_now();
         rc = ft_isp_chip_erase(r->isp, r->err);
@@ -409,11 +436,13 @@ int ses_erase_keeping(ft_session *r)
     }
     if (rc == FT_OK && eesave_set) {
         step = STEP_FUSE_BACK;
+        note_state(r, &k, step, eesave_set);
         rc = write_fuse_checked(r, k.efi, k.fuses[k.efi]);
     }
     uint32_t restored = 0;
     if (rc == FT_OK) {
         step = STEP_EEPROM;
+        note_state(r, &k, step, eesave_set);
         rc = eeprom_make(r, ee, &restored);
     }
     if (rc == FT_OK) {
@@ -501,6 +530,7 @@ int ses_keep_recover(ft_session *r)
                  missing ? "EEPROM" : fuse_off ? "" : "nothing to put back");
         snprintf(r->plan->eeprom_copy, sizeof r->plan->eeprom_copy, "%s", k.copy);
         uint32_t restored = 0;
+        note_state(r, &k, STEP_RECOVER, fuse_off);
         rc = eeprom_make(r, ee, &restored);
         if (rc == FT_OK && fuse_off)
             rc = write_fuse_checked(r, k.efi, k.fuses[k.efi]);
@@ -508,7 +538,7 @@ int ses_keep_recover(ft_session *r)
             journal_remove(r, &k);
             ses_note(r, 0, "restored: fuses as they were, EEPROM as copied (%u bytes written back)", restored);
         } else {
-            rc = fail_state(r, &k, STEP_RECOVER, false);
+            rc = fail_state(r, &k, STEP_RECOVER, fuse_off);
         }
     }
     free(ee);
