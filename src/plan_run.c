@@ -291,6 +291,8 @@ int ft_plan_run(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *er
 {
     ft_session r;
     int rc = ses_start(&r, plan, m, ev, err);
+    if (rc == FT_OK)
+        rc = ses_confirm_fuses(&r);
     if (rc == FT_OK) {
         const uint8_t *s = plan->signature;
         ses_note(&r, 0, "%s, signature %02x %02x %02x, SCK %.4g kHz", ses_pname(r.part), s[0], s[1], s[2],
@@ -319,6 +321,8 @@ int ft_plan_run(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *er
         rc = ft_isp_leave(r.isp, err);
         if (rc == FT_OK)
             rc = ses_reenter_after_fuses(&r);
+        if (rc == FT_OK)
+            rc = ses_confirm_fuses(&r);
     }
     if (rc == FT_OK)
         rc = ses_look_before_erase(&r);

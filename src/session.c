@@ -121,22 +121,36 @@ int ses_enter(ft_session *r, uint32_t sck)
     return FT_OK;
 }
 
-int ses_read_fuses(ft_session *r)
+/* The clock settling read the fuses and lock once, or twice where it raised
+ * SCK and compared. The fuse checks and the EEPROM keeping act on them, so
+ * they are read again until two reads agree; a value that then differs from
+ * what the clock was chosen from stops the run before anything changed. */
+int ses_confirm_fuses(ft_session *r)
 {
     const ft_part *p = r->part;
-    /* The clock choice, the fuse checks and the EEPROM keeping act on these:
-     * each is read until two reads agree. */
     for (int i = 0; i < p->nfuses; i++) {
         int fi = p->fuses[i].index;
-        int rc = ses_read_checked(r, FT_MEM_FUSE, fi, 0, &r->fuses[fi], 1);
+        uint8_t v = 0;
+        int rc = ses_read_checked(r, FT_MEM_FUSE, fi, 0, &v, 1);
+        if (rc == FT_OK && r->have_fuses && v != r->fuses[fi])
+            rc = ft_err_set(r->err, FT_E_TARGET,
+                            "%s read 0x%02x, then 0x%02x twice: the line is disturbed (check the wiring); "
+                            "nothing was changed, run again", p->fuses[i].name, r->fuses[fi], v);
         if (rc != FT_OK)
             return rc;
+        r->fuses[fi] = v;
     }
     r->have_fuses = p->nfuses > 0;
     if (p->lock.name[0] || p->lock.writable) {
-        int rc = ses_read_checked(r, FT_MEM_LOCK, 0, 0, &r->lock, 1);
+        uint8_t v = 0;
+        int rc = ses_read_checked(r, FT_MEM_LOCK, 0, 0, &v, 1);
+        if (rc == FT_OK && r->have_lock && v != r->lock)
+            rc = ft_err_set(r->err, FT_E_TARGET,
+                            "lock read 0x%02x, then 0x%02x twice: the line is disturbed (check the wiring); "
+                            "nothing was changed, run again", r->lock, v);
         if (rc != FT_OK)
             return rc;
+        r->lock = v;
         r->have_lock = true;
     }
     return FT_OK;

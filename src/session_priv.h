@@ -40,7 +40,7 @@ const char *ses_pname(const ft_part *p);
 bool ses_field_programmed(const ft_part *p, const uint8_t *fuses, const char *name);
 int ses_check_signature(ft_session *r);
 int ses_enter(ft_session *r, uint32_t sck);
-int ses_read_fuses(ft_session *r);
+int ses_confirm_fuses(ft_session *r);
 int ses_start(ft_session *r, ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *err);
 void ses_finish(ft_session *r);
 
