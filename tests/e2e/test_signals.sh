@@ -105,7 +105,8 @@ check "SIGHUP: RESET released" stat_is "$T/hup" reset_level "[1]"
 
 # A read cut short leaves the old file as it was (see also test_files.sh).
 printf 'old backup\n' >"$T/back.hex"
-FTEMU_FAULT=signal_after=40:INT emu "$T/rd" -p m328p -U flash:r:"$T/back.hex"
+# (after the start-up reads: signature, fuses and lock are read until two agree)
+FTEMU_FAULT=signal_after=80:INT emu "$T/rd" -p m328p -U flash:r:"$T/back.hex"
 check "SIGINT during a read: exit 130" rc_is 130
 check "SIGINT during a read: the old file untouched" [ "$(cat "$T/back.hex")" = "old backup" ]
 check "SIGINT during a read: said so" says "flash read cut short" "$T/rd/stderr"
