@@ -62,6 +62,8 @@ static void plan_reset(ft_plan *p)
     p->lock = 0;
     p->have_lock = false;
     p->eeprom_copy[0] = '\0';
+    p->eeprom_kept[0] = '\0';
+    p->chip_state[0] = '\0';
     memset(p->signature, 0, sizeof p->signature);
     p->have_signature = false;
     p->target_hz = 0;
