@@ -95,7 +95,8 @@ check "an LED on the buffer pin: usage error" rc_is 2
 
 # ---- a signal in the middle of a run with several boards ----
 export FTEMU_ADAPTERS=ft232h:ST1,ft232h:ST2
-FTEMU_FAULT=signal_after=60:INT station "$T/sig" -p m328p -P usb:all -U flash:w:"$T/img.hex" --json
+# (in the flash write: after the start-up reads and the EEPROM read twice before the erase)
+FTEMU_FAULT=signal_after=130:INT station "$T/sig" -p m328p -P usb:all -U flash:w:"$T/img.hex" --json
 check "SIGINT mid-run: exit 130, as a single run" rc_is 130
 check "SIGINT mid-run: each board's line says interrupted, SIGINT, and what the chip holds" jsonl "$T/sig/stdout" \
     "len(L)==2 and all(j['result']=='interrupted' and j['exit_status']==130 and j['signal']=='SIGINT' and
