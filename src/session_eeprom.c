@@ -65,7 +65,7 @@ static int state_dir(char *out, size_t n)
 
 static void keep_names(ft_session *r, keep *k)
 {
-    const char *ser = ft_mpsse_serial(r->m);
+    const char *ser = r->m ? ft_mpsse_serial(r->m) : NULL;
     char s[40];
     int j = 0;
     for (const char *c = ser ? ser : ""; *c && j < (int)sizeof s - 1; c++)
@@ -148,6 +148,8 @@ static int journal_write(ft_session *r, keep *k, const uint8_t *ee)
 {
     const ft_part *p = r->part;
     uint32_t n = p->eeprom.size;
+    if (r->plan->dry)
+        return FT_OK;   /* -c dryrun: the chip lives in this process only */
     if (!k->dir[0])
         return ft_err_set(r->err, FT_E_UNSAFE,
                           "no place to keep the EEPROM's copy before the erase (neither XDG_STATE_HOME "
@@ -183,6 +185,8 @@ static int journal_write(ft_session *r, keep *k, const uint8_t *ee)
 
 static void journal_remove(ft_session *r, keep *k)
 {
+    if (r->plan->dry)
+        return;
     unlink(k->journal);
     sync_dir(k->dir);
     unlink(k->copy);
@@ -412,7 +416,8 @@ int ses_erase_keeping(ft_session *r)
         return rc;
     }
     /* without EESAVE the erase clears the EEPROM: the copy is what keeps it */
-    ses_note(r, k.efi < 0 ? 0 : 1, "EEPROM copied to %s before the erase (journal %s)", k.copy, k.journal);
+    if (!r->plan->dry)
+        ses_note(r, k.efi < 0 ? 0 : 1, "EEPROM copied to %s before the erase (journal %s)", k.copy, k.journal);
 
     bool use_eesave = k.efi >= 0 && (k.fuses[k.efi] & k.emask) == k.emask;
     bool eesave_set = false;
@@ -469,7 +474,7 @@ int ses_keep_recover(ft_session *r)
 {
     const ft_part *p = r->part;
     uint32_t n = p->eeprom.size;
-    if (!n)
+    if (!n || r->plan->dry)
         return FT_OK;
     keep k;
     keep_init(r, &k);
