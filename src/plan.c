@@ -303,6 +303,40 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
     return FT_OK;
 }
 
+void ft_plan_reset_run(ft_plan *p)
+{
+    for (int i = 0; i < p->nops; i++) {
+        ft_op *op = &p->ops[i];
+        op->bytes = 0;
+        memset(op->sha256, 0, sizeof op->sha256);
+        op->have_sha = false;
+        op->verified = -1;
+        op->seconds = 0;
+        op->status = -1;
+        op->skipped = false;
+        op->dry_run = false;
+        op->started = false;
+        op->chip_changed = false;
+        op->written = false;
+    }
+    memset(p->signature, 0, sizeof p->signature);
+    p->have_signature = false;
+    p->target_hz = 0;
+    p->sck_hz = 0;
+    memset(p->clock_why, 0, sizeof p->clock_why);
+    p->erased = false;
+    p->erase_started = false;
+    p->erase_status = -1;
+    p->erase_seconds = 0;
+    memset(p->fuses, 0, sizeof p->fuses);
+    p->have_fuses = false;
+    p->lock = 0;
+    p->have_lock = false;
+    memset(p->eeprom_kept, 0, sizeof p->eeprom_kept);
+    memset(p->eeprom_copy, 0, sizeof p->eeprom_copy);
+    memset(p->chip_state, 0, sizeof p->chip_state);
+}
+
 void ft_plan_free(ft_plan *plan)
 {
     for (int i = 0; i < plan->nops; i++)

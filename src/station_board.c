@@ -37,41 +37,6 @@ const char *st_kind(int status)
     return status >= 0 && status <= 9 ? kinds[status] : "failure";
 }
 
-/* The results of the last board go; the plan's data stays. (Every field
- * "filled while running" in plan.h: keep this in step with it.) */
-static void plan_reset(ft_plan *p)
-{
-    for (int i = 0; i < p->nops; i++) {
-        ft_op *op = &p->ops[i];
-        op->bytes = 0;
-        op->have_sha = false;
-        op->verified = -1;
-        op->seconds = 0;
-        op->status = -1;
-        op->skipped = false;
-        op->dry_run = false;
-        op->started = false;
-        op->chip_changed = false;
-        op->written = false;
-    }
-    p->erase_started = false;
-    p->erase_status = -1;
-    p->erase_seconds = 0;
-    memset(p->fuses, 0, sizeof p->fuses);
-    p->have_fuses = false;
-    p->lock = 0;
-    p->have_lock = false;
-    p->eeprom_copy[0] = '\0';
-    p->eeprom_kept[0] = '\0';
-    p->chip_state[0] = '\0';
-    memset(p->signature, 0, sizeof p->signature);
-    p->have_signature = false;
-    p->target_hz = 0;
-    p->sck_hz = 0;
-    p->clock_why[0] = '\0';
-    p->erased = false;
-}
-
 /* The -U write op a patch lands in. */
 static ft_op *write_op(ft_plan *p, const char *memory)
 {
@@ -239,7 +204,7 @@ int st_board(st_child *c)
     c->boards++;
     double t0 = now();
     ft_err err = {0};
-    plan_reset(plan);
+    ft_plan_reset_run(plan);   /* the last board's results go; the plan's data stays */
     st_feedback(c, ST_BUSY);
     char patches[1024] = "";
     uint64_t serial = 0;

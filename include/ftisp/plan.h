@@ -90,7 +90,7 @@ typedef struct ft_plan {
                                  lock writes last */
     bool writes_flash;
     bool auto_erase;          /* erase because flash is written (no -D, no -e) */
-    /* Filled while running: */
+    /* Filled while running (ft_plan_reset_run clears each: keep it in step): */
     uint8_t signature[3];
     bool have_signature;
     uint32_t target_hz;       /* inferred target clock, 0 unknown */
@@ -125,6 +125,9 @@ void ft_plan_state(const ft_plan *plan, char *buf, size_t len);
 int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const ft_opspec *specs, int nspecs,
                   const ft_plan_opts *opts, ft_err *err);
 void ft_plan_free(ft_plan *plan);
+/* Clears every result "filled while running" (the plan's and each op's) so
+ * the same plan can run again on the next board; the plan's data stays. */
+void ft_plan_reset_run(ft_plan *plan);
 
 /* Carries the plan out on an open adapter. Reads are written to their files
  * as they complete. Returns FT_OK or the first error's status. */

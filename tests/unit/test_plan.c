@@ -218,6 +218,45 @@ static void sck_rules(void **state)
         assert_true((uint64_t)ft_sck_for_target(f) * (f >= 12000000 ? 6 : 4) < f);
 }
 
+/* A station runs one plan on board after board: every result of the last
+ * board goes, and the plan is then as ft_plan_build left it. */
+static void reset_run_clears_results(void **state)
+{
+    (void)state;
+    ft_plan p;
+    ft_err err;
+    assert_int_equal(build(&p, "m328p", "hfuse", FT_OP_WRITE, "0xd6", FT_FMT_IMM, NULL, &err), FT_OK);
+    ft_plan fresh = p;
+    ft_op fresh_op = p.ops[0];
+    ft_op *op = &p.ops[0];
+    op->bytes = 7;
+    memset(op->sha256, 0xa5, sizeof op->sha256);
+    op->have_sha = true;
+    op->verified = 1;
+    op->seconds = 1.5;
+    op->status = FT_E_VERIFY;
+    op->skipped = op->dry_run = op->started = op->chip_changed = op->written = true;
+    memset(p.signature, 0x1e, sizeof p.signature);
+    p.have_signature = true;
+    p.target_hz = 16000000;
+    p.sck_hz = 2000000;
+    snprintf(p.clock_why, sizeof p.clock_why, "from the fuses");
+    p.erased = p.erase_started = true;
+    p.erase_status = FT_OK;
+    p.erase_seconds = 0.01;
+    memset(p.fuses, 0xff, sizeof p.fuses);
+    p.have_fuses = p.have_lock = true;
+    p.lock = 0x3c;
+    snprintf(p.eeprom_kept, sizeof p.eeprom_kept, "rewritten");
+    snprintf(p.eeprom_copy, sizeof p.eeprom_copy, "/tmp/x.eep");
+    snprintf(p.chip_state, sizeof p.chip_state, "flash erased");
+    ft_plan_reset_run(&p);
+    assert_memory_equal(&p, &fresh, sizeof p);
+    assert_memory_equal(op, &fresh_op, sizeof *op);
+    assert_int_equal(ft_image_get(&op->img, 0), 0xd6);   /* the data stays */
+    ft_plan_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +270,7 @@ int main(void)
         cmocka_unit_test(order_fuses_first_lock_last),
         cmocka_unit_test(reads_keep_their_places),
         cmocka_unit_test(sck_rules),
+        cmocka_unit_test(reset_run_clears_results),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
