@@ -30,6 +30,12 @@ check "mandoc -T lint -W warning exits 0" test $? -eq 0
 text=$(mandoc -T ascii "$man" | col -b)
 if [ -z "$text" ]; then not_ok "the page renders"; exit 1; fi
 
+# Quotes (Ql, Dq) each closed before the next opens: a quote macro followed
+# by others on one line nests them, so the page shows a quote in a quote.
+quotes=$(mandoc -T utf8 "$man" | col -b | LC_ALL=C.UTF-8 grep -o '[‘’“”]' | tr -d '\n' |
+         sed -e 's/‘’//g; s/“”//g')
+check "the rendered page has no quote inside another${quotes:+ (left: $quotes)}" test -z "$quotes"
+
 # The rendered text of one section (headings are unindented capitals).
 section() {
     awk -v want="$1" '
