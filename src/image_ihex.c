@@ -83,7 +83,7 @@ int ft_ihex_parse(ft_image *img, const char *name, const uint8_t *buf, size_t le
 {
     uint64_t base = 0;
     bool ended = false;
-    unsigned line = 0, end_line = 0;
+    unsigned line = 0, end_line = 0, records = 0;
     char where[512];
     size_t pos = 0;
     while (pos < len) {
@@ -115,12 +115,18 @@ int ft_ihex_parse(ft_image *img, const char *name, const uint8_t *buf, size_t le
             return ft_err_set(err, FT_E_INPUT,
                               "%s: expected nothing after the end-of-file record on line %u, found more records",
                               where, end_line);
+        records++;
         int rc = record(img, where, buf + start, end - start, &base, &ended, err);
         if (rc)
             return rc;
         if (ended)
             end_line = line;
     }
+    /* an empty file is often a build that failed: say so, not "line 0" */
+    if (!records)
+        return ft_err_set(err, FT_E_INPUT,
+                          "%s: expected Intel HEX records ending with :00000001FF, found %s", name,
+                          line ? "only blank lines" : "an empty file");
     if (!ended)
         return ft_err_set(err, FT_E_INPUT,
                           "%s:%u: expected an end-of-file record (:00000001FF), found the end of the file",

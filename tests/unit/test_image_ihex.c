@@ -185,7 +185,8 @@ static void errors(void **state)
     expect_error(":00000006FA\n", "t.hex:1: expected a record type 00 to 05, found 06");
     expect_error(":0100000401FA\n", "t.hex:1: expected length 02 for a type 04 record, found 01");
     expect_error(":0100000101FD\n", "t.hex:1: expected length 00 for a type 01 record, found 01");
-    expect_error("", "t.hex:0: expected an end-of-file record (:00000001FF), found the end of the file");
+    expect_error("", "t.hex: expected Intel HEX records ending with :00000001FF, found an empty file");
+    expect_error("\n  \n\n", "t.hex: expected Intel HEX records ending with :00000001FF, found only blank lines");
 }
 
 static void identical_overlap_is_fine(void **state)
