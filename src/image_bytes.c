@@ -282,7 +282,11 @@ int ft_bytes_parse(ft_image *img, const char *name, const uint8_t *buf, size_t l
         uint8_t item[4096];
         const char *why;
         char where[512];
-        snprintf(where, sizeof where, "%s:%u", name, line);
+        /* :m data is no file: name it as typed after -U, not "0x1g:1" */
+        if (fmt == FT_FMT_IMM)
+            snprintf(where, sizeof where, "%s:m", name);
+        else
+            snprintf(where, sizeof where, "%s:%u", name, line);
         for (size_t k = start; k < pos; k++)
             line += buf[k] == '\n';
         if (ft_bytes_item(s + start, n, item, sizeof item, &got, &minimal, &why) != 0)
@@ -301,7 +305,7 @@ int ft_bytes_parse(ft_image *img, const char *name, const uint8_t *buf, size_t l
                 return ft_image_put_at(img, addr, item[k], where, err);
     }
     if (fmt == FT_FMT_IMM && addr == 0)
-        return ft_err_set(err, FT_E_INPUT, "%s:1: expected at least one byte value, found none",
+        return ft_err_set(err, FT_E_INPUT, "%s:m: expected at least one byte value, found none",
                           name);
     return FT_OK;
 }

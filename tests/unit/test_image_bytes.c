@@ -141,20 +141,20 @@ static void errors(void **state)
 {
     (void)state;
     expect_error("0x1g", FT_FMT_IMM,
-                 "0x1g:1: expected a number (decimal, 0x hex, 0 octal or 0b binary, size suffix HH H L LL), 'c' or \"string\", found '0x1g'");
+                 "0x1g:m: expected a number (decimal, 0x hex, 0 octal or 0b binary, size suffix HH H L LL), 'c' or \"string\", found '0x1g'");
     expect_error("1,256HH", FT_FMT_IMM,
-                 "1,256HH:1: expected a number that fits its size suffix, found '256HH'");
+                 "1,256HH:m: expected a number that fits its size suffix, found '256HH'");
     expect_error("1\n2\n099\n", FT_FMT_DEC,
                  "1\n2\n099\n:3: expected a number (decimal, 0x hex, 0 octal or 0b binary, size suffix HH H L LL), 'c' or \"string\", found '099'");
     expect_error("0b102", FT_FMT_IMM,
-                 "0b102:1: expected a number (decimal, 0x hex, 0 octal or 0b binary, size suffix HH H L LL), 'c' or \"string\", found '0b102'");
+                 "0b102:m: expected a number (decimal, 0x hex, 0 octal or 0b binary, size suffix HH H L LL), 'c' or \"string\", found '0b102'");
     expect_error("0x", FT_FMT_IMM,
-                 "0x:1: expected a number (decimal, 0x hex, 0 octal or 0b binary, size suffix HH H L LL), 'c' or \"string\", found '0x'");
+                 "0x:m: expected a number (decimal, 0x hex, 0 octal or 0b binary, size suffix HH H L LL), 'c' or \"string\", found '0x'");
     expect_error("99999999999999999999", FT_FMT_IMM,
-                 "99999999999999999999:1: expected a number below 2^64, found '99999999999999999999'");
-    expect_error(" , ", FT_FMT_IMM, " , :1: expected at least one byte value, found none");
+                 "99999999999999999999:m: expected a number below 2^64, found '99999999999999999999'");
+    expect_error(" , ", FT_FMT_IMM, " , :m: expected at least one byte value, found none");
     expect_error("0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", FT_FMT_IMM,
-                 "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16:1: expected an address below 0x10 (the memory's size), found 0x0010");
+                 "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16:m: expected an address below 0x10 (the memory's size), found 0x0010");
 }
 
 int main(void)
