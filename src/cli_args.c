@@ -47,7 +47,7 @@ static const opt OPTS[] = {
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
 
-int ft_parse_freq(const char *s, uint32_t *hz, ft_err *err)
+int ft_parse_freq(const char *opt, const char *s, uint32_t *hz, ft_err *err)
 {
     char *end;
     double v = strtod(s, &end);
@@ -61,13 +61,14 @@ int ft_parse_freq(const char *s, uint32_t *hz, ft_err *err)
     else if (strcasecmp(end, "m") == 0 || strcasecmp(end, "mhz") == 0)
         mult = 1e6;
     else
-        return ft_err_set(err, FT_E_USAGE, "bad frequency \"%s\": expected a number with Hz, kHz or MHz",
-                          s);
+        return ft_err_set(err, FT_E_USAGE,
+                          "%s %s: expected a frequency, a number with Hz, kHz or MHz (\"125kHz\"), found \"%s\"",
+                          opt, s, end);
     if (end == s || !(v > 0) || v * mult > 1e9 || isnan(v))
-        return ft_err_set(err, FT_E_USAGE, "bad frequency \"%s\": expected a positive number", s);
+        return ft_err_set(err, FT_E_USAGE, "%s %s: expected a frequency above 0 and up to 1 GHz", opt, s);
     *hz = (uint32_t)(v * mult + 0.5);
     if (*hz == 0)
-        return ft_err_set(err, FT_E_USAGE, "bad frequency \"%s\": below 1 Hz", s);
+        return ft_err_set(err, FT_E_USAGE, "%s %s: expected a frequency of 1 Hz or more", opt, s);
     return FT_OK;
 }
 
@@ -93,12 +94,17 @@ int ft_parse_bitclock(const char *s, uint32_t *hz, ft_err *err)
     if (end != s && (*end == '\0' || strcasecmp(end, "us") == 0)) {
         if (!(v > 0) || v > 1e7)
             return ft_err_set(err, FT_E_USAGE,
-                              "bad -B \"%s\": expected a period in microseconds above 0", s);
+                              "-B %s: expected a period in microseconds above 0", s);
         *hz = (uint32_t)(1e6 / v + 0.5);
         return sck_in_range("-B", s, *hz, err);
     }
-    int rc = ft_parse_freq(s, hz, err);
-    return rc == FT_OK ? sck_in_range("-B", s, *hz, err) : rc;
+    ft_err ignore = {0};   /* neither a period nor a frequency: say both */
+    if (ft_parse_freq("-B", s, hz, &ignore) != FT_OK)
+        return ft_err_set(err, FT_E_USAGE,
+                          "-B %s: expected a period in microseconds (\"8\", \"0.5us\") or a frequency "
+                          "with Hz, kHz or MHz (\"125kHz\")",
+                          s);
+    return sck_in_range("-B", s, *hz, err);
 }
 
 int ft_parse_fck(const char *s, uint32_t *hz, ft_err *err)
@@ -112,7 +118,7 @@ int ft_parse_fck(const char *s, uint32_t *hz, ft_err *err)
                           "--fck %s: no crystal runs at %s Hz or MHz; give a unit, from 2 kHz to "
                           "40 MHz (\"16MHz\", \"7.3728MHz\", \"32768Hz\")",
                           s, s);
-    int rc = ft_parse_freq(s, hz, err);
+    int rc = ft_parse_freq("--fck", s, hz, err);
     if (rc != FT_OK)
         return rc;
     if (*end == '\0' && v <= 40)
@@ -341,7 +347,7 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
     case 'l': cli->logfile = v; return FT_OK;
     case 'B': return ft_parse_bitclock(v, &cli->plan.sck_hz, err);
     case 'b': {
-        int rc = ft_parse_freq(v, &cli->plan.sck_hz, err);
+        int rc = ft_parse_freq("-b", v, &cli->plan.sck_hz, err);
         return rc == FT_OK ? sck_in_range("-b", v, cli->plan.sck_hz, err) : rc;
     }
     case 'e': cli->plan.erase = true; return FT_OK;

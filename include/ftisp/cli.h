@@ -45,8 +45,9 @@ typedef struct ft_cli {
 int ft_cli_parse(ft_cli *cli, int argc, char **argv, ft_err *err);
 void ft_cli_free(ft_cli *cli);
 
-/* "2MHz", "125kHz", "1.5M", "8000000" -> Hz; 0 and an error if malformed. */
-int ft_parse_freq(const char *s, uint32_t *hz, ft_err *err);
+/* "2MHz", "125kHz", "1.5M", "8000000" -> Hz; 0 and an error naming the
+ * option `opt` if malformed. */
+int ft_parse_freq(const char *opt, const char *s, uint32_t *hz, ft_err *err);
 /* avrdude's -B: a period in microseconds ("1", "0.5", "4us") or a frequency
  * with a unit ("2MHz") -> Hz; FT_E_USAGE outside 458 Hz to 30 MHz. */
 int ft_parse_bitclock(const char *s, uint32_t *hz, ft_err *err);

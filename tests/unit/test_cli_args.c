@@ -111,6 +111,11 @@ static void bitclock(void **state)
     assert_int_equal(ft_parse_bitclock("125kHz", &hz, &err), FT_OK);
     assert_int_equal(hz, 125000);
     assert_int_equal(ft_parse_bitclock("fast", &hz, &err), FT_E_USAGE);
+    assert_string_equal(err.msg, "-B fast: expected a period in microseconds (\"8\", \"0.5us\") or a frequency "
+                                 "with Hz, kHz or MHz (\"125kHz\")");
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ft_parse_bitclock("0", &hz, &err), FT_E_USAGE);
+    assert_string_equal(err.msg, "-B 0: expected a period in microseconds above 0");
     /* Impossible clocks are usage errors naming the range. */
     memset(&err, 0, sizeof err);
     assert_int_equal(ft_parse_bitclock("2000000", &hz, &err), FT_E_USAGE);
@@ -146,6 +151,17 @@ static void fck(void **state)
     assert_non_null(strstr(err.msg, "2 kHz to 40 MHz"));
     memset(&err, 0, sizeof err);
     assert_int_equal(ft_parse_fck("100MHz", &hz, &err), FT_E_USAGE);
+    /* every message names the option and what was expected */
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ft_parse_fck("16GHz", &hz, &err), FT_E_USAGE);
+    assert_string_equal(err.msg, "--fck 16GHz: expected a frequency, a number with Hz, kHz or MHz (\"125kHz\"), "
+                                 "found \"GHz\"");
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ft_parse_fck("0", &hz, &err), FT_E_USAGE);
+    assert_string_equal(err.msg, "--fck 0: expected a frequency above 0 and up to 1 GHz");
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ft_parse_freq("-b", "0.1", &hz, &err), FT_E_USAGE);
+    assert_string_equal(err.msg, "-b 0.1: expected a frequency of 1 Hz or more");
 }
 
 static void ports(void **state)
