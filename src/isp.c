@@ -157,7 +157,7 @@ int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t floor_hz, uint32_t *use
     ft_mpsse_flush(isp->m);
     isp_mpsse_status(isp, err);
     return ft_err_set(err, FT_E_TARGET,
-                      "target does not answer Programming Enable (%d tries at %d clocks down to %u Hz; "
+                      "target does not answer Programming Enable (%d tries at %d SCK speeds, down to %u Hz; "
                       "last reply %02X %02X %02X %02X): %s. Check the wiring (AD0 SCK, AD1 to MOSI, AD2 "
                       "from MISO, AD3 to RESET, common GND), target power, that nothing else drives RESET, "
                       "and that the target's clock runs (fuses may select an external crystal)",

@@ -49,6 +49,9 @@ check "no adapter: chip untouched" untouched
 FTEMU_FAULT=no_target emu "$T/chip" -p m328p -U flash:w:"$T/a.hex"
 check "no target: exit status 6" rc_is 6
 check "no target: message mentions wiring" says -i "wiring" "$T/chip/stderr"
+check "no target: says how many tries at how many SCK speeds" \
+    says -xE 'ftisp: target does not answer Programming Enable \([0-9]+ tries at [0-9]+ SCK speeds, down to [0-9]+ Hz; .*' \
+    "$T/chip/stderr"
 
 # Fuses that lock the user out are refused, with what they do.
 emu "$T/chip" -p m328p -U hfuse:w:0x5e:m
