@@ -316,7 +316,7 @@ static int config_update(ft_cli *cli, const char *arg, ft_err *err)
     if (spec->kind != FT_OP_WRITE || spec->fmt != FT_FMT_IMM) {
         free(data);
         return ft_err_set(err, FT_E_USAGE, "-U %s: expected config:w:NAME=VALUE[,NAME=VALUE...]:m "
-                          "(config -T lists the settings)", arg);
+                          "(-T config lists the settings)", arg);
     }
     for (char *save = NULL, *a = strtok_r(data, ", ", &save); a; a = strtok_r(NULL, ", ", &save)) {
         if (!strchr(a, '=') || cli->nterms >= FT_CLI_MAX_OPS) {

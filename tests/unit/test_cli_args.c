@@ -249,6 +249,8 @@ static void avrdude8_options(void **state)
     ft_cli_free(&cli);
     const char *e[] = {"-U", "config:r:x.txt:m", NULL};
     assert_int_equal(parse(&cli, &err, e), FT_E_USAGE);
+    assert_string_equal(err.msg, "-U config:r:x.txt:m: expected config:w:NAME=VALUE[,NAME=VALUE...]:m "
+                                 "(-T config lists the settings)");
     ft_cli_free(&cli);
 }
 
