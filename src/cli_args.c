@@ -260,17 +260,6 @@ static int parse_allow(const char *s, unsigned *allow, ft_err *err)
     return FT_OK;
 }
 
-static int parse_pin(const char *key, const char *v, int *pin, ft_err *err)
-{
-    char *end;
-    long n = strtol(v, &end, 0);
-    if (end == v || *end || n < 0 || n > 15)
-        return ft_err_set(err, FT_E_USAGE, "-x %s=%s: expected a pin number 0 to 15 (ADBUS0-7, ACBUS0-7)",
-                          key, v);
-    *pin = (int)n;
-    return FT_OK;
-}
-
 static int parse_extended(ft_cli *cli, const char *s, ft_err *err)
 {
     const char *eq = strchr(s, '=');
@@ -282,9 +271,9 @@ static int parse_extended(ft_cli *cli, const char *s, ft_err *err)
     key[klen] = '\0';
     const char *v = eq ? eq + 1 : "";
     if (strcasecmp(key, "reset") == 0)
-        return parse_pin(key, v, &cli->reset_pin, err);
+        return ft_mpsse_parse_pin(key, v, 0, &cli->reset_pin, err);
     if (strcasecmp(key, "buff") == 0)
-        return parse_pin(key, v, &cli->buffer_pin, err);
+        return ft_mpsse_parse_pin(key, v, 0, &cli->buffer_pin, err);
     if (strcasecmp(key, "help") == 0) {
         cli->xhelp = true;
         return FT_OK;

@@ -111,17 +111,6 @@ static int parse_serial(ft_patch_spec *p, const char *s, ft_err *err)
     return FT_OK;
 }
 
-static int parse_pin(const char *key, const char *v, int *pin, ft_err *err)
-{
-    char *end;
-    long n = strtol(v, &end, 0);
-    if (end == v || *end || n < 4 || n > 15)
-        return ft_err_set(err, FT_E_USAGE, "-x %s=%s: expected a pin number 4 to 15 (ADBUS4-7, ACBUS0-7)",
-                          key, v);
-    *pin = (int)n;
-    return FT_OK;
-}
-
 int ft_station_option(ft_station_opts *o, const char *name, const char *v, ft_err *err)
 {
     if (strcmp(name, "port") == 0) {
@@ -178,11 +167,11 @@ int ft_station_option(ft_station_opts *o, const char *name, const char *v, ft_er
         return FT_OK;
     }
     if (strcasecmp(name, "led_pass") == 0)
-        return parse_pin(name, v, &o->led_pass, err);
+        return ft_mpsse_parse_pin(name, v, 4, &o->led_pass, err);
     if (strcasecmp(name, "led_fail") == 0)
-        return parse_pin(name, v, &o->led_fail, err);
+        return ft_mpsse_parse_pin(name, v, 4, &o->led_fail, err);
     if (strcasecmp(name, "led_busy") == 0)
-        return parse_pin(name, v, &o->led_busy, err);
+        return ft_mpsse_parse_pin(name, v, 4, &o->led_busy, err);
     return 1;
 }
 

@@ -60,6 +60,9 @@ void ft_mpsse_led(ft_mpsse *m, int led, bool on);
 /* A spare pin (4..15, not RESET or the buffer enable) as an output driven
  * high or low, queued (mpsse_gpio.c). */
 void ft_mpsse_pin(ft_mpsse *m, int pin, bool high);
+/* -x KEY=PIN: a pin number lowest..15 (ADBUS lowest..7, ACBUS0-7), in
+ * decimal or 0x hex; lowest keeps a pin off the SPI lines. */
+int ft_mpsse_parse_pin(const char *key, const char *v, int lowest, int *pin, ft_err *err);
 
 /* Queues n bytes out on SDO; if in is not NULL, the n bytes read on SDI are
  * stored there by the flush that sends them (in must stay valid till then).

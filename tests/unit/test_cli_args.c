@@ -247,6 +247,19 @@ static void avrdude8_options(void **state)
     const char *d[] = {"-U", "config:w:eesave:m", NULL};
     assert_int_equal(parse(&cli, &err, d), FT_E_USAGE);
     ft_cli_free(&cli);
+    /* adapter pins: RESET and the buffer anywhere, station LEDs off the SPI lines */
+    const char *pr[] = {"-x", "reset=16", NULL};
+    assert_int_equal(parse(&cli, &err, pr), FT_E_USAGE);
+    assert_string_equal(err.msg, "-x reset=16: expected a pin number 0 to 15 (ADBUS0-7, ACBUS0-7)");
+    ft_cli_free(&cli);
+    const char *pl[] = {"-x", "led_pass=3", NULL};
+    assert_int_equal(parse(&cli, &err, pl), FT_E_USAGE);
+    assert_string_equal(err.msg, "-x led_pass=3: expected a pin number 4 to 15 (ADBUS4-7, ACBUS0-7)");
+    ft_cli_free(&cli);
+    const char *pk[] = {"-x", "led_fail=0x0c", "-x", "buff=7", NULL};
+    assert_int_equal(parse(&cli, &err, pk), FT_OK);
+    assert_int_equal(cli.buffer_pin, 7);
+    ft_cli_free(&cli);
     const char *e[] = {"-U", "config:r:x.txt:m", NULL};
     assert_int_equal(parse(&cli, &err, e), FT_E_USAGE);
     assert_string_equal(err.msg, "-U config:r:x.txt:m: expected config:w:NAME=VALUE[,NAME=VALUE...]:m "
