@@ -498,7 +498,8 @@ int ft_partdb_parse(ft_partdb *db, const char *name, const char *text, size_t le
         switch (blk) {
         case B_NONE:
             if (strcmp(r.w[0], "part") != 0) {
-                rc = fail_word(&r, "part", 0);
+                /* also what -C says of a file in neither format */
+                rc = fail_word(&r, "part ID (parts.conf) or avrdude.conf part and programmer entries", 0);
                 break;
             }
             if ((rc = want_words(&r, 2, "part ID")) != FT_OK)

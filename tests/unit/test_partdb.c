@@ -142,7 +142,7 @@ static void expect_error(const char *text, const char *msg)
 static void parse_errors(void **state)
 {
     (void)state;
-    expect_error("prat m8\n", "parts.conf:1: expected part, found 'prat'");
+    expect_error("prat m8\n", "parts.conf:1: expected part ID (parts.conf) or avrdude.conf part and programmer entries, found 'prat'");
     expect_error("\n\npart m8\n  signature 1 2\n",
                  "parts.conf:4: expected three signature bytes, found end of line");
     expect_error("part m8\n  signature 1 2 0x100\n",
