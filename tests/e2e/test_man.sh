@@ -55,6 +55,14 @@ for s in NAME SYNOPSIS DESCRIPTION OPTIONS MEMORIES FORMATS "FUSE SAFETY" CLOCK 
     if grep -qx "$s" <<<"$text"; then ok "section $s"; else not_ok "section $s is missing"; fi
 done
 
+# the station's own form of the command line is in SYNOPSIS too
+missing=""
+syn=$(section SYNOPSIS)
+for o in --loop --poll --serial --serial-file --serial-cmd --serial-reuse --patch-cmd; do
+    has_word "$o" "$syn" || missing="$missing $o"
+done
+check "SYNOPSIS shows the station options${missing:+ (missing:$missing)}" test -z "$missing"
+
 # 3. every option of the spec, in OPTIONS
 opts=$(section OPTIONS)
 missing=""
