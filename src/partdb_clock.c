@@ -77,7 +77,7 @@ uint32_t ft_part_clock_hz(const ft_part *p, const uint8_t fuses[FT_MAX_FUSES],
         n = snprintf(why, wl, "%s at %s", kind, lo);
     } else {
         hz = c->min_hz;
-        n = snprintf(why, wl, "%s %s to %s: at least %s", kind, lo, hi, lo);
+        n = snprintf(why, wl, "%s of %s to %s", kind, lo, hi);
     }
     if (p->ckdiv8_mask && p->ckdiv8_fuse < FT_MAX_FUSES &&
         (fuses[p->ckdiv8_fuse] & p->ckdiv8_mask) == 0) {

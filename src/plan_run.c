@@ -107,7 +107,8 @@ static int op_write_flash(ft_session *r, ft_op *op)
         ses_note(r, 0, "flash: already holds the file's %u bytes; nothing to write", op->bytes);
     } else if (r->plan->opts.dry_run) {
         op->skipped = op->dry_run = true;
-        ses_note(r, 0, "flash: %u bytes in %u pages would be written (-n)", op->bytes, npages);
+        ses_note(r, 0, "flash: %u whole pages (%u bytes) would be written for the file's %u bytes (-n)",
+                 npages, npages * psz, op->bytes);
     } else {
         op->chip_changed = true;
         /* Whole pages are written (0xFF around the file's bytes); only the

@@ -26,6 +26,9 @@ check "'writing flash (236 whole pages): 30208 bytes'" \
     says 'ftisp: writing flash (236 whole pages): 30208 bytes' "$T/c/stderr"
 check "'verifying flash (the file's range): 30178 bytes'" \
     says "ftisp: verifying flash (the file's range): 30178 bytes" "$T/c/stderr"
+emu "$T/n" -p m328p -n -U flash:w:"$T/a.hex"
+check "-n: 'flash: 236 whole pages (30208 bytes) would be written for the file's 30178 bytes (-n)'" \
+    says "ftisp: flash: 236 whole pages (30208 bytes) would be written for the file's 30178 bytes (-n)" "$T/n/stderr"
 emu "$T/c" -p m328p -U flash:v:"$T/a.hex"
 check "-U flash:v says 'verifying flash'" says 'ftisp: verifying flash: 30178 bytes' "$T/c/stderr"
 if grep -q '^ftisp: verifying:' "$T/c/stderr"; then notok "no bare 'verifying:'"; else ok "no bare 'verifying:'"; fi
