@@ -13,27 +13,7 @@
 #include "ftisp/fuse_words.h"
 #include "ftisp/plan.h"
 
-static ft_partdb db;
-
-static int setup(void **state)
-{
-    (void)state;
-    ft_err err = {0};
-    ft_partdb_init(&db);
-    const char *path = getenv("FTISP_PARTS") ? getenv("FTISP_PARTS") : "data/parts.conf";
-    if (ft_partdb_load(&db, path, &err) != FT_OK) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ft_partdb_free(&db);
-    return 0;
-}
+#include "parts_fixture.h"
 
 /* Checks writing `value` to fuse `mem` of `part` whose fuses are now[]. */
 static int judge(const char *part, const uint8_t now[FT_MAX_FUSES], const char *mem, uint8_t value,

@@ -12,27 +12,7 @@
 
 #include "ftisp/fuse_words.h"
 
-static ft_partdb db;
-
-static int setup(void **state)
-{
-    (void)state;
-    ft_err err = {0};
-    ft_partdb_init(&db);
-    const char *path = getenv("FTISP_PARTS") ? getenv("FTISP_PARTS") : "data/parts.conf";
-    if (ft_partdb_load(&db, path, &err) != FT_OK) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ft_partdb_free(&db);
-    return 0;
-}
+#include "parts_fixture.h"
 
 /* All lines of every byte of `part` as "label: text\n". */
 static void words(const char *part, const uint8_t bytes[FT_CONFIG_BYTES], char *out, size_t len)

@@ -12,27 +12,7 @@
 
 #include "ftisp/plan.h"
 
-static ft_partdb db;
-
-static int setup(void **state)
-{
-    (void)state;
-    ft_err err = {0};
-    ft_partdb_init(&db);
-    const char *path = getenv("FTISP_PARTS") ? getenv("FTISP_PARTS") : "data/parts.conf";
-    if (ft_partdb_load(&db, path, &err) != FT_OK) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    ft_partdb_free(&db);
-    return 0;
-}
+#include "parts_fixture.h"
 
 static int build(ft_plan *plan, const char *part, const char *mem, ft_opkind k, const char *file,
                  ft_format fmt, const ft_plan_opts *o, ft_err *err)
