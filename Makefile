@@ -25,11 +25,12 @@ FUZZ_SECONDS ?= 20
 # The libraries ftisp links, each with the Debian package that provides it.
 # Each is asked of pkg-config on its own, so one missing library is named
 # instead of silently dropping every flag.
-PKGS := libftdi1 libusb-1.0 nettle libedit
+PKGS := libftdi1 libusb-1.0 nettle libedit jansson
 DEB_libftdi1   := libftdi1-dev
 DEB_libusb-1.0 := libusb-1.0-0-dev
 DEB_nettle     := nettle-dev
 DEB_libedit    := libedit-dev
+DEB_jansson    := libjansson-dev
 DEB_cmocka     := libcmocka-dev
 PKG_HAVE = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
 # Goals that install or only remove things need no library; `demo` and

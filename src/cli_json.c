@@ -1,25 +1,59 @@
 #include "ftisp/cli_json.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-static void str(FILE *f, const char *s)
+/* How many bytes a UTF-8 sequence starting with b claims; 0: b cannot start one. */
+static size_t seq_len(unsigned char b)
 {
-    if (!s) {
-        fputs("null", f);
-        return;
+    return b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+}
+
+json_t *ft_json_str(const char *s)
+{
+    if (!s)
+        return json_null();
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    /* Not valid UTF-8. jansson stays the judge of what is: each sequence the
+     * lead byte claims is kept when jansson accepts it alone, otherwise the
+     * lead byte becomes U+FFFD and the next byte is tried. */
+    size_t n = strlen(s), k = 0;
+    char *t = malloc(3 * n + 1);
+    if (!t)
+        return json_null();
+    for (size_t i = 0; i < n;) {
+        size_t m = seq_len((unsigned char)s[i]);
+        json_t *one = m && m <= n - i ? json_stringn(s + i, m) : NULL;
+        if (one) {
+            json_decref(one);
+            memcpy(t + k, s + i, m);
+            k += m;
+            i += m;
+        } else {
+            memcpy(t + k, "\xef\xbf\xbd", 3);
+            k += 3;
+            i++;
+        }
     }
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", f);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
+    j = json_stringn(t, k);
+    free(t);
+    return j ? j : json_null();
+}
+
+json_t *ft_json_seconds(double s)
+{
+    return json_real(round(s * 1e6) / 1e6);
+}
+
+static json_t *hex(const uint8_t *b, int n)
+{
+    char t[65];
+    for (int i = 0; i < n && i < 32; i++)
+        snprintf(t + 2 * i, 3, "%02x", b[i]);
+    return json_stringn(t, 2 * (size_t)n);
 }
 
 static const char *opname(ft_opkind k)
@@ -42,113 +76,145 @@ static const char *result(int status, bool skipped, bool dry_run)
     return "ok";
 }
 
-/* -e: an operation of its own, where it ran: after the fuse writes. */
-static void erase_op(FILE *f, const ft_plan *p)
+/* set: the member, whose value may be NULL only out of memory (then the
+ * whole object is given up: see ft_json_result) */
+static bool set(json_t *o, const char *key, json_t *v)
 {
-    fprintf(f, "{\"memory\":\"flash\",\"op\":\"erase\",\"file\":null,\"format\":null,\"bytes\":%u,"
-               "\"sha256\":null,\"verified\":null,\"seconds\":%.6f,\"result\":\"%s\"}",
-            p->part ? p->part->flash.size : 0, p->erase_seconds,
-            result(p->erase_status, p->opts.dry_run && p->erase_status == FT_OK, p->opts.dry_run));
+    return json_object_set_new(o, key, v) == 0;
 }
 
-static void chip_values(FILE *f, const ft_plan *p)
+/* -e: an operation of its own, where it ran: after the fuse writes. */
+static json_t *erase_op(const ft_plan *p)
 {
-    fputs(",\"fuses\":", f);
-    if (p && p->have_fuses) {
-        fputc('{', f);
-        for (int i = 0; i < p->part->nfuses; i++)
-            fprintf(f, "%s\"%s\":\"%02x\"", i ? "," : "", p->part->fuses[i].name,
-                    p->fuses[p->part->fuses[i].index]);
-        fputc('}', f);
-    } else {
-        fputs("null", f);
+    json_t *o = json_object();
+    bool ok = o && set(o, "memory", json_string("flash")) && set(o, "op", json_string("erase")) &&
+              set(o, "file", json_null()) && set(o, "format", json_null()) &&
+              set(o, "bytes", json_integer(p->part ? p->part->flash.size : 0)) && set(o, "sha256", json_null()) &&
+              set(o, "verified", json_null()) && set(o, "seconds", ft_json_seconds(p->erase_seconds)) &&
+              set(o, "result", json_string(result(p->erase_status, p->opts.dry_run && p->erase_status == FT_OK,
+                                                  p->opts.dry_run)));
+    if (!ok)
+        json_decref(o);
+    return ok ? o : NULL;
+}
+
+static json_t *operation(const ft_op *op)
+{
+    char fmt[2] = {(char)op->spec.fmt, 0};
+    json_t *o = json_object();
+    bool ok = o && set(o, "memory", ft_json_str(op->spec.memory)) &&
+              set(o, "op", json_string(opname(op->spec.kind))) &&
+              set(o, "file", ft_json_str(op->spec.fmt == FT_FMT_IMM ? NULL : op->spec.file)) &&
+              set(o, "format", ft_json_str(fmt)) && set(o, "bytes", json_integer(op->bytes)) &&
+              set(o, "sha256", op->have_sha ? hex(op->sha256, 32) : json_null()) &&
+              set(o, "verified", op->verified < 0 ? json_null() : json_boolean(op->verified)) &&
+              set(o, "seconds", ft_json_seconds(op->seconds)) &&
+              set(o, "result", json_string(result(op->status, op->skipped, op->dry_run)));
+    if (!ok)
+        json_decref(o);
+    return ok ? o : NULL;
+}
+
+static json_t *operations(const ft_plan *p)
+{
+    json_t *a = json_array();
+    bool erase_shown = !(p && p->opts.erase);
+    for (int i = 0; a && p && i <= p->nops; i++) {
+        const ft_op *op = i < p->nops ? &p->ops[p->order[i]] : NULL;
+        if (!erase_shown && (!op || !ft_plan_fuse_write(p->part, op))) {
+            if (json_array_append_new(a, erase_op(p)) != 0)
+                break;
+            erase_shown = true;
+        }
+        if (!op)
+            return a;
+        if (json_array_append_new(a, operation(op)) != 0)
+            break;
     }
-    if (p && p->have_lock)
-        fprintf(f, ",\"lock\":\"%02x\"", p->lock);
-    else
-        fputs(",\"lock\":null", f);
-    fputs(",\"clock\":", f);
-    str(f, p && p->clock_why[0] ? p->clock_why : NULL);
+    if (a && p) {   /* out of memory on the way */
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+static json_t *fuses(const ft_plan *p)
+{
+    if (!p || !p->have_fuses)
+        return json_null();
+    json_t *o = json_object();
+    for (int i = 0; o && i < p->part->nfuses; i++) {
+        uint8_t v = p->fuses[p->part->fuses[i].index];
+        if (!set(o, p->part->fuses[i].name, hex(&v, 1))) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+static json_t *adapter(const ft_json_run *r)
+{
+    if (!r->adapter_desc)
+        return json_null();
+    json_t *o = json_object();
+    if (o && set(o, "description", ft_json_str(r->adapter_desc)) && set(o, "serial", ft_json_str(r->adapter_serial)))
+        return o;
+    json_decref(o);
+    return NULL;
+}
+
+json_t *ft_json_result(const ft_json_run *r)
+{
+    const ft_plan *p = r->plan;
+    json_t *o = json_object();
+    bool ok = o && set(o, "ftisp", json_string(FTISP_VERSION)) && set(o, "adapter", adapter(r)) &&
+              set(o, "part", ft_json_str(r->part)) &&
+              set(o, "signature", p && p->have_signature ? hex(p->signature, 3) : json_null()) &&
+              set(o, "sck_hz", p && p->sck_hz ? json_integer(p->sck_hz) : json_null()) &&
+              set(o, "target_hz", p && p->target_hz ? json_integer(p->target_hz) : json_null()) &&
+              set(o, "fuses", fuses(p)) && set(o, "lock", p && p->have_lock ? hex(&p->lock, 1) : json_null()) &&
+              set(o, "clock", ft_json_str(p && p->clock_why[0] ? p->clock_why : NULL)) &&
+              set(o, "eeprom_kept", ft_json_str(p && p->eeprom_kept[0] ? p->eeprom_kept : NULL)) &&
+              set(o, "eeprom_copy", ft_json_str(p && p->eeprom_copy[0] ? p->eeprom_copy : NULL)) &&
+              set(o, "operations", operations(p)) &&
+              set(o, "result", json_string(r->status == 0                      ? "ok"
+                                           : r->status == FT_E_INTERRUPTED ? "interrupted"
+                                                                           : "error")) &&
+              set(o, "error", ft_json_str(r->error)) && set(o, "signal", ft_json_str(r->signal)) &&
+              set(o, "state", ft_json_str(r->state)) && set(o, "exit_status", json_integer(r->exit_status)) &&
+              set(o, "seconds", ft_json_seconds(r->seconds));
+    if (!ok)
+        json_decref(o);
+    return ok ? o : NULL;
+}
+
+char *ft_json_line(const json_t *o)
+{
+    /* compact, members in the order they were set, seconds to 15 digits:
+     * enough for every microsecond, and 0.1 stays 0.1 */
+    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    char *line = realloc(s, n + 2);
+    if (!line) {
+        free(s);
+        return NULL;
+    }
+    memcpy(line + n, "\n", 2);
+    return line;
 }
 
 void ft_json_write(FILE *f, const ft_json_run *r)
 {
-    const ft_plan *p = r->plan;
-    fputs("{\"ftisp\":", f);
-    str(f, FTISP_VERSION);
-    fputs(",\"adapter\":", f);
-    if (r->adapter_desc) {
-        fputs("{\"description\":", f);
-        str(f, r->adapter_desc);
-        fputs(",\"serial\":", f);
-        str(f, r->adapter_serial);
-        fputc('}', f);
-    } else {
-        fputs("null", f);
-    }
-    fputs(",\"part\":", f);
-    str(f, r->part);
-    fputs(",\"signature\":", f);
-    if (p && p->have_signature)
-        fprintf(f, "\"%02x%02x%02x\"", p->signature[0], p->signature[1], p->signature[2]);
+    json_t *o = ft_json_result(r);
+    char *line = ft_json_line(o);
+    json_decref(o);
+    if (line)
+        fputs(line, f);
     else
-        fputs("null", f);
-    if (p && p->sck_hz)
-        fprintf(f, ",\"sck_hz\":%u", p->sck_hz);
-    else
-        fputs(",\"sck_hz\":null", f);
-    if (p && p->target_hz)
-        fprintf(f, ",\"target_hz\":%u", p->target_hz);
-    else
-        fputs(",\"target_hz\":null", f);
-    chip_values(f, p);
-    fputs(",\"eeprom_kept\":", f);
-    str(f, p && p->eeprom_kept[0] ? p->eeprom_kept : NULL);
-    fputs(",\"eeprom_copy\":", f);
-    str(f, p && p->eeprom_copy[0] ? p->eeprom_copy : NULL);
-    fputs(",\"operations\":[", f);
-    bool erase_shown = !(p && p->opts.erase), first = true;
-    for (int i = 0; p && i <= p->nops; i++) {
-        const ft_op *op = i < p->nops ? &p->ops[p->order[i]] : NULL;
-        if (!erase_shown && (!op || !ft_plan_fuse_write(p->part, op))) {
-            if (!first)
-                fputc(',', f);
-            erase_op(f, p);
-            erase_shown = true;
-            first = false;
-        }
-        if (!op)
-            break;
-        if (!first)
-            fputc(',', f);
-        first = false;
-        fputs("{\"memory\":", f);
-        str(f, op->spec.memory);
-        fprintf(f, ",\"op\":\"%s\",\"file\":", opname(op->spec.kind));
-        str(f, op->spec.fmt == FT_FMT_IMM ? NULL : op->spec.file);
-        char fmt[2] = {(char)op->spec.fmt, 0};
-        fputs(",\"format\":", f);
-        str(f, fmt);
-        fprintf(f, ",\"bytes\":%u,\"sha256\":", op->bytes);
-        if (op->have_sha) {
-            fputc('"', f);
-            for (int b = 0; b < 32; b++)
-                fprintf(f, "%02x", op->sha256[b]);
-            fputc('"', f);
-        } else {
-            fputs("null", f);
-        }
-        fprintf(f, ",\"verified\":%s", op->verified < 0 ? "null" : op->verified ? "true" : "false");
-        fprintf(f, ",\"seconds\":%.6f,\"result\":\"%s\"}", op->seconds,
-                result(op->status, op->skipped, op->dry_run));
-    }
-    fprintf(f, "],\"result\":\"%s\",\"error\":",
-            r->status == 0 ? "ok" : r->status == FT_E_INTERRUPTED ? "interrupted" : "error");
-    str(f, r->error);
-    fputs(",\"signal\":", f);
-    str(f, r->signal);
-    fputs(",\"state\":", f);
-    str(f, r->state);
-    fprintf(f, ",\"exit_status\":%d,\"seconds\":%.6f}\n", r->exit_status, r->seconds);
+        fputs("ftisp: --json: out of memory for the summary\n", stderr);
+    free(line);
     fflush(f);
 }

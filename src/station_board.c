@@ -51,8 +51,7 @@ static ft_op *write_op(ft_plan *p, const char *memory)
     return NULL;
 }
 
-static int put(ft_plan *p, const ft_patch_spec *s, const uint8_t *b, int n, char *json, size_t jn,
-               ft_err *err)
+static int put(ft_plan *p, const ft_patch_spec *s, const uint8_t *b, int n, json_t *patches, ft_err *err)
 {
     ft_op *op = write_op(p, s->memory);
     if (!op)
@@ -63,12 +62,19 @@ static int put(ft_plan *p, const ft_patch_spec *s, const uint8_t *b, int n, char
                           s->memory, s->addr, n, s->memory, op->mem_size);
     for (int i = 0; i < n; i++)
         ft_image_store(&op->img, s->addr + (uint32_t)i, b[i]);
-    size_t k = strlen(json);
-    k += (size_t)snprintf(json + k, jn - k, "%s{\"memory\":\"%s\",\"address\":%u,\"bytes\":\"", k ? "," : "",
-                          s->memory, s->addr);
-    for (int i = 0; i < n && k + 4 < jn; i++)
-        k += (size_t)snprintf(json + k, jn - k, "%02x", b[i]);
-    snprintf(json + k, jn - k, "\"}");
+    char *hex = malloc(2 * (size_t)n + 1);
+    json_t *o = json_object();
+    if (hex && o) {
+        for (int i = 0; i < n; i++)
+            snprintf(hex + 2 * i, 3, "%02x", b[i]);
+        hex[2 * n] = 0;
+        json_object_set_new(o, "memory", ft_json_str(s->memory));
+        json_object_set_new(o, "address", json_integer(s->addr));
+        json_object_set_new(o, "bytes", json_string(hex));
+        json_array_append(patches, o);
+    }
+    json_decref(o);
+    free(hex);
     return FT_OK;
 }
 
@@ -104,16 +110,11 @@ int st_check_patches(const ft_station_run *run, ft_err *err)
     return FT_OK;
 }
 
-/* The JSON line: ft_json_write's object with a "station" member added. */
+/* The JSON line: ft_json_result's object with a "station" member added. */
 static void json_line(st_child *c, int status, const char *error, double seconds, const uint64_t *serial,
-                      const char *patches, const char *ts)
+                      json_t *patches, const char *ts)
 {
     const ft_station_run *run = c->run;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *ms = open_memstream(&buf, &len);
-    if (!ms)
-        return;
     const ft_part *part = run->plan->part;
     int sig = ft_interrupt_signal();
     bool stopped = status == FT_E_INTERRUPTED;
@@ -132,41 +133,34 @@ static void json_line(st_child *c, int status, const char *error, double seconds
         .state = stopped ? state : NULL,
         .seconds = seconds,
     };
-    ft_json_write(ms, &jr);
-    fprintf(ms, "{\"adapter\":\"");
-    for (const char *p = c->ad->label; *p; p++)
-        if (*p >= 0x20 && *p != '"' && *p != '\\')
-            fputc(*p, ms);
-    fprintf(ms, "\",\"adapter_index\":%d,\"board\":%d,\"time\":\"%s\",\"serial\":", c->ad->index, c->boards, ts);
-    if (serial)
-        fprintf(ms, "%" PRIu64, *serial);
-    else
-        fputs("null", ms);
-    fprintf(ms, ",\"patches\":[%s],\"failure\":", patches ? patches : "");
-    if (status)
-        fprintf(ms, "\"%s\"}", st_kind(status));
-    else
-        fputs("null}", ms);
-    fclose(ms);
-    /* splice: "...}\n{station}" -> "...,\"station\":{station}}\n" */
-    char *nl = strstr(buf, "}\n{");
-    if (nl) {
-        size_t head = (size_t)(nl - buf);
-        const char *st = nl + 2;
-        char *line = malloc(len + 32);
-        if (line) {
-            int n = snprintf(line, len + 32, "%.*s,\"station\":%s}\n", (int)head, buf, st);
-            fflush(stdout);
-            if (write(STDOUT_FILENO, line, (size_t)n) != n)
-                (void)0;   /* standard output gone: the exit status still tells */
-            free(line);
-        }
+    json_t *o = ft_json_result(&jr), *st = json_object();
+    /* jansson's integers are int64_t: st_board refuses a serial number past
+     * INT64_MAX with --json, and the error says which it was */
+    bool ok = o && st && json_object_set_new(st, "adapter", ft_json_str(c->ad->label)) == 0 &&
+              json_object_set_new(st, "adapter_index", json_integer(c->ad->index)) == 0 &&
+              json_object_set_new(st, "board", json_integer(c->boards)) == 0 &&
+              json_object_set_new(st, "time", ft_json_str(ts)) == 0 &&
+              json_object_set_new(st, "serial", serial && *serial <= INT64_MAX ? json_integer((json_int_t)*serial) : json_null()) == 0 &&
+              json_object_set_new(st, "patches", patches ? json_incref(patches) : json_array()) == 0 &&
+              json_object_set_new(st, "failure", status ? json_string(st_kind(status)) : json_null()) == 0 &&
+              json_object_set(o, "station", st) == 0;
+    json_decref(st);
+    char *line = ok ? ft_json_line(o) : NULL;
+    json_decref(o);
+    if (!line) {
+        fprintf(run->msgs, "ftisp: %s: --json: out of memory for the board's line\n", c->ad->label);
+        return;
     }
-    free(buf);
+    /* one write: lines from several adapters' processes do not mix */
+    fflush(stdout);
+    size_t n = strlen(line);
+    if (write(STDOUT_FILENO, line, n) != (ssize_t)n)
+        (void)0;   /* standard output gone: the exit status still tells */
+    free(line);
 }
 
 void st_report(st_child *c, int status, const char *error, double seconds, const uint64_t *serial,
-               const char *patches)
+               json_t *patches)
 {
     const ft_station_run *run = c->run;
     char ts[40], ser[40] = "";
@@ -206,7 +200,7 @@ int st_board(st_child *c)
     ft_err err = {0};
     ft_plan_reset_run(plan);   /* the last board's results go; the plan's data stays */
     st_feedback(c, ST_BUSY);
-    char patches[1024] = "";
+    json_t *patches = json_array();
     uint64_t serial = 0;
     bool have_serial = false;
     int rc = FT_OK;
@@ -221,11 +215,16 @@ int st_board(st_child *c)
         if (rc != FT_OK)
             break;
         have_serial = true;
+        if (run->json && serial > INT64_MAX) {
+            rc = ft_err_set(&err, FT_E_INPUT, "serial %" PRIu64 ": --json carries serial numbers up to %" PRId64,
+                            serial, INT64_MAX);
+            break;
+        }
         uint8_t b[32];
         int n;
         rc = st_serial_encode(s, serial, b, &n, &err);
         if (rc == FT_OK)
-            rc = put(plan, s, b, n, patches, sizeof patches, &err);
+            rc = put(plan, s, b, n, patches, &err);
         char num[32];
         snprintf(num, sizeof num, "%" PRIu64, serial);
         setenv("FTISP_SERIAL", num, 1);
@@ -242,7 +241,7 @@ int st_board(st_child *c)
         if (rc == FT_OK)
             rc = st_parse_hex_bytes(s->cmd, out, b, (int)sizeof b, &n, &err);
         if (rc == FT_OK)
-            rc = put(plan, s, b, n, patches, sizeof patches, &err);
+            rc = put(plan, s, b, n, patches, &err);
     }
     if (rc == FT_OK) {
         ft_out out;
@@ -258,6 +257,7 @@ int st_board(st_child *c)
             fprintf(run->msgs, "ftisp: %s: %s\n", c->ad->label, e2.msg);
     }
     st_report(c, rc, err.msg, now() - t0, have_serial ? &serial : NULL, patches);
+    json_decref(patches);
     st_feedback(c, rc == FT_OK ? ST_PASS : ST_FAIL);
     return rc;
 }

@@ -8,6 +8,7 @@
 
 #include "ftisp/station.h"
 
+#include <jansson.h>
 #include <signal.h>
 #include <stddef.h>
 
@@ -32,7 +33,7 @@ extern volatile sig_atomic_t st_stop;
 int st_board(st_child *c);
 /* A board that never got as far as a plan run (adapter not opened). */
 void st_report(st_child *c, int status, const char *error, double seconds, const uint64_t *serial,
-               const char *patches);
+               json_t *patches);
 
 int st_check_patches(const ft_station_run *run, ft_err *err);
 

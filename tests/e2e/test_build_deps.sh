@@ -35,7 +35,7 @@ check "missing libusb-1.0: names the Debian package and make deps" \
 check "missing libusb-1.0: libftdi1 (present) is not named" \
     sh -c "! grep -q libftdi1-dev '$T/out'"
 check "each library is asked of pkg-config on its own" \
-    sh -c "grep -qx -- '--exists libftdi1' '$T/asked' && grep -qx -- '--exists libusb-1.0' '$T/asked' && grep -qx -- '--exists nettle' '$T/asked'"
+    sh -c "grep -qx -- '--exists libftdi1' '$T/asked' && grep -qx -- '--exists libusb-1.0' '$T/asked' && grep -qx -- '--exists nettle' '$T/asked' && grep -qx -- '--exists jansson' '$T/asked'"
 check "libelf is not asked for (nothing links it)" sh -c "! grep -q libelf '$T/asked'"
 
 stub libftdi1 nettle
@@ -51,7 +51,7 @@ check "the program itself builds without cmocka" test "$rc" -eq 0
 
 build_with "$T/no-such-pkg-config" all
 check "no pkg-config at all: says so in one line" \
-    sh -c "[ \$(wc -l <'$T/out') -eq 1 ] && grep -q 'missing pkg-config libftdi1-dev libusb-1.0-0-dev nettle-dev libedit-dev: run' '$T/out'"
+    sh -c "[ \$(wc -l <'$T/out') -eq 1 ] && grep -q 'missing pkg-config libftdi1-dev libusb-1.0-0-dev nettle-dev libedit-dev libjansson-dev: run' '$T/out'"
 
 make -n --no-print-directory BUILD="$T/b" CC="$T/no-such-cc" all >"$T/out" 2>&1
 check "no C compiler: says 'missing gcc' in one line" \
@@ -68,7 +68,7 @@ check "with every library present make has nothing to say about packages" \
     sh -c "[ $rc -eq 0 ] && ! grep -q missing '$T/out'"
 
 # The packages named are the ones tools/deps installs.
-for p in libftdi1-dev libusb-1.0-0-dev nettle-dev libedit-dev libcmocka-dev pkg-config; do
+for p in libftdi1-dev libusb-1.0-0-dev nettle-dev libedit-dev libjansson-dev libcmocka-dev pkg-config; do
     check "tools/deps installs $p" grep -q "$p" tools/deps
 done
 finish

@@ -58,4 +58,16 @@ emu "$T/c" -p m328p --json -n -U flash:w:"$T/b.bin":r -U eeprom:w:4,5:m
 check "json: -n says dry_run" validate "$T/c/stdout" \
     "[o['result'] for o in j['operations']]==['dry_run','dry_run']"
 
+# A file name that is not valid UTF-8 still gives valid JSON: each byte
+# outside a valid UTF-8 sequence reads U+FFFD; valid UTF-8 stays as it is.
+bad="$T/"$'\xff\xc3(\xe2\x82\xac\xed\xa0\x80'.hex
+cp "$T/a.hex" "$bad"
+emu "$T/c" -p m328p --json -U flash:w:"$bad"
+check "json: a non-UTF-8 file name: exit 0" rc_is 0
+check "json: a non-UTF-8 file name: valid JSON, bytes replaced by U+FFFD" validate "$T/c/stdout" \
+    "j['operations'][0]['file']=='$T/'+'\ufffd\ufffd(\u20ac\ufffd\ufffd\ufffd.hex'"
+emu "$T/c" -p m328p --json -U flash:w:"$T/"$'\xfe'-missing.hex
+check "json: a non-UTF-8 name in the error message is replaced too" validate "$T/c/stdout" \
+    "j['result']=='error' and '\ufffd-missing.hex' in j['error'] and j['operations'][0]['file'].endswith('\ufffd-missing.hex')"
+
 finish
