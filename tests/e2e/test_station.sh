@@ -212,4 +212,14 @@ station "$T/fail" -p m328p -P usb:F1 -U flash:w:"$T/img.hex" --serial flash:0x7f
 check "a damaged counter file: the board is not programmed, the file named" \
     bash -c "[ $rc -eq 3 ] && grep -q 'bcount:1: expected \"next NUMBER\"' '$T/fail/stderr'"
 
+# ---- names that are not valid UTF-8 (an -P text, a file name) still give valid JSON lines ----
+export FTEMU_ADAPTERS=ft232h:ST1
+cp "$T/img.hex" "$T/"$'img\xff.hex'
+station "$T/utf" -p m328p -P usb:ST1 -P usb:$'NO\xfe' -U flash:w:"$T/"$'img\xff.hex' --json
+check "non-UTF-8 names: exit 4 (the adapter not found)" rc_is 4
+check "non-UTF-8 names: two valid JSON lines, the bytes read U+FFFD" jsonl "$T/utf/stdout" \
+    "len(L)==2 and all(j['operations']==[] or j['operations'][0]['file'].endswith('img\ufffd.hex') for j in L) and
+     sorted((j['result'], j['station']['adapter'].endswith('NO\ufffd')) for j in L)==[('error',True),('ok',False)]"
+unset FTEMU_ADAPTERS
+
 finish
