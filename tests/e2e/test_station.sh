@@ -222,4 +222,16 @@ check "non-UTF-8 names: two valid JSON lines, the bytes read U+FFFD" jsonl "$T/u
      sorted((j['result'], j['station']['adapter'].endswith('NO\ufffd')) for j in L)==[('error',True),('ok',False)]"
 unset FTEMU_ADAPTERS
 
+# ---- jansson's integers are 64-bit signed: a serial number past 2^63-1 is refused with --json ----
+export FTEMU_ADAPTERS=ft232h:ST1
+station "$T/big" -p m328p -P usb:ST1 -U flash:w:"$T/img.hex" --serial flash:0x7ff0:be8:9223372036854775808 --serial-file "$T/bigcount" --json
+check "serial past 2^63-1 with --json: exit 3, a valid line naming it, serial null" jsonl "$T/big/stdout" \
+    "$rc==3 and len(L)==1 and L[0]['station']['serial'] is None and '9223372036854775808' in L[0]['error']"
+check "serial past 2^63-1 with --json: the board was not written" \
+    python3 -c "import sys; sys.exit(open('$T/big/flash.bin','rb').read().count(255) != 32768)"
+station "$T/big2" -p m328p -P usb:ST1 -U flash:w:"$T/img.hex" --serial flash:0x7ff0:be8:9223372036854775807 --serial-file "$T/big2count" --json
+check "serial 2^63-1 with --json: programmed, the number exact in the line" jsonl "$T/big2/stdout" \
+    "$rc==0 and len(L)==1 and L[0]['station']['serial']==9223372036854775807 and L[0]['station']['patches']==[{'memory':'flash','address':0x7ff0,'bytes':'7fffffffffffffff'}]"
+unset FTEMU_ADAPTERS
+
 finish
