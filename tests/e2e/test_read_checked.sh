@@ -23,28 +23,24 @@ check "a flipped bit during a checked read: exit 0 with the right file" \
 # the end of a short image costs a few bytes, not a read of the blank flash.
 head -c 100 "$T/chip.bin" >"$T/start.bin"
 tail -c 4 "$T/chip.bin" >"$T/end.bin"
-python3 - "$T" <<'PY'
+# gaphex NAME: an Intel HEX of start.bin's first 16 bytes at 0 and end.bin at 0x7ffc
+gaphex() {
+    python3 - "$T" "$1" <<'PY'
 import sys
-t = sys.argv[1]
+t, name = sys.argv[1], sys.argv[2]
 def rec(addr, data):
     body = bytes([len(data), addr >> 8, addr & 255, 0]) + data
     return ":" + body.hex().upper() + "%02X" % (-sum(body) & 255) + "\n"
-with open(t + "/gap.hex", "w") as f:
+with open(t + "/" + name, "w") as f:
     f.write(rec(0, open(t + "/start.bin", "rb").read()[:16]) + rec(0x7FFC, open(t + "/end.bin", "rb").read()) + ":00000001FF\n")
 PY
+}
+gaphex gap.hex
 emu "$T/g" -p m328p -U "flash:v:$T/gap.hex:i"
 check "a verify across a 32 KiB gap exits 0" rc_is 0
 check "it reads the 20 bytes the file sets, not the gap ($(reads "$T/g") byte reads)" [ "$(reads "$T/g")" -le 64 ]
 printf '\x00' | dd of="$T/end.bin" bs=1 seek=3 conv=notrunc 2>/dev/null
-python3 - "$T" <<'PY'
-import sys
-t = sys.argv[1]
-def rec(addr, data):
-    body = bytes([len(data), addr >> 8, addr & 255, 0]) + data
-    return ":" + body.hex().upper() + "%02X" % (-sum(body) & 255) + "\n"
-with open(t + "/gap2.hex", "w") as f:
-    f.write(rec(0, open(t + "/start.bin", "rb").read()[:16]) + rec(0x7FFC, open(t + "/end.bin", "rb").read()) + ":00000001FF\n")
-PY
+gaphex gap2.hex
 emu "$T/g2" -p m328p -U "flash:v:$T/gap2.hex:i"
 check "a difference after the gap is still found (exit 8, at 0x7fff)" sh -c "[ $rc -eq 8 ] && grep -q '0x7fff' '$T/g2/stderr'"
 finish
