@@ -6,7 +6,8 @@
 #   make bench      benchmark ftisp against avrdude on the emulator
 #   make install    PREFIX=/usr/local DESTDIR=
 #
-# Sources are found by name: src/*.c is the program (src/main.c holds main),
+# Sources are found by name: src/*/*.c and src/wire/*/*.c are the layers
+# (one folder each, see src/README.md), src/main.c holds main,
 # tests/unit/test_*.c are cmocka suites, tests/e2e/test_*.sh are end-to-end
 # scripts, tests/fuzz/fuzz_*.c are fuzz targets, tests/emu/emu.mk builds the
 # emulator. Adding a file needs no edit here.
@@ -59,7 +60,7 @@ CFLAGS_ALL = $(WARN) $(OPT) $(SANFLAGS) -Iinclude $(PKG_CFLAGS) \
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 VERSION := 0.1.0
 
-SRC      := $(wildcard src/*.c)
+SRC      := $(wildcard src/*.c src/*/*.c src/*/*/*.c)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -71,6 +72,7 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 all: $(BUILD)/ftisp emu
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/ftisp/*.h) | $(BUILD)/obj
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libftisp.a: $(LIB_OBJ)
@@ -144,7 +146,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
--include $(wildcard $(BUILD)/obj/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d $(BUILD)/obj/*/*/*.d)
 
 # The README's two commands: both install missing Debian packages first.
 .PHONY: deps demo test

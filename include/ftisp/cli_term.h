@@ -3,7 +3,7 @@
 #define FTISP_CLI_TERM_H
 
 #include "ftisp/cli.h"
-#include "ftisp/cli_output.h"
+#include "ftisp/report.h"
 
 /* whole: the plan of all -U options, built beforehand to check them; it
  * receives the operations' results for --json. */

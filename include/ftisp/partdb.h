@@ -161,7 +161,7 @@ void *ft_partdb_alloc(ft_partdb *db, size_t size);
 void ft_part_derive(ft_part *p);
 int ft_partdb_read_file(const char *path, char **text, size_t *len, ft_err *err);
 
-/* Checks a part definition against what ISP can do (src/partdb_check.c):
+/* Checks a part definition against what ISP can do (src/partdb/partdb_check.c):
  * page sizes powers of two that divide their memory, sizes and delays the
  * instructions can address, a signature a chip can have. FT_E_INPUT naming
  * the definition's file:line. Run before any adapter is opened. */
@@ -197,7 +197,7 @@ const char *ft_setting_value_name(const ft_setting *s, uint8_t byte);
 unsigned ft_setting_number(const ft_setting *s, uint8_t byte);
 uint8_t ft_setting_from_number(const ft_setting *s, unsigned number);
 
-/* The `config` interface (src/partdb_config.c): settings with the value the
+/* The `config` interface (src/partdb/partdb_settings.c): settings with the value the
  * chip's bytes give them, found by name as avrdude's `config` finds them.
  * bytes[] holds fuse bytes by index (0 low or the only fuse, 1 high,
  * 2 extended) and the lock byte at FT_LOCK_BYTE. Nothing here prints,

@@ -171,7 +171,7 @@ typedef struct ft_fuse_ctx {
 } ft_fuse_ctx;
 
 /* Checks a value a write would put in fuse or lock byte f against the rules
- * that keep ISP working (src/fuse_safety.c; the man page's FUSE SAFETY):
+ * that keep ISP working (src/plan/plan_fuse_guard.c; the man page's FUSE SAFETY):
  * SPIEN, RSTDISBL, DWEN, lock bits, and a clock source the board may lack. */
 int ft_fuse_check(const ft_part *p, const ft_fuse *f, uint8_t value, const ft_fuse_ctx *ctx,
                   ft_err *err);

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "ftisp/cli_output.h"
+#include "ftisp/report.h"
 #include "ftisp/err.h"
 #include "ftisp/plan.h"
 

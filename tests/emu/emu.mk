@@ -3,7 +3,7 @@
 # programs the emulator's own tests run. Always built without sanitizers.
 EMU_DIR   := $(BUILD)/emu
 EMU_CORE  := $(filter-out tests/emu/emu_usb1.c tests/emu/emu_usb0.c,$(wildcard tests/emu/emu_*.c))
-EMU_PDB   := $(wildcard src/partdb*.c) src/err.c
+EMU_PDB   := $(wildcard src/partdb/partdb*.c) src/partdb/progdb.c src/base/err.c
 EMU_CFLAGS := -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
               -O2 -g -fPIC -fvisibility=hidden -Iinclude -Itests/emu \
               -DEMU_SRCDIR='"$(CURDIR)"' -DFTISP_DATADIR='"$(DATADIR)"'

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "ftisp/cli_json.h"
+#include "ftisp/report.h"
 
 #define R "\xef\xbf\xbd" /* U+FFFD in UTF-8 */
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "ftisp/cli.h"
-#include "../../src/station_priv.h"
+#include "../../src/station/station_priv.h"
 
 static int parse(ft_cli *cli, ft_err *err, const char *const *args)
 {

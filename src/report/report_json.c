@@ -1,4 +1,4 @@
-#include "ftisp/cli_json.h"
+#include "ftisp/report.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,8 +1,7 @@
 /* ftisp's main flow: parse, load parts, build the plan (every file checked),
  * open the adapter, run, report. Exit status = the first error's category. */
 #include "ftisp/cli.h"
-#include "ftisp/cli_json.h"
-#include "ftisp/cli_output.h"
+#include "ftisp/report.h"
 #include "ftisp/interrupt.h"
 #include "ftisp/cli_programmer.h"
 #include "ftisp/cli_term.h"

@@ -2,8 +2,8 @@
  * carry out a plan: session.c enters programming mode and checks the chip,
  * session_clock.c chooses SCK, session_read.c reads and verifies,
  * session_erase.c decides on and does the erase, session_eeprom.c keeps
- * the EEPROM through it, plan_run.c runs the
- * operations, plan_diagnose.c explains the chip. */
+ * the EEPROM through it, session_run.c runs the
+ * operations, session_diagnose.c explains the chip. */
 #ifndef FTISP_SESSION_PRIV_H
 #define FTISP_SESSION_PRIV_H
 
@@ -64,7 +64,7 @@ int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image 
 void ses_image_sha(const ft_image *img, uint32_t lo, uint8_t out[32]);
 void ses_flash_bytes(const ft_image *img, uint8_t *buf, uint32_t size);
 
-/* plan_diagnose.c: every fuse and lock setting in words, at note level. */
+/* session_diagnose.c: every fuse and lock setting in words, at note level. */
 void ses_explain_fuses(ft_session *r, int level);
 
 /* session_erase.c */

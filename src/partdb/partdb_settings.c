@@ -1,7 +1,7 @@
 /* Settings by name, the way avrdude's `config` command finds them: what a
  * fuse or lock byte says in Microchip's names, and the byte a new value
  * gives. Pure look-ups over the database: the terminal prints, the session
- * reads and writes, fuse_safety judges. */
+ * reads and writes, plan_fuse_guard.c judges. */
 #include "ftisp/partdb.h"
 
 #include <ctype.h>

@@ -4,8 +4,7 @@
  * record for the parent's summary, LEDs and the terminal. */
 #include "station_priv.h"
 
-#include "ftisp/cli_json.h"
-#include "ftisp/cli_output.h"
+#include "ftisp/report.h"
 #include "ftisp/interrupt.h"
 
 #include <inttypes.h>

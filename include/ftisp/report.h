@@ -1,12 +1,36 @@
-/* --json: one object per run on standard output, for production scripts.
- * Built with jansson, so the output is always valid JSON. */
-#ifndef FTISP_CLI_JSON_H
-#define FTISP_CLI_JSON_H
+/* The report layer: what the user and scripts are told about a run. Human
+ * lines on standard error (report_output.c) and --json objects on standard
+ * output (report_json.c). Used by cli, term and station; it calls nothing
+ * above the plan and session structures it reads. */
+#ifndef FTISP_REPORT_H
+#define FTISP_REPORT_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ftisp/plan.h"
+
+/* ---- human lines ---- */
+
+typedef struct ft_out {
+    FILE *f;
+    int verbosity;
+    bool tty;
+    char what[64];
+    uint32_t total;
+    int drawn;              /* bar cells drawn */
+    bool in_phase;
+} ft_out;
+
+void ft_out_init(ft_out *o, FILE *f, int verbosity);
+void ft_out_msg(ft_out *o, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ft_out_error(ft_out *o, const char *msg);
+/* Plan events that draw on this output. */
+void ft_out_events(ft_out *o, ft_plan_events *ev);
+
+/* ---- --json ---- */
 
 typedef struct ft_json_run {
     const char *adapter_desc;   /* NULL: no adapter opened */

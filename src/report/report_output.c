@@ -1,4 +1,4 @@
-#include "ftisp/cli_output.h"
+#include "ftisp/report.h"
 
 #include <stdarg.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* `config`: fuse and lock bit settings by name, as avrdude's terminal has
- * it, on the part database's named settings and values (partdb_config.c):
+ * it, on the part database's named settings and values (partdb_settings.c):
  *   config            every setting: "config <name>=<value name> # <number>"
  *   config -f         the same, each fuse byte's value before its settings
  *   config -a         every value each setting can take ("# conf" = not set)
