@@ -58,7 +58,7 @@ int ft_parse_fck(const char *s, uint32_t *hz, ft_err *err);
 int ft_parse_update(const char *arg, ft_opspec *spec, char **store, ft_err *err);
 
 /* -P: usb, usb:SERIAL, usb:VID:PID, usb:VID:PID:SERIAL, usb:BUS/DEV. */
-int ft_parse_port(const char *port, ft_mpsse_opts *o, ft_err *err);
+int ft_parse_port(const char *port, ft_wire_opts *o, ft_err *err);
 
 int ft_cli_main(int argc, char **argv);
 

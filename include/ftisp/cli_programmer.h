@@ -13,7 +13,7 @@ void ft_cli_list_programmers(const ft_progdb *pdb);
 int ft_cli_programmer(const ft_cli *cli, const ft_progdb *pdb, const ft_programmer **out, ft_err *err);
 /* The adapter's options from the entry, -x and -P; default_bitclock into
  * plan->sck_hz when no -B was given. */
-int ft_cli_adapter_opts(const ft_cli *cli, const ft_progdb *pdb, const ft_programmer *p, ft_mpsse_opts *mo,
+int ft_cli_adapter_opts(const ft_cli *cli, const ft_progdb *pdb, const ft_programmer *p, ft_wire_opts *mo,
                         ft_plan_opts *plan, ft_err *err);
 
 #endif

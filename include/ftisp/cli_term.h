@@ -7,7 +7,7 @@
 
 /* whole: the plan of all -U options, built beforehand to check them; it
  * receives the operations' results for --json. */
-int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part, ft_mpsse *m, ft_dry *dry,
-                     ft_out *out, ft_plan *whole, ft_err *err);
+int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part, ft_wire *w, ft_out *out,
+                     ft_plan *whole, ft_err *err);
 
 #endif

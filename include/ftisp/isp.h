@@ -1,4 +1,4 @@
-/* AVR serial programming over the MPSSE queue: the instructions of the
+/* AVR serial programming over the wire (ftisp/wire.h): the instructions of the
  * datasheets' "Serial Programming" chapter, page loads, RDY/BSY polling and
  * bulk reads. Knows the part (ft_part) but decides nothing about what to
  * write: that is the plan's job. Never sends anything but Poll RDY/BSY to a
@@ -10,23 +10,15 @@
 #include <stdint.h>
 
 #include "ftisp/err.h"
-#include "ftisp/mpsse.h"
 #include "ftisp/partdb.h"
+#include "ftisp/wire.h"
 
 typedef struct ft_isp ft_isp;
-
-/* -c dryrun: a chip in the host's memory (isp_dry.c) that keeps a real
- * chip's rules; an ft_isp made on it needs no adapter. It outlives the
- * ft_isp, so several runs in one process see the same chip. */
-typedef struct ft_dry ft_dry;
-int ft_dry_new(ft_dry **out, const ft_part *p, ft_err *err);
-void ft_dry_free(ft_dry *d);
-int ft_isp_new_dry(ft_isp **out, ft_dry *d, const ft_part *p, ft_err *err);
 
 /* Progress: done out of total bytes of the current operation. */
 typedef void (*ft_progress_fn)(void *ctx, uint32_t done, uint32_t total);
 
-int ft_isp_new(ft_isp **out, ft_mpsse *m, const ft_part *p, ft_err *err);
+int ft_isp_new(ft_isp **out, ft_wire *w, const ft_part *p, ft_err *err);
 void ft_isp_free(ft_isp *isp);
 void ft_isp_set_progress(ft_isp *isp, ft_progress_fn fn, void *ctx);
 

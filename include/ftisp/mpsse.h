@@ -11,27 +11,12 @@
 #include <stdint.h>
 
 #include "ftisp/err.h"
+#include "ftisp/wire.h"
 
 typedef struct ft_mpsse ft_mpsse;
 
-/* Status LEDs some adapters have (avrdude's rdyled errled pgmled vfyled). */
-enum ft_led { FT_LED_RDY, FT_LED_ERR, FT_LED_PGM, FT_LED_VFY, FT_LEDS };
-
-typedef struct ft_mpsse_opts {
-    uint16_t vid, pid;        /* 0: try 0403:6014, 6010, 6011 in that order */
-    const char *serial;       /* NULL: any */
-    int bus, address;         /* -1: any */
-    int channel;              /* 0 = A, 1 = B (FT2232H/FT4232H) */
-    int reset_pin;            /* ADBUS/ACBUS pin number 0..15 driving target RESET; default 3 */
-    int buffer_pin;           /* active-low buffer enable pin, -1: none */
-    uint16_t buff_pins;       /* more buffer-enable pins (avrdude's buff), driven while open */
-    uint16_t buff_high;       /* ...high where set here, low elsewhere */
-    int led_pin[FT_LEDS];     /* enum ft_led; -1: none */
-    bool led_low[FT_LEDS];    /* lit when driven low */
-    int timeout_ms;           /* per USB call; default 1000 */
-} ft_mpsse_opts;
-
-void ft_mpsse_opts_default(ft_mpsse_opts *o);
+/* The wire's options, read the MPSSE way: pins 0-7 ADBUS, 8-15 ACBUS. */
+typedef ft_wire_opts ft_mpsse_opts;
 
 /* Opens the adapter, resets it into MPSSE mode, checks sync with a bad
  * opcode, sets pins to idle (SCK low, RESET high = target running).
@@ -60,9 +45,6 @@ void ft_mpsse_led(ft_mpsse *m, int led, bool on);
 /* A spare pin (4..15, not RESET or the buffer enable) as an output driven
  * high or low, queued (mpsse_gpio.c). */
 void ft_mpsse_pin(ft_mpsse *m, int pin, bool high);
-/* -x KEY=PIN: a pin number lowest..15 (ADBUS lowest..7, ACBUS0-7), in
- * decimal or 0x hex; lowest keeps a pin off the SPI lines. */
-int ft_mpsse_parse_pin(const char *key, const char *v, int lowest, int *pin, ft_err *err);
 
 /* Queues n bytes out on SDO; if in is not NULL, the n bytes read on SDI are
  * stored there by the flush that sends them (in must stay valid till then).
@@ -102,16 +84,12 @@ int ft_mpsse_error(const ft_mpsse *m);
 int ft_mpsse_take_error(ft_mpsse *m, ft_err *err);
 
 /* Counters for -v and the benchmark. */
-typedef struct ft_mpsse_stats {
-    uint64_t writes, reads, bytes_out, bytes_in, flushes;
-    uint64_t batches;         /* batches handed to USB */
-    uint64_t spi_bytes;       /* bytes shifted on the SPI wire */
-} ft_mpsse_stats;
+typedef ft_wire_stats ft_mpsse_stats;
 void ft_mpsse_get_stats(const ft_mpsse *m, ft_mpsse_stats *s);
 
 /* For -vv: a line per USB batch and per SCK change, handed to fn (which may
  * print it; this layer never does). fn NULL: none. */
-typedef void (*ft_mpsse_trace_fn)(void *ctx, const char *line);
+typedef ft_wire_trace_fn ft_mpsse_trace_fn;
 void ft_mpsse_set_trace(ft_mpsse *m, ft_mpsse_trace_fn fn, void *ctx);
 
 #endif

@@ -82,7 +82,6 @@ typedef struct ft_plan_events {
 typedef struct ft_plan {
     const ft_part *part;
     const ft_partdb *db;      /* to name the part a wrong signature belongs to */
-    ft_dry *dry;              /* -c dryrun: run on this host-memory chip, no adapter */
     ft_plan_opts opts;
     int nops;
     ft_op *ops;
@@ -131,11 +130,11 @@ void ft_plan_reset_run(ft_plan *plan);
 
 /* Carries the plan out on an open adapter. Reads are written to their files
  * as they complete. Returns FT_OK or the first error's status. */
-int ft_plan_run(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *err);
+int ft_plan_run(ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err);
 
 /* Diagnosis (no -U): signature, fuses decoded, lock, inferred clock. The
  * text goes to ev->note at level 0. */
-int ft_plan_diagnose(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *err);
+int ft_plan_diagnose(ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err);
 
 /* The memory a -U names: kind and, for fuses, which one. */
 enum ft_memkind { FT_MEM_FLASH, FT_MEM_EEPROM, FT_MEM_FUSE, FT_MEM_LOCK, FT_MEM_SIGNATURE,

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "ftisp/err.h"
-#include "ftisp/mpsse.h"
+#include "ftisp/wire.h"
 
 typedef struct ft_programmer {
     char id[32];

@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "ftisp/err.h"
-#include "ftisp/mpsse.h"
+#include "ftisp/wire.h"
 #include "ftisp/plan.h"
 
 #define FT_STATION_MAX_PORTS 16
@@ -56,20 +56,21 @@ bool ft_station_wanted(const ft_station_opts *o);
 /* What the station needs from the command line. */
 typedef struct ft_station_run {
     ft_plan *plan;            /* built and checked */
-    const ft_mpsse_opts *mpsse;   /* template: vid, pid, channel, pins */
+    const char *type;         /* the programmer type: which bridge (ftisp/wire.h) */
+    const ft_wire_opts *wire; /* template: vid, pid, channel, pins */
     const ft_station_opts *opts;
     bool json;                /* a JSON line per board on standard output */
     int verbosity;
     FILE *msgs;               /* human lines (standard error or -l file) */
     bool diagnose;            /* no -U and no -e: explain each chip */
     /* the cli's -P parser (usb:SERIAL, usb:VID:PID, usb:BUS/DEV) */
-    int (*parse_port)(const char *port, ft_mpsse_opts *o, ft_err *err);
+    int (*parse_port)(const char *port, ft_wire_opts *o, ft_err *err);
 } ft_station_run;
 
 /* Runs the station; returns the exit status: 0 when every board passed. */
 int ft_station_main(const ft_station_run *run);
 
 /* -P ?: lists the MPSSE adapters found with their serial numbers. */
-int ft_station_list(FILE *f, const ft_mpsse_opts *tmpl, ft_err *err);
+int ft_station_list(FILE *f, const ft_wire_opts *tmpl, ft_err *err);
 
 #endif

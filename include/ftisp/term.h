@@ -19,8 +19,7 @@ typedef struct ft_term_target {
     const ft_partdb *db;
     const ft_part *part;
     ft_plan_opts opts;        /* the command line's -F, -V, -n, --allow, -B ... */
-    ft_mpsse *m;
-    ft_dry *dry;
+    ft_wire *w;
     ft_out *out;              /* messages; `verbose`/`quell` change its level */
 } ft_term_target;
 

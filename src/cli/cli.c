@@ -116,8 +116,7 @@ int ft_cli_main(int argc, char **argv)
     ft_out out;
     ft_partdb db;
     ft_plan plan;
-    ft_mpsse *m = NULL;
-    ft_dry *dry = NULL;
+    ft_wire *w = NULL;
     const ft_programmer *prog = NULL;
     ft_progdb pdb = {0};
     const ft_part *part = NULL;
@@ -150,8 +149,8 @@ int ft_cli_main(int argc, char **argv)
         goto done;
     if (rc == FT_OK) {
         if (cli.port && strcmp(cli.port, "?") == 0) {
-            ft_mpsse_opts lo;
-            ft_mpsse_opts_default(&lo);
+            ft_wire_opts lo;
+            ft_wire_opts_default(&lo);
             rc = ft_station_list(stdout, &lo, &err);
             goto done;
         }
@@ -185,8 +184,8 @@ int ft_cli_main(int argc, char **argv)
             if (plan.ops[i].note[0])
                 ft_out_msg(&out, 0, "note: %s", plan.ops[i].note);
     }
-    ft_mpsse_opts mo;
-    ft_mpsse_opts_default(&mo);
+    ft_wire_opts mo;
+    ft_wire_opts_default(&mo);
     if (rc == FT_OK) {
         rc = ft_cli_adapter_opts(&cli, &pdb, prog, &mo, &cli.plan, &err);
         plan.opts.sck_hz = cli.plan.sck_hz;
@@ -198,33 +197,30 @@ int ft_cli_main(int argc, char **argv)
                         "--serial or --patch-cmd", cli.nterms ? "the terminal (-T, -t)" : "-c dryrun");
     station = rc == FT_OK && ft_station_wanted(&cli.station);
     if (station) {
-        ft_station_run sr = {&plan, &mo, &cli.station, cli.json, cli.verbosity, out.f,
+        ft_station_run sr = {&plan, prog->type, &mo, &cli.station, cli.json, cli.verbosity, out.f,
                              cli.nops == 0 && !cli.plan.erase, ft_parse_port};
         rc = ft_station_main(&sr);   /* it reports each board itself */
         goto done;
     }
-    if (rc == FT_OK && strcmp(prog->type, "dryrun") == 0) {
-        rc = ft_dry_new(&dry, part, &err);
-        plan.dry = dry;
-    } else if (rc == FT_OK)
-        rc = ft_mpsse_open(&m, &mo, &err);
+    mo.part = part;
+    if (rc == FT_OK)
+        rc = ft_wire_open(&w, prog->type, &mo, &err);
     if (rc == FT_OK) {
-        ft_out_msg(&out, 1, "adapter: %s", m ? ft_mpsse_describe(m) : "dryrun (host memory, no USB)");
+        ft_out_msg(&out, 1, "adapter: %s", ft_wire_describe(w));
         ft_plan_events ev;
         ft_out_events(&out, &ev);
-        ft_mpsse_led(m, FT_LED_RDY, true);
-        ft_mpsse_led(m, FT_LED_PGM, true);
+        ft_wire_led(w, FT_LED_RDY, true);
+        ft_wire_led(w, FT_LED_PGM, true);
         if (cli.nterms)
-            rc = ft_cli_run_terms(&cli, &db, part, m, dry, &out, &plan, &err);
+            rc = ft_cli_run_terms(&cli, &db, part, w, &out, &plan, &err);
         else if (cli.nops == 0 && !cli.plan.erase)
-            rc = ft_plan_diagnose(&plan, m, &ev, &err);
+            rc = ft_plan_diagnose(&plan, w, &ev, &err);
         else
-            rc = ft_plan_run(&plan, m, &ev, &err);
-        ft_mpsse_led(m, FT_LED_PGM, false);
-        ft_mpsse_led(m, FT_LED_VFY, false);
-        ft_mpsse_led(m, FT_LED_ERR, rc != FT_OK);
-        if (m)
-            ft_mpsse_flush(m);
+            rc = ft_plan_run(&plan, w, &ev, &err);
+        ft_wire_led(w, FT_LED_PGM, false);
+        ft_wire_led(w, FT_LED_VFY, false);
+        ft_wire_led(w, FT_LED_ERR, rc != FT_OK);
+        ft_wire_flush(w);
     }
     if (rc == FT_OK && (cli.nops || cli.plan.erase) && cli.verbosity >= 0)
         ft_out_msg(&out, 0, "done in %.2f s", now() - t0);
@@ -236,14 +232,14 @@ done:;
         rc = ft_err_set(&err, FT_E_INTERRUPTED, "interrupted (%s)", ft_interrupt_name(sig));
     }
     char adesc[192] = "", aserial[64] = "", state[600] = "";
-    if (m) {
-        snprintf(adesc, sizeof adesc, "%s", ft_mpsse_describe(m));
-        snprintf(aserial, sizeof aserial, "%s", ft_mpsse_serial(m));
+    if (w && !ft_wire_caps_of(w)->host_memory) {
+        snprintf(adesc, sizeof adesc, "%s", ft_wire_describe(w));
+        snprintf(aserial, sizeof aserial, "%s", ft_wire_serial(w));
     }
     if (sig) {
         /* RESET first: the target must run again whatever comes next */
-        ft_mpsse_close(m);
-        m = NULL;
+        ft_wire_close(w);
+        w = NULL;
         if (have_plan)
             ft_plan_state(&plan, state, sizeof state);
         else
@@ -277,9 +273,7 @@ done:;
         };
         ft_json_write(stdout, &jr);
     }
-    if (m)
-        ft_mpsse_close(m);
-    ft_dry_free(dry);
+    ft_wire_close(w);
     if (have_plan)
         ft_plan_free(&plan);
     if (have_db) {

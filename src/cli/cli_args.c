@@ -199,7 +199,7 @@ static bool all_hex(const char *s, size_t n)
     return true;
 }
 
-int ft_parse_port(const char *port, ft_mpsse_opts *o, ft_err *err)
+int ft_parse_port(const char *port, ft_wire_opts *o, ft_err *err)
 {
     if (strcasecmp(port, "usb") == 0)
         return FT_OK;
@@ -271,9 +271,9 @@ static int parse_extended(ft_cli *cli, const char *s, ft_err *err)
     key[klen] = '\0';
     const char *v = eq ? eq + 1 : "";
     if (strcasecmp(key, "reset") == 0)
-        return ft_mpsse_parse_pin(key, v, 0, &cli->reset_pin, err);
+        return ft_wire_parse_pin(key, v, 0, &cli->reset_pin, err);
     if (strcasecmp(key, "buff") == 0)
-        return ft_mpsse_parse_pin(key, v, 0, &cli->buffer_pin, err);
+        return ft_wire_parse_pin(key, v, 0, &cli->buffer_pin, err);
     if (strcasecmp(key, "help") == 0) {
         cli->xhelp = true;
         return FT_OK;

@@ -67,10 +67,10 @@ int ft_cli_programmer(const ft_cli *cli, const ft_progdb *pdb, const ft_programm
     return FT_OK;
 }
 
-int ft_cli_adapter_opts(const ft_cli *cli, const ft_progdb *pdb, const ft_programmer *p, ft_mpsse_opts *mo,
+int ft_cli_adapter_opts(const ft_cli *cli, const ft_progdb *pdb, const ft_programmer *p, ft_wire_opts *mo,
                         ft_plan_opts *plan, ft_err *err)
 {
-    ft_mpsse_opts_default(mo);
+    ft_wire_opts_default(mo);
     mo->vid = p->vid;
     mo->pid = p->pid;
     mo->channel = cli->channel >= 0 ? cli->channel : p->channel;

@@ -50,11 +50,11 @@ static void report(ft_plan *whole, int *at, const ft_plan *seg)
         memcpy(whole->eeprom_copy, seg->eeprom_copy, sizeof whole->eeprom_copy);
 }
 
-int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part, ft_mpsse *m, ft_dry *dry,
-                     ft_out *out, ft_plan *whole, ft_err *err)
+int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part, ft_wire *w, ft_out *out,
+                     ft_plan *whole, ft_err *err)
 {
     int at = 0;
-    ft_term_target tg = {.db = db, .part = part, .opts = cli->plan, .m = m, .dry = dry, .out = out};
+    ft_term_target tg = {.db = db, .part = part, .opts = cli->plan, .w = w, .out = out};
     ft_term *t;
     FILE *tout = cli->json ? stderr : stdout;   /* --json owns standard output */
     int rc = ft_term_new(&t, &tg, tout, err);
@@ -72,10 +72,9 @@ int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part
             if (rc == FT_OK)
                 rc = ft_plan_build(&plan, db, part, cli->ops + done, upto - done, &o, err);
             if (rc == FT_OK) {
-                plan.dry = dry;
                 ft_plan_events ev;
                 ft_out_events(out, &ev);
-                rc = ft_plan_run(&plan, m, &ev, err);
+                rc = ft_plan_run(&plan, w, &ev, err);
                 report(whole, &at, &plan);
                 ft_plan_free(&plan);
             }

@@ -9,22 +9,22 @@
 #define RESET_SETTLE_US 20000   /* datasheet: at least 20 ms before Programming Enable */
 #define RESET_PULSE_US 1000     /* >= 2 target clocks even at 128 kHz / 8 at half nominal */
 
-int isp_mpsse_status(ft_isp *isp, ft_err *err)
+int isp_wire_status(ft_isp *isp, ft_err *err)
 {
-    return ft_mpsse_take_error(isp->m, err);
+    return ft_wire_take_error(isp->w, err);
 }
 
 void isp_cmd(ft_isp *isp, uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t *out)
 {
     uint8_t ins[4] = {a, b, c, d};
     if (!out) {
-        ft_mpsse_spi(isp->m, ins, NULL, 4);
+        ft_wire_shift(isp->w, ins, NULL, 4);
         return;
     }
     /* only the last byte carries the answer: reading just it keeps the reply
      * stream (and the chip's reply FIFO) four times smaller */
-    ft_mpsse_spi(isp->m, ins, NULL, 3);
-    ft_mpsse_spi(isp->m, ins + 3, out, 1);
+    ft_wire_shift(isp->w, ins, NULL, 3);
+    ft_wire_shift(isp->w, ins + 3, out, 1);
 }
 
 void isp_ext_addr(ft_isp *isp, uint32_t word)
@@ -51,16 +51,16 @@ int isp_need_enabled(ft_isp *isp, ft_err *err)
     return FT_OK;
 }
 
-int ft_isp_new(ft_isp **out, ft_mpsse *m, const ft_part *p, ft_err *err)
+int ft_isp_new(ft_isp **out, ft_wire *w, const ft_part *p, ft_err *err)
 {
     *out = NULL;
     ft_isp *isp = calloc(1, sizeof *isp);
     if (!isp)
         return ft_err_set(err, FT_E_FAIL, "out of memory");
-    isp->m = m;
+    isp->w = w;
     isp->p = p;
     isp->ext = -1;
-    isp->pollslot_size = (uint32_t)(ft_mpsse_fifo_size(m) / 2);
+    isp->pollslot_size = (uint32_t)(ft_wire_caps_of(w)->max_batch / 2);
     isp->pollbuf = calloc(3, isp->pollslot_size);
     if (!isp->pollbuf) {
         free(isp);
@@ -75,8 +75,7 @@ void ft_isp_free(ft_isp *isp)
     if (!isp)
         return;
     /* poll replies still in flight point into pollbuf */
-    if (isp->m)
-        ft_mpsse_flush(isp->m);
+    ft_wire_flush(isp->w);
     free(isp->pollbuf);
     free(isp);
 }
@@ -89,9 +88,7 @@ void ft_isp_set_progress(ft_isp *isp, ft_progress_fn fn, void *ctx)
 
 uint32_t ft_isp_set_sck(ft_isp *isp, uint32_t hz)
 {
-    if (isp->dry)
-        return hz;
-    return ft_mpsse_set_sck(isp->m, hz);
+    return ft_wire_set_clock(isp->w, hz);
 }
 
 /* One Programming Enable: in sync, the target echoes 0x53 while the third
@@ -99,15 +96,15 @@ uint32_t ft_isp_set_sck(ft_isp *isp, uint32_t hz)
 static int try_enable(ft_isp *isp, uint8_t reply[4], bool pulse, ft_err *err)
 {
     if (pulse) {
-        ft_mpsse_reset(isp->m, false);
-        ft_mpsse_sleep_us(isp->m, RESET_PULSE_US);
+        ft_wire_reset(isp->w, false);
+        ft_wire_sleep_us(isp->w, RESET_PULSE_US);
     }
-    ft_mpsse_reset(isp->m, true);
-    ft_mpsse_sleep_us(isp->m, RESET_SETTLE_US);
+    ft_wire_reset(isp->w, true);
+    ft_wire_sleep_us(isp->w, RESET_SETTLE_US);
     static const uint8_t pe[4] = {0xAC, 0x53, 0x00, 0x00};
-    ft_mpsse_spi(isp->m, pe, reply, 4);
-    if (ft_mpsse_flush(isp->m))
-        return isp_mpsse_status(isp, err);
+    ft_wire_shift(isp->w, pe, reply, 4);
+    if (ft_wire_flush(isp->w))
+        return isp_wire_status(isp, err);
     return FT_OK;
 }
 
@@ -122,8 +119,6 @@ static const char *miso_hint(const uint8_t r[4])
 
 int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t floor_hz, uint32_t *used_hz, ft_err *err)
 {
-    if (isp->dry)
-        return dry_enable(isp, sck_hz, used_hz);
     isp->enabled = false;
     isp->ext = -1;
     /* The clock asked for, then the ladder for targets that run slower than
@@ -138,7 +133,7 @@ int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t floor_hz, uint32_t *use
         asked = clocks[c];
         /* SCK low before RESET goes low; then a RESET pulse is what the
          * datasheet asks for when SCK was not low at power-up */
-        last = ft_mpsse_set_sck(isp->m, clocks[c]);
+        last = ft_wire_set_clock(isp->w, clocks[c]);
         tried++;
         for (int t = 0; t < ENABLE_TRIES; t++) {
             memset(r, 0, sizeof r);
@@ -153,9 +148,9 @@ int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t floor_hz, uint32_t *use
             }
         }
     }
-    ft_mpsse_reset(isp->m, false);
-    ft_mpsse_flush(isp->m);
-    isp_mpsse_status(isp, err);
+    ft_wire_reset(isp->w, false);
+    ft_wire_flush(isp->w);
+    isp_wire_status(isp, err);
     return ft_err_set(err, FT_E_TARGET,
                       "target does not answer Programming Enable (%d tries at %d SCK speeds, down to %u Hz; "
                       "last reply %02X %02X %02X %02X): %s. Check the wiring (AD0 SCK, AD1 to MOSI, AD2 "
@@ -166,35 +161,27 @@ int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t floor_hz, uint32_t *use
 
 int ft_isp_leave(ft_isp *isp, ft_err *err)
 {
-    if (isp->dry) {
-        isp->enabled = false;
-        return FT_OK;
-    }
     isp->enabled = false;
     /* releasing RESET is what an interrupted run needs most */
-    ft_mpsse_hold_interrupts(isp->m, true);
-    ft_mpsse_reset(isp->m, false);
-    ft_mpsse_flush(isp->m);
-    ft_mpsse_hold_interrupts(isp->m, false);
-    return isp_mpsse_status(isp, err);
+    ft_wire_hold_interrupts(isp->w, true);
+    ft_wire_reset(isp->w, false);
+    ft_wire_flush(isp->w);
+    ft_wire_hold_interrupts(isp->w, false);
+    return isp_wire_status(isp, err);
 }
 
 int ft_isp_read_signature(ft_isp *isp, uint8_t sig[3], ft_err *err)
 {
-    if (isp->dry)
-        return dry_signature(isp, sig, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     for (uint8_t i = 0; i < 3; i++)
         isp_cmd(isp, 0x30, 0x00, i, 0x00, &sig[i]);
-    ft_mpsse_flush(isp->m);
-    return isp_mpsse_status(isp, err);
+    ft_wire_flush(isp->w);
+    return isp_wire_status(isp, err);
 }
 
 int ft_isp_chip_erase(ft_isp *isp, ft_err *err)
 {
-    if (isp->dry)
-        return dry_chip_erase(isp, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     isp_cmd(isp, 0xAC, 0x80, 0x00, 0x00, NULL);
@@ -217,15 +204,13 @@ static const ft_fuse *fuse_by_index(const ft_part *p, int index)
 
 int ft_isp_read_fuse(ft_isp *isp, int index, uint8_t *v, ft_err *err)
 {
-    if (isp->dry)
-        return dry_fuse(isp, index, false, v, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     if (index < 0 || index > 2)
         return ft_err_set(err, FT_E_FAIL, "internal: fuse index %d", index);
     isp_cmd(isp, fuse_read[index][0], fuse_read[index][1], 0x00, 0x00, v);
-    ft_mpsse_flush(isp->m);
-    return isp_mpsse_status(isp, err);
+    ft_wire_flush(isp->w);
+    return isp_wire_status(isp, err);
 }
 
 static uint32_t fuse_delay(const ft_part *p, const ft_fuse *f)
@@ -236,8 +221,6 @@ static uint32_t fuse_delay(const ft_part *p, const ft_fuse *f)
 
 int ft_isp_write_fuse(ft_isp *isp, int index, uint8_t v, ft_err *err)
 {
-    if (isp->dry)
-        return dry_fuse(isp, index, true, &v, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     if (index < 0 || index > 2)
@@ -252,19 +235,15 @@ int ft_isp_write_fuse(ft_isp *isp, int index, uint8_t v, ft_err *err)
 
 int ft_isp_read_lock(ft_isp *isp, uint8_t *v, ft_err *err)
 {
-    if (isp->dry)
-        return dry_lock(isp, false, v, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     isp_cmd(isp, 0x58, 0x00, 0x00, 0x00, v);
-    ft_mpsse_flush(isp->m);
-    return isp_mpsse_status(isp, err);
+    ft_wire_flush(isp->w);
+    return isp_wire_status(isp, err);
 }
 
 int ft_isp_write_lock(ft_isp *isp, uint8_t v, ft_err *err)
 {
-    if (isp->dry)
-        return dry_lock(isp, true, &v, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     if (isp->p->lock.writable)
@@ -275,13 +254,11 @@ int ft_isp_write_lock(ft_isp *isp, uint8_t v, ft_err *err)
 
 int ft_isp_read_calibration(ft_isp *isp, int index, uint8_t *v, ft_err *err)
 {
-    if (isp->dry)
-        return dry_calibration(isp, index, v, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     if (index < 0 || index > 255)
         return ft_err_set(err, FT_E_FAIL, "internal: calibration index %d", index);
     isp_cmd(isp, 0x38, 0x00, (uint8_t)index, 0x00, v);
-    ft_mpsse_flush(isp->m);
-    return isp_mpsse_status(isp, err);
+    ft_wire_flush(isp->w);
+    return isp_wire_status(isp, err);
 }

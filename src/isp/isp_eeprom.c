@@ -18,21 +18,19 @@ static int check_range(ft_isp *isp, uint32_t addr, uint32_t n, ft_err *err)
 
 int ft_isp_read_eeprom(ft_isp *isp, uint32_t addr, uint8_t *buf, uint32_t n, ft_err *err)
 {
-    if (isp->dry)
-        return dry_read(isp, false, addr, buf, n, err);
     if (isp_need_enabled(isp, err) || check_range(isp, addr, n, err))
         return err->code;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t a = addr + i;
         isp_cmd(isp, 0xA0, (uint8_t)(a >> 8), (uint8_t)a, 0x00, buf + i);
         if (i % PROGRESS_STEP == PROGRESS_STEP - 1) {
-            if (ft_mpsse_error(isp->m))
+            if (ft_wire_error(isp->w))
                 break;
             isp_progress(isp, i + 1, n);
         }
     }
-    ft_mpsse_flush(isp->m);
-    int rc = isp_mpsse_status(isp, err);
+    ft_wire_flush(isp->w);
+    int rc = isp_wire_status(isp, err);
     if (rc == FT_OK)
         isp_progress(isp, n, n);
     return rc;
@@ -78,7 +76,7 @@ static int read_kept(ft_isp *isp, uint32_t first, uint32_t span, uint32_t ps, co
                 any = true;
             }
     }
-    return any ? ft_mpsse_flush(isp->m) : FT_OK;
+    return any ? ft_wire_flush(isp->w) : FT_OK;
 }
 
 /* Page mode. Whether a page write keeps the bytes that were not loaded is
@@ -110,7 +108,7 @@ static int write_pages(ft_isp *isp, uint32_t addr, const uint8_t *data, const ui
         if (read > 0)
             memcpy(again, img, span);
         if (read_kept(isp, first, span, ps, have, img))
-            rc = isp_mpsse_status(isp, err);
+            rc = isp_wire_status(isp, err);
         same = read > 0 && memcmp(again, img, span) == 0;
     }
     if (rc == FT_OK && !same)
@@ -143,14 +141,12 @@ out:
 int ft_isp_write_eeprom(ft_isp *isp, uint32_t addr, const uint8_t *data, const uint8_t *mask, uint32_t n,
                         ft_err *err)
 {
-    if (isp->dry)
-        return dry_write_eeprom(isp, addr, data, mask, n, err);
     if (isp_need_enabled(isp, err) || check_range(isp, addr, n, err))
         return err->code;
     const ft_mem *e = &isp->p->eeprom;
     int rc = e->paged && e->page_size > 1 ? write_pages(isp, addr, data, mask, n, err)
                                           : write_bytes(isp, addr, data, mask, n, err);
-    ft_mpsse_flush(isp->m);
-    int rc2 = isp_mpsse_status(isp, err);
+    ft_wire_flush(isp->w);
+    int rc2 = isp_wire_status(isp, err);
     return rc ? rc : rc2;
 }

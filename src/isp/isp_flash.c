@@ -11,8 +11,6 @@
 
 int ft_isp_read_flash(ft_isp *isp, uint32_t addr, uint8_t *buf, uint32_t n, ft_err *err)
 {
-    if (isp->dry)
-        return dry_read(isp, true, addr, buf, n, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     const ft_part *p = isp->p;
@@ -25,13 +23,13 @@ int ft_isp_read_flash(ft_isp *isp, uint32_t addr, uint8_t *buf, uint32_t n, ft_e
         isp_cmd(isp, (a & 1) ? 0x28 : 0x20, (uint8_t)(w >> 8), (uint8_t)w, 0x00, buf + i);
         if (i % PROGRESS_STEP == PROGRESS_STEP - 1) {
             /* replies arrive a batch or two behind the queue */
-            if (ft_mpsse_error(isp->m))
+            if (ft_wire_error(isp->w))
                 break;
             isp_progress(isp, i + 1, n);
         }
     }
-    ft_mpsse_flush(isp->m);
-    int rc = isp_mpsse_status(isp, err);
+    ft_wire_flush(isp->w);
+    int rc = isp_wire_status(isp, err);
     if (rc == FT_OK)
         isp_progress(isp, n, n);
     return rc;
@@ -65,8 +63,6 @@ static int write_bytes(ft_isp *isp, const uint8_t *data, uint32_t a, uint32_t n,
 int ft_isp_write_flash_pages(ft_isp *isp, const uint8_t *data, const uint32_t *pages, uint32_t npages,
                              ft_err *err)
 {
-    if (isp->dry)
-        return dry_write_flash(isp, data, pages, npages, err);
     if (isp_need_enabled(isp, err))
         return err->code;
     const ft_part *p = isp->p;
@@ -102,7 +98,7 @@ int ft_isp_write_flash_pages(ft_isp *isp, const uint8_t *data, const uint32_t *p
                 l[0] = 0x40, l[1] = hi, l[2] = (uint8_t)w, l[3] = d[2 * j];
                 l[4] = 0x48, l[5] = hi, l[6] = (uint8_t)w, l[7] = d[2 * j + 1];
             }
-            ft_mpsse_spi(isp->m, loads, NULL, (size_t)psz * 4);
+            ft_wire_shift(isp->w, loads, NULL, (size_t)psz * 4);
             isp_cmd(isp, 0x4C, (uint8_t)(w0 >> 8), (uint8_t)w0, 0x00, NULL);
             rc = isp_wait_ready(isp, ISP_BUSY_FLASH, p->flash.write_delay_us, err);
         }
@@ -110,7 +106,7 @@ int ft_isp_write_flash_pages(ft_isp *isp, const uint8_t *data, const uint32_t *p
             isp_progress(isp, (k + 1) * psz, npages * psz);
     }
     free(loads);
-    ft_mpsse_flush(isp->m);
-    int rc2 = isp_mpsse_status(isp, err);
+    ft_wire_flush(isp->w);
+    int rc2 = isp_wire_status(isp, err);
     return rc ? rc : rc2;
 }

@@ -8,8 +8,7 @@
 enum isp_busy { ISP_BUSY_FLASH, ISP_BUSY_EEPROM, ISP_BUSY_ERASE, ISP_BUSY_FUSE, ISP_BUSY_KINDS };
 
 struct ft_isp {
-    ft_mpsse *m;
-    ft_dry *dry;                   /* -c dryrun: the host-memory chip (isp_dry.c), m NULL */
+    ft_wire *w;
     const ft_part *p;
     ft_progress_fn progress;
     void *pctx;
@@ -25,8 +24,8 @@ struct ft_isp {
     int next_slot;
 };
 
-/* Takes the mpsse's sticky error into err; returns its code. */
-int isp_mpsse_status(ft_isp *isp, ft_err *err);
+/* Takes the wire's sticky error into err; returns its code. */
+int isp_wire_status(ft_isp *isp, ft_err *err);
 /* Queues one 4-byte instruction; the fourth reply byte goes to *out if not NULL. */
 void isp_cmd(ft_isp *isp, uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t *out);
 /* Queues Load Extended Address if the byte for this word address changes. */
@@ -37,17 +36,5 @@ void isp_ext_addr(ft_isp *isp, uint32_t word);
 int isp_wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err);
 void isp_progress(ft_isp *isp, uint32_t done, uint32_t total);
 int isp_need_enabled(ft_isp *isp, ft_err *err);
-
-/* isp_dry.c: the public calls' bodies when isp->dry is set. */
-int dry_enable(ft_isp *isp, uint32_t sck_hz, uint32_t *used_hz);
-int dry_read(ft_isp *isp, bool flash, uint32_t addr, uint8_t *buf, uint32_t n, ft_err *err);
-int dry_write_flash(ft_isp *isp, const uint8_t *data, const uint32_t *pages, uint32_t npages, ft_err *err);
-int dry_write_eeprom(ft_isp *isp, uint32_t addr, const uint8_t *data, const uint8_t *mask, uint32_t n,
-                     ft_err *err);
-int dry_chip_erase(ft_isp *isp, ft_err *err);
-int dry_fuse(ft_isp *isp, int index, bool write, uint8_t *v, ft_err *err);
-int dry_lock(ft_isp *isp, bool write, uint8_t *v, ft_err *err);
-int dry_signature(ft_isp *isp, uint8_t sig[3], ft_err *err);
-int dry_calibration(ft_isp *isp, int index, uint8_t *v, ft_err *err);
 
 #endif

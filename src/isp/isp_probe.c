@@ -13,20 +13,20 @@ int ft_isp_probe(ft_isp *isp, uint32_t sck_hz, uint8_t sig[3], ft_err *err)
     isp->ext = -1;
     uint8_t r[4] = {0};
     static const uint8_t pe[4] = {0xAC, 0x53, 0x00, 0x00};
-    ft_mpsse_set_sck(isp->m, sck_hz);
-    ft_mpsse_reset(isp->m, true);
-    ft_mpsse_sleep_us(isp->m, PROBE_SETTLE_US);
-    ft_mpsse_spi(isp->m, pe, r, 4);
-    if (ft_mpsse_flush(isp->m))
-        return isp_mpsse_status(isp, err);
+    ft_wire_set_clock(isp->w, sck_hz);
+    ft_wire_reset(isp->w, true);
+    ft_wire_sleep_us(isp->w, PROBE_SETTLE_US);
+    ft_wire_shift(isp->w, pe, r, 4);
+    if (ft_wire_flush(isp->w))
+        return isp_wire_status(isp, err);
     bool answered = r[2] == 0x53;
     if (answered) {
         for (uint8_t i = 0; i < 3; i++)
             isp_cmd(isp, 0x30, 0x00, i, 0x00, &sig[i]);
     }
-    ft_mpsse_reset(isp->m, false);
-    if (ft_mpsse_flush(isp->m))
-        return isp_mpsse_status(isp, err);
+    ft_wire_reset(isp->w, false);
+    if (ft_wire_flush(isp->w))
+        return isp_wire_status(isp, err);
     if (!answered)
         return ft_err_set(err, FT_E_TARGET, "no target answers");
     return FT_OK;

@@ -35,10 +35,10 @@ static group issue(ft_isp *isp, uint32_t n, uint32_t first)
     uint8_t *buf = isp->pollbuf + (size_t)isp->next_slot * isp->pollslot_size;
     isp->next_slot = (isp->next_slot + 1) % 3;
     for (uint32_t i = 0; i < n; i++) {
-        ft_mpsse_spi(isp->m, poll, NULL, 3);
-        ft_mpsse_spi(isp->m, &zero, buf + i, 1);
+        ft_wire_shift(isp->w, poll, NULL, 3);
+        ft_wire_shift(isp->w, &zero, buf + i, 1);
     }
-    return (group){ft_mpsse_send(isp->m), buf, n, first};
+    return (group){ft_wire_send(isp->w), buf, n, first};
 }
 
 static int wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
@@ -46,10 +46,10 @@ static int wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
     if (delay_us == 0)
         delay_us = 10000;   /* database without a figure: the slowest classic tWD */
     if (!isp->p->has_rdybsy) {
-        ft_mpsse_sleep_us(isp->m, delay_us);
-        return isp_mpsse_status(isp, err);
+        ft_wire_sleep_us(isp->w, delay_us);
+        return isp_wire_status(isp, err);
     }
-    uint32_t sck = ft_mpsse_sck(isp->m);
+    uint32_t sck = ft_wire_clock(isp->w);
     uint64_t poll_ns = 32000000000ull / (sck ? sck : 1);
     uint32_t cap = isp->pollslot_size;
     uint32_t g = (uint32_t)(GROUP_NS / poll_ns);
@@ -78,8 +78,8 @@ static int wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
             q[nq++] = issue(isp, g, issued);
             issued += g;
         }
-        if (ft_mpsse_wait(isp->m, q[0].ticket))
-            return isp_mpsse_status(isp, err);
+        if (ft_wire_wait(isp->w, q[0].ticket))
+            return isp_wire_status(isp, err);
         for (uint32_t i = 0; i < q[0].n; i++) {
             if (q[0].buf[i] & 1) {
                 ready_at = UINT32_MAX;
@@ -97,8 +97,8 @@ static int wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
         nq--;
         pipelined = true;
         if (now_us() > deadline) {
-            ft_mpsse_flush(isp->m);
-            isp_mpsse_status(isp, err);
+            ft_wire_flush(isp->w);
+            isp_wire_status(isp, err);
             return ft_err_set(err, FT_E_TARGET,
                               "target still busy %llu ms after a write or erase (Poll RDY/BSY never "
                               "said ready): target lost power or clock, or the wiring is bad",
@@ -112,10 +112,10 @@ static int wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
  * released during a write garbles the page, byte or fuse being written. */
 int isp_wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
 {
-    if (ft_mpsse_check_interrupt(isp->m))
-        return isp_mpsse_status(isp, err);
-    ft_mpsse_hold_interrupts(isp->m, true);
+    if (ft_wire_check_interrupt(isp->w))
+        return isp_wire_status(isp, err);
+    ft_wire_hold_interrupts(isp->w, true);
     int rc = wait_ready(isp, kind, delay_us, err);
-    ft_mpsse_hold_interrupts(isp->m, false);
+    ft_wire_hold_interrupts(isp->w, false);
     return rc;
 }

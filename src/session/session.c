@@ -30,8 +30,8 @@ void ses_note(ft_session *r, int level, const char *fmt, ...)
 void ses_phase(ft_session *r, const char *what, uint32_t total)
 {
     snprintf(r->phase_what, sizeof r->phase_what, "%s", what);
-    ft_mpsse_get_stats(r->m, &r->phase_st);
-    ft_mpsse_led(r->m, FT_LED_VFY, strncmp(what, "verifying", 9) == 0);
+    ft_wire_get_stats(r->w, &r->phase_st);
+    ft_wire_led(r->w, FT_LED_VFY, strncmp(what, "verifying", 9) == 0);
     if (r->ev && r->ev->phase)
         r->ev->phase(r->ev->ctx, what, total);
 }
@@ -40,15 +40,15 @@ void ses_phase_end(ft_session *r, int status, double t0)
 {
     if (r->ev && r->ev->phase_end)
         r->ev->phase_end(r->ev->ctx, status, ses_now() - t0);
-    ft_mpsse_stats st;
-    ft_mpsse_get_stats(r->m, &st);
+    ft_wire_stats st;
+    ft_wire_get_stats(r->w, &st);
     /* every AVR serial-programming instruction is 4 bytes on the wire */
     ses_note(r, 2, "%s: %llu ISP instructions in %llu USB batches", r->phase_what,
              (unsigned long long)(st.spi_bytes - r->phase_st.spi_bytes) / 4,
              (unsigned long long)(st.batches - r->phase_st.batches));
 }
 
-/* -vv: the mpsse layer's line per USB batch and SCK change. */
+/* -vv: the wire's line per USB batch and SCK change. */
 static void ses_trace(void *ctx, const char *line)
 {
     ses_note(ctx, 2, "%s", line);
@@ -162,27 +162,26 @@ int ses_confirm_fuses(ft_session *r)
     return FT_OK;
 }
 
-int ses_start(ft_session *r, ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *err)
+int ses_start(ft_session *r, ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err)
 {
     memset(r, 0, sizeof *r);
     r->plan = plan;
     r->part = plan->part;
-    r->m = m;
+    r->w = w;
     r->ev = ev;
     r->err = err;
-    int rc = plan->dry ? ft_isp_new_dry(&r->isp, plan->dry, plan->part, err)
-                       : ft_isp_new(&r->isp, m, plan->part, err);
+    int rc = ft_isp_new(&r->isp, w, plan->part, err);
     if (rc != FT_OK)
         return rc;
     if (ev && ev->progress)
         ft_isp_set_progress(r->isp, ev->progress, ev->ctx);
-    ft_mpsse_set_trace(m, ses_trace, r);
+    ft_wire_set_trace(w, ses_trace, r);
     return ses_settle_clock(r, FT_SCK_START_HZ);
 }
 
 void ses_finish(ft_session *r)
 {
-    ft_mpsse_set_trace(r->m, NULL, NULL);
+    ft_wire_set_trace(r->w, NULL, NULL);
     /* what the chip's fuses and lock are now, for --json */
     if (r->plan && r->have_fuses) {
         memcpy(r->plan->fuses, r->fuses, sizeof r->plan->fuses);

@@ -259,7 +259,7 @@ int ses_settle_clock(ft_session *r, uint32_t start)
         uint32_t safe = fmin ? ft_sck_for_target(fmin) : r->sck_hz;
         if (user || r->sck_hz <= safe)
             break;
-        if (round == 3 || safe < FT_MPSSE_SCK_MIN_HZ)
+        if (round == 3 || safe < ft_wire_caps_of(r->w)->clock_min_hz)
             return ft_err_set(r->err, FT_E_TARGET,
                               "the fuses read at SCK %.4g kHz say the target may run at %.4g kHz "
                               "(%s), too slow for any SCK ftisp can make; check the wiring",

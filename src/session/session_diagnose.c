@@ -51,10 +51,10 @@ void ses_explain_fuses(ft_session *r, int level)
         explain_byte(r, level, &p->lock, bytes);
 }
 
-int ft_plan_diagnose(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *err)
+int ft_plan_diagnose(ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err)
 {
     ft_session r;
-    int rc = ses_start(&r, plan, m, ev, err);
+    int rc = ses_start(&r, plan, w, ev, err);
     if (rc == FT_OK) {
         const uint8_t *s = plan->signature;
         ses_note(&r, 0, "%s, signature %02x %02x %02x", ses_pname(r.part), s[0], s[1], s[2]);

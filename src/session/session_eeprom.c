@@ -65,7 +65,7 @@ static int state_dir(char *out, size_t n)
 
 static void keep_names(ft_session *r, keep *k)
 {
-    const char *ser = r->m ? ft_mpsse_serial(r->m) : NULL;
+    const char *ser = ft_wire_serial(r->w);
     char s[40];
     int j = 0;
     for (const char *c = ser ? ser : ""; *c && j < (int)sizeof s - 1; c++)
@@ -148,7 +148,7 @@ static int journal_write(ft_session *r, keep *k, const uint8_t *ee)
 {
     const ft_part *p = r->part;
     uint32_t n = p->eeprom.size;
-    if (r->plan->dry)
+    if (ft_wire_caps_of(r->w)->host_memory)
         return FT_OK;   /* -c dryrun: the chip lives in this process only */
     if (!k->dir[0])
         return ft_err_set(r->err, FT_E_UNSAFE,
@@ -185,7 +185,7 @@ static int journal_write(ft_session *r, keep *k, const uint8_t *ee)
 
 static void journal_remove(ft_session *r, keep *k)
 {
-    if (r->plan->dry)
+    if (ft_wire_caps_of(r->w)->host_memory)
         return;
     unlink(k->journal);
     sync_dir(k->dir);
@@ -416,7 +416,7 @@ int ses_erase_keeping(ft_session *r)
         return rc;
     }
     /* without EESAVE the erase clears the EEPROM: the copy is what keeps it */
-    if (!r->plan->dry)
+    if (!ft_wire_caps_of(r->w)->host_memory)
         ses_note(r, k.efi < 0 ? 0 : 1, "EEPROM copied to %s before the erase (journal %s)", k.copy, k.journal);
 
     bool use_eesave = k.efi >= 0 && (k.fuses[k.efi] & k.emask) == k.emask;
@@ -474,7 +474,7 @@ int ses_keep_recover(ft_session *r)
 {
     const ft_part *p = r->part;
     uint32_t n = p->eeprom.size;
-    if (!n || r->plan->dry)
+    if (!n || ft_wire_caps_of(r->w)->host_memory)
         return FT_OK;
     keep k;
     keep_init(r, &k);

@@ -15,7 +15,7 @@
 typedef struct ft_session {
     ft_plan *plan;
     const ft_part *part;
-    ft_mpsse *m;
+    ft_wire *w;
     ft_isp *isp;
     const ft_plan_events *ev;
     ft_err *err;
@@ -28,7 +28,7 @@ typedef struct ft_session {
     enum { FLASH_PLAN_ERASE, FLASH_PLAN_NOTHING, FLASH_PLAN_CHANGED } flash_plan;
     uint8_t *chip;            /* flash as read, when flash_plan != ERASE */
     char phase_what[64];      /* the phase under way, and the adapter's */
-    ft_mpsse_stats phase_st;  /* counters when it began (-vv) */
+    ft_wire_stats phase_st;  /* counters when it began (-vv) */
 } ft_session;
 
 /* session.c */
@@ -41,7 +41,7 @@ bool ses_field_programmed(const ft_part *p, const uint8_t *fuses, const char *na
 int ses_check_signature(ft_session *r);
 int ses_enter(ft_session *r, uint32_t sck);
 int ses_confirm_fuses(ft_session *r);
-int ses_start(ft_session *r, ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *err);
+int ses_start(ft_session *r, ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err);
 void ses_finish(ft_session *r);
 
 /* session_clock.c: enters programming mode (at start, or -B/-b), reads the

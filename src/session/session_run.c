@@ -290,10 +290,10 @@ static int precheck_fuses(ft_session *r)
     return FT_OK;
 }
 
-int ft_plan_run(ft_plan *plan, ft_mpsse *m, const ft_plan_events *ev, ft_err *err)
+int ft_plan_run(ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err)
 {
     ft_session r;
-    int rc = ses_start(&r, plan, m, ev, err);
+    int rc = ses_start(&r, plan, w, ev, err);
     if (rc == FT_OK)
         rc = ses_confirm_fuses(&r);
     if (rc == FT_OK) {

@@ -43,7 +43,7 @@ static int adapters(const ft_station_run *run, st_adapter *ads, int *n, ft_err *
         int rc;
         if (strcasecmp(o->ports[i], "usb:all") == 0) {
             int before = *n;
-            rc = st_find_all(run->mpsse, ads, FT_STATION_MAX_PORTS, n, err);
+            rc = st_find_all(run->wire, ads, FT_STATION_MAX_PORTS, n, err);
             if (rc == FT_OK && *n == before)
                 rc = ft_err_set(err, FT_E_NODEV, "-P usb:all: no FT232H, FT2232H or FT4232H found on USB "
                                 "(`lsusb -d 0403:` lists FTDI chips)");
@@ -52,7 +52,7 @@ static int adapters(const ft_station_run *run, st_adapter *ads, int *n, ft_err *
         } else {
             st_adapter *a = &ads[*n];
             memset(a, 0, sizeof *a);
-            a->mo = *run->mpsse;
+            a->mo = *run->wire;
             a->mo.serial = NULL;
             a->mo.bus = a->mo.address = -1;
             rc = run->parse_port(o->ports[i], &a->mo, err);
@@ -64,8 +64,8 @@ static int adapters(const ft_station_run *run, st_adapter *ads, int *n, ft_err *
     }
     if (*n == 0) {
         memset(&ads[0], 0, sizeof ads[0]);
-        ads[0].mo = *run->mpsse;
-        snprintf(ads[0].label, sizeof ads[0].label, "%s", run->mpsse->serial ? run->mpsse->serial : "usb");
+        ads[0].mo = *run->wire;
+        snprintf(ads[0].label, sizeof ads[0].label, "%s", run->wire->serial ? run->wire->serial : "usb");
         *n = 1;
     }
     for (int i = 0; i < *n; i++)
@@ -75,7 +75,7 @@ static int adapters(const ft_station_run *run, st_adapter *ads, int *n, ft_err *
                 return ft_err_set(err, FT_E_USAGE, "-P: adapter %s named twice", ads[i].mo.serial);
     int pins[3] = {o->led_pass, o->led_fail, o->led_busy};
     for (int k = 0; k < 3; k++)
-        if (pins[k] >= 0 && (pins[k] == run->mpsse->reset_pin || pins[k] == run->mpsse->buffer_pin))
+        if (pins[k] >= 0 && (pins[k] == run->wire->reset_pin || pins[k] == run->wire->buffer_pin))
             return ft_err_set(err, FT_E_USAGE, "-x led_*=%d: that pin is the RESET or buffer pin", pins[k]);
     return FT_OK;
 }
@@ -86,16 +86,16 @@ static int child(const ft_station_run *run, st_adapter *ad, int pipefd)
     ft_err err = {0};
     if (run->opts->loop)
         catch_stop();
-    int rc = ft_mpsse_open(&c.m, &ad->mo, &err);
+    int rc = ft_wire_open(&c.w, run->type, &ad->mo, &err);
     if (rc != FT_OK) {
         c.boards = 1;
         st_report(&c, rc, err.msg, 0, NULL, NULL);
         return rc;
     }
-    if (ft_mpsse_serial(c.m) && ft_mpsse_serial(c.m)[0])
-        snprintf(ad->label, sizeof ad->label, "%s", ft_mpsse_serial(c.m));
+    if (ft_wire_serial(c.w) && ft_wire_serial(c.w)[0])
+        snprintf(ad->label, sizeof ad->label, "%s", ft_wire_serial(c.w));
     rc = run->opts->loop ? st_loop(&c) : st_board(&c);
-    ft_mpsse_close(c.m);
+    ft_wire_close(c.w);
     return rc;
 }
 

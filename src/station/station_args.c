@@ -167,11 +167,11 @@ int ft_station_option(ft_station_opts *o, const char *name, const char *v, ft_er
         return FT_OK;
     }
     if (strcasecmp(name, "led_pass") == 0)
-        return ft_mpsse_parse_pin(name, v, 4, &o->led_pass, err);
+        return ft_wire_parse_pin(name, v, 4, &o->led_pass, err);
     if (strcasecmp(name, "led_fail") == 0)
-        return ft_mpsse_parse_pin(name, v, 4, &o->led_fail, err);
+        return ft_wire_parse_pin(name, v, 4, &o->led_fail, err);
     if (strcasecmp(name, "led_busy") == 0)
-        return ft_mpsse_parse_pin(name, v, 4, &o->led_busy, err);
+        return ft_wire_parse_pin(name, v, 4, &o->led_busy, err);
     return 1;
 }
 

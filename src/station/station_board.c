@@ -121,8 +121,8 @@ static void json_line(st_child *c, int status, const char *error, double seconds
     if (stopped)
         ft_plan_state(run->plan, state, sizeof state);
     ft_json_run jr = {
-        .adapter_desc = c->m ? ft_mpsse_describe(c->m) : NULL,
-        .adapter_serial = c->m ? ft_mpsse_serial(c->m) : NULL,
+        .adapter_desc = c->w ? ft_wire_describe(c->w) : NULL,
+        .adapter_serial = c->w ? ft_wire_serial(c->w) : NULL,
         .plan = run->plan,
         .part = part->name[0] ? part->name : part->id,
         .status = status,
@@ -248,7 +248,7 @@ int st_board(st_child *c)
         out.tty = false;
         ft_plan_events ev;
         ft_out_events(&out, &ev);
-        rc = run->diagnose ? ft_plan_diagnose(plan, c->m, &ev, &err) : ft_plan_run(plan, c->m, &ev, &err);
+        rc = run->diagnose ? ft_plan_diagnose(plan, c->w, &ev, &err) : ft_plan_run(plan, c->w, &ev, &err);
     }
     if (have_serial) {
         ft_err e2 = {0};

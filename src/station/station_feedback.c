@@ -9,15 +9,15 @@
 void st_feedback(st_child *c, int state)
 {
     const ft_station_opts *o = c->run->opts;
-    if (!c->m || (o->led_pass < 0 && o->led_fail < 0 && o->led_busy < 0))
+    if (!c->w || (o->led_pass < 0 && o->led_fail < 0 && o->led_busy < 0))
         return;
     if (o->led_busy >= 0)
-        ft_mpsse_pin(c->m, o->led_busy, state == ST_BUSY);
+        ft_wire_pin(c->w, o->led_busy, state == ST_BUSY);
     if (o->led_pass >= 0)
-        ft_mpsse_pin(c->m, o->led_pass, state == ST_PASS);
+        ft_wire_pin(c->w, o->led_pass, state == ST_PASS);
     if (o->led_fail >= 0)
-        ft_mpsse_pin(c->m, o->led_fail, state == ST_FAIL);
-    ft_mpsse_flush(c->m);
+        ft_wire_pin(c->w, o->led_fail, state == ST_FAIL);
+    ft_wire_flush(c->w);
 }
 
 void st_banner(st_child *c, bool pass, const char *what)

@@ -11,7 +11,7 @@
 static const struct { uint16_t pid; const char *chip; } CHIPS[] = {
     {0x6014, "FT232H"}, {0x6010, "FT2232H"}, {0x6011, "FT4232H"}};
 
-int st_find_all(const ft_mpsse_opts *tmpl, st_adapter *out, int max, int *n, ft_err *err)
+int st_find_all(const ft_wire_opts *tmpl, st_adapter *out, int max, int *n, ft_err *err)
 {
     struct ftdi_context *f = ftdi_new();
     if (!f)
@@ -53,7 +53,7 @@ int st_find_all(const ft_mpsse_opts *tmpl, st_adapter *out, int max, int *n, ft_
     return rc;
 }
 
-int ft_station_list(FILE *out, const ft_mpsse_opts *tmpl, ft_err *err)
+int ft_station_list(FILE *out, const ft_wire_opts *tmpl, ft_err *err)
 {
     st_adapter a[64];
     int n = 0;

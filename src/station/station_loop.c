@@ -14,7 +14,7 @@ static int look(st_child *c, ft_err *err)
     const ft_plan *plan = c->run->plan;
     ft_isp *isp;
     uint8_t sig[3];
-    int rc = ft_isp_new(&isp, c->m, plan->part, err);
+    int rc = ft_isp_new(&isp, c->w, plan->part, err);
     if (rc != FT_OK)
         return rc;
     rc = ft_isp_probe(isp, plan->opts.sck_hz && plan->opts.sck_hz < FT_SCK_START_HZ ? plan->opts.sck_hz
@@ -33,7 +33,7 @@ int st_loop(st_child *c)
         ft_err err = {0};
         int rc = look(c, &err);
         if (rc == FT_E_TARGET) {
-            ft_mpsse_sleep_us(c->m, pause);
+            ft_wire_sleep_us(c->w, pause);
             continue;
         }
         if (rc != FT_OK) {
@@ -45,7 +45,7 @@ int st_loop(st_child *c)
             worst = rc;
         int misses = 0;
         while (!st_stop && misses < 2) {
-            ft_mpsse_sleep_us(c->m, pause);
+            ft_wire_sleep_us(c->w, pause);
             ft_err e2 = {0};
             int r = look(c, &e2);
             if (r == FT_E_TARGET)

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 typedef struct st_adapter {
-    ft_mpsse_opts mo;
+    ft_wire_opts mo;
     char label[64];           /* serial number, or the -P text until opened */
     int index;
 } st_adapter;
@@ -22,7 +22,7 @@ typedef struct st_adapter {
 typedef struct st_child {
     const ft_station_run *run;
     st_adapter *ad;
-    ft_mpsse *m;
+    ft_wire *w;
     int pipefd;               /* board records to the parent */
     int boards;               /* boards handled so far */
 } st_child;
@@ -55,7 +55,7 @@ void st_feedback(st_child *c, int state);
 void st_banner(st_child *c, bool pass, const char *what);
 
 /* station_list.c: every MPSSE adapter found, as opts from the template. */
-int st_find_all(const ft_mpsse_opts *tmpl, st_adapter *out, int max, int *n, ft_err *err);
+int st_find_all(const ft_wire_opts *tmpl, st_adapter *out, int max, int *n, ft_err *err);
 
 /* Failure kinds by status (FT_E_*, or 128 + a signal), for summaries. */
 const char *st_kind(int status);

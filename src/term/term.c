@@ -97,7 +97,6 @@ int term_run(ft_term *t, ft_opspec *specs, int nspecs, bool erase, ft_err *err)
     ft_out *out = t->tg.out;
     int rc = ft_plan_build(&plan, t->tg.db, t->tg.part, specs, nspecs, &o, err);
     if (rc == FT_OK) {
-        plan.dry = t->tg.dry;
         ft_plan_events ev;
         /* the session's routine notes (signature, SCK) once per command
          * would drown the terminal's output: one level quieter */
@@ -106,7 +105,7 @@ int term_run(ft_term *t, ft_opspec *specs, int nspecs, bool erase, ft_err *err)
         ft_out_events(out, &ev);
         if (v < 1)   /* no progress bars between the commands' output */
             ev.phase = NULL, ev.progress = NULL, ev.phase_end = NULL;
-        rc = ft_plan_run(&plan, t->tg.m, &ev, err);
+        rc = ft_plan_run(&plan, t->tg.w, &ev, err);
         out->verbosity = v;
     }
     for (int i = 0; rc == FT_OK && i < plan.nops; i++) {

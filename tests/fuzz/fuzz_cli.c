@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ft_cli cli;
     ft_err err = {0};
     ft_cli_parse(&cli, argc, argv, &err);
-    ft_mpsse_opts o;
+    ft_wire_opts o;
     memset(&o, 0, sizeof o);
     if (cli.port)
         ft_parse_port(cli.port, &o, &err);

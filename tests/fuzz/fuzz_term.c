@@ -3,6 +3,7 @@
  * command-line splitter, the data items, addresses and config all see
  * arbitrary text. Invariants: no crash, an error always has a message. */
 #include "ftisp/term.h"
+#include "ftisp/wire.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -78,14 +79,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     buf[size] = '\0';
     static ft_part p;
     part(&p);
-    ft_dry *dry;
+    ft_wire *dry;
+    ft_wire_opts wo;
+    ft_wire_opts_default(&wo);
+    wo.part = &p;
     ft_err err = {0};
-    if (ft_dry_new(&dry, &p, &err) != FT_OK)
+    if (ft_wire_open(&dry, "dryrun", &wo, &err) != FT_OK)
         abort();
     FILE *devnull = fopen("/dev/null", "w");
     ft_out out;
     ft_out_init(&out, devnull, -5);
-    ft_term_target tg = {.part = &p, .dry = dry, .out = &out};
+    ft_term_target tg = {.part = &p, .w = dry, .out = &out};
     ft_term *t;
     if (ft_term_new(&t, &tg, devnull, &err) != FT_OK)
         abort();
@@ -98,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ft_err e = {0};
     ft_term_flush(t, &e);
     ft_term_free(t);
-    ft_dry_free(dry);
+    ft_wire_close(dry);
     fclose(devnull);
     free(buf);
     return 0;

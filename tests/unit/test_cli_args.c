@@ -167,7 +167,7 @@ static void fck(void **state)
 static void ports(void **state)
 {
     (void)state;
-    ft_mpsse_opts o;
+    ft_wire_opts o;
     ft_err err = {0};
     memset(&o, 0, sizeof o);
     assert_int_equal(ft_parse_port("usb:FT12AB", &o, &err), FT_OK);

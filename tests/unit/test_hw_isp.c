@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "ftisp/isp.h"
-#include "ftisp/mpsse.h"
+#include "ftisp/wire.h"
 #include "ftisp/partdb.h"
 
 #define CHECK(cond, ...)                                                      \
@@ -143,7 +143,7 @@ static void fill(uint8_t *b, uint32_t n, uint32_t seed)
 typedef struct session {
     ft_partdb db;
     const ft_part *part;
-    ft_mpsse *m;
+    ft_wire *w;
     ft_isp *isp;
     ft_err err;
 } session;
@@ -156,11 +156,11 @@ static int open_session(session *s, const char *part)
     CHECK(rc == FT_OK, "parts: %s", s->err.msg);
     s->part = ft_partdb_find(&s->db, part);
     CHECK(s->part != NULL, "no part %s", part);
-    ft_mpsse_opts o;
-    ft_mpsse_opts_default(&o);
-    rc = ft_mpsse_open(&s->m, &o, &s->err);
+    ft_wire_opts o;
+    ft_wire_opts_default(&o);
+    rc = ft_wire_open(&s->w, "avrftdi", &o, &s->err);
     CHECK(rc == FT_OK, "open: %s", s->err.msg);
-    rc = ft_isp_new(&s->isp, s->m, s->part, &s->err);
+    rc = ft_isp_new(&s->isp, s->w, s->part, &s->err);
     CHECK(rc == FT_OK, "isp: %s", s->err.msg);
     return 0;
 }
@@ -179,7 +179,7 @@ static int close_session(session *s)
     int rc = ft_isp_leave(s->isp, &s->err);
     CHECK(rc == FT_OK, "leave: %s", s->err.msg);
     ft_isp_free(s->isp);
-    ft_mpsse_close(s->m);
+    ft_wire_close(s->w);
     ft_partdb_free(&s->db);
     return 0;
 }
@@ -231,7 +231,7 @@ static int sc_no_target(void)
           "hint: %s", s.err.msg);
     CHECK(now_s() - t0 < 3.0, "gave up after %.1f s", now_s() - t0);
     ft_isp_free(s.isp);
-    ft_mpsse_close(s.m);
+    ft_wire_close(s.w);
     ft_partdb_free(&s.db);
     return 0;
 }
@@ -426,7 +426,7 @@ static int sc_unplug(void)
     CHECK(rc == FT_E_LOST, "write with cable pulled: %d %s", rc, s.err.msg);
     CHECK(dt < 1.0, "noticed after %.2f s", dt);
     ft_isp_free(s.isp);
-    ft_mpsse_close(s.m);
+    ft_wire_close(s.w);
     ft_partdb_free(&s.db);
     return 0;
 }

@@ -71,7 +71,7 @@ static double now_s(void)
 static int open_default(ft_mpsse **m, ft_err *err)
 {
     ft_mpsse_opts o;
-    ft_mpsse_opts_default(&o);
+    ft_wire_opts_default(&o);
     return ft_mpsse_open(m, &o, err);
 }
 
@@ -92,7 +92,7 @@ static int sc_open(void)
 static int sc_open_by_serial_and_bus(void)
 {
     ft_mpsse_opts o;
-    ft_mpsse_opts_default(&o);
+    ft_wire_opts_default(&o);
     ft_mpsse *m;
     ft_err err = {0};
     o.serial = "FTEMU002";
@@ -118,7 +118,7 @@ static int sc_open_by_serial_and_bus(void)
 static int sc_channel_b(void)
 {
     ft_mpsse_opts o;
-    ft_mpsse_opts_default(&o);
+    ft_wire_opts_default(&o);
     o.channel = 1;
     ft_mpsse *m;
     ft_err err = {0};

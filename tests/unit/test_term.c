@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ftisp/term.h"
+#include "ftisp/wire.h"
 
 static void split(void **state)
 {
@@ -38,16 +39,19 @@ static void dry_session(void **state)
     p.nfuses = 1;
     p.fuses[0] = (ft_fuse){.name = "lfuse", .writable = 0xff, .factory = 0x62, .nfields = 1,
                            .fields = {{"SUT", 0x30}}};
-    ft_dry *dry;
+    ft_wire *dry;
+    ft_wire_opts wo;
+    ft_wire_opts_default(&wo);
+    wo.part = &p;
     ft_err err = {0};
-    assert_int_equal(ft_dry_new(&dry, &p, &err), FT_OK);
+    assert_int_equal(ft_wire_open(&dry, "dryrun", &wo, &err), FT_OK);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     FILE *null = fopen("/dev/null", "w");
     ft_out out;
     ft_out_init(&out, null, -5);
-    ft_term_target tg = {.part = &p, .dry = dry, .out = &out};
+    ft_term_target tg = {.part = &p, .w = dry, .out = &out};
     ft_term *t;
     assert_int_equal(ft_term_new(&t, &tg, f, &err), FT_OK);
     assert_int_equal(ft_term_exec(t, "write flash 0x20 0x1234 \"A\"", &err), FT_OK);
@@ -64,7 +68,7 @@ static void dry_session(void **state)
     assert_non_null(strstr(text, "config sut=1   # 1"));
     free(text);
     fclose(null);
-    ft_dry_free(dry);
+    ft_wire_close(dry);
 }
 
 int main(void)

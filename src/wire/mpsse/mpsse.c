@@ -10,20 +10,6 @@
 
 #include "mpsse_priv.h"
 
-#define MP_PIN_RESET_DEFAULT 3
-
-void ft_mpsse_opts_default(ft_mpsse_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->bus = -1;
-    o->address = -1;
-    o->channel = 0;
-    o->reset_pin = MP_PIN_RESET_DEFAULT;
-    o->buffer_pin = -1;
-    for (int i = 0; i < 4; i++)
-        o->led_pin[i] = -1;
-    o->timeout_ms = 1000;
-}
 
 const char *ft_mpsse_describe(const ft_mpsse *m)
 {
@@ -292,7 +278,7 @@ int ft_mpsse_open(ft_mpsse **out, const ft_mpsse_opts *o, ft_err *err)
     *out = NULL;
     ft_mpsse_opts def;
     if (!o) {
-        ft_mpsse_opts_default(&def);
+        ft_wire_opts_default(&def);
         o = &def;
     }
     int rc = check_pins(o, err);

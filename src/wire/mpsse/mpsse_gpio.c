@@ -3,17 +3,6 @@
 
 #include <stdlib.h>
 
-int ft_mpsse_parse_pin(const char *key, const char *v, int lowest, int *pin, ft_err *err)
-{
-    char *end;
-    long n = strtol(v, &end, 0);
-    if (end == v || *end || n < lowest || n > 15)
-        return ft_err_set(err, FT_E_USAGE, "-x %s=%s: expected a pin number %d to 15 (ADBUS%d-7, ACBUS0-7)",
-                          key, v, lowest, lowest);
-    *pin = (int)n;
-    return FT_OK;
-}
-
 void ft_mpsse_pin(ft_mpsse *m, int pin, bool high)
 {
     if (pin < 0 || pin > 15)

@@ -1,0 +1,124 @@
+/* The wire's front: the one table mapping programmer types to bridges, and
+ * calls passed to the bridge that was opened. Adding a bridge is its own
+ * folder under src/wire/ and one line here. */
+#include "ftisp/wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int ft_mpsse_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
+                       ft_err *err);
+int ft_dry_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
+                     ft_err *err);
+
+static const struct bridge {
+    const char *type;         /* progdb's programmer type */
+    ft_wire_open_fn open;
+} bridges[] = {
+    {"avrftdi", ft_mpsse_wire_open},   /* FT232H/FT2232H/FT4232H, MPSSE as SPI master */
+    {"dryrun", ft_dry_wire_open},      /* a chip in host memory */
+};
+
+struct ft_wire {
+    const ft_wire_ops *ops;
+    void *b;
+    ft_wire_caps caps;
+};
+
+void ft_wire_opts_default(ft_wire_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->bus = -1;
+    o->address = -1;
+    o->reset_pin = 3;
+    o->buffer_pin = -1;
+    for (int i = 0; i < FT_LEDS; i++)
+        o->led_pin[i] = -1;
+    o->timeout_ms = 1000;
+}
+
+int ft_wire_parse_pin(const char *key, const char *v, int lowest, int *pin, ft_err *err)
+{
+    char *end;
+    long n = strtol(v, &end, 0);
+    if (end == v || *end || n < lowest || n > 15)
+        return ft_err_set(err, FT_E_USAGE, "-x %s=%s: expected a pin number %d to 15 (ADBUS%d-7, ACBUS0-7)",
+                          key, v, lowest, lowest);
+    *pin = (int)n;
+    return FT_OK;
+}
+
+static const struct bridge *bridge_for(const char *type)
+{
+    for (size_t i = 0; type && i < sizeof bridges / sizeof bridges[0]; i++)
+        if (strcmp(bridges[i].type, type) == 0)
+            return &bridges[i];
+    return NULL;
+}
+
+bool ft_wire_drives(const char *type)
+{
+    return bridge_for(type) != NULL;
+}
+
+int ft_wire_open(ft_wire **out, const char *type, const ft_wire_opts *o, ft_err *err)
+{
+    *out = NULL;
+    const struct bridge *br = bridge_for(type);
+    if (!br)
+        return ft_err_set(err, FT_E_USAGE, "programmer type %s: no bridge drives it", type ? type : "(none)");
+    ft_wire *w = calloc(1, sizeof *w);
+    if (!w)
+        return ft_err_set(err, FT_E_FAIL, "out of memory");
+    int rc = br->open(o, &w->ops, &w->b, &w->caps, err);
+    if (rc != FT_OK) {
+        free(w);
+        return rc;
+    }
+    *out = w;
+    return FT_OK;
+}
+
+void ft_wire_close(ft_wire *w)
+{
+    if (!w)
+        return;
+    w->ops->close(w->b);
+    free(w);
+}
+
+const char *ft_wire_describe(const ft_wire *w) { return w->ops->describe(w->b); }
+const char *ft_wire_serial(const ft_wire *w) { return w->ops->serial(w->b); }
+const ft_wire_caps *ft_wire_caps_of(const ft_wire *w) { return &w->caps; }
+uint32_t ft_wire_set_clock(ft_wire *w, uint32_t hz) { return w->ops->set_clock(w->b, hz); }
+uint32_t ft_wire_clock(const ft_wire *w) { return w->ops->clock(w->b); }
+void ft_wire_reset(ft_wire *w, bool asserted) { w->ops->reset(w->b, asserted); }
+void ft_wire_shift(ft_wire *w, const uint8_t *out, uint8_t *in, size_t n) { w->ops->shift(w->b, out, in, n); }
+int ft_wire_flush(ft_wire *w) { return w->ops->flush(w->b); }
+uint64_t ft_wire_send(ft_wire *w) { return w->ops->send(w->b); }
+int ft_wire_wait(ft_wire *w, uint64_t ticket) { return w->ops->wait(w->b, ticket); }
+int ft_wire_sleep_us(ft_wire *w, uint32_t us) { return w->ops->sleep_us(w->b, us); }
+void ft_wire_hold_interrupts(ft_wire *w, bool hold) { w->ops->hold_interrupts(w->b, hold); }
+int ft_wire_check_interrupt(ft_wire *w) { return w->ops->check_interrupt(w->b); }
+int ft_wire_error(const ft_wire *w) { return w->ops->error(w->b); }
+int ft_wire_take_error(ft_wire *w, ft_err *err) { return w->ops->take_error(w->b, err); }
+void ft_wire_get_stats(const ft_wire *w, ft_wire_stats *s) { w->ops->get_stats(w->b, s); }
+
+/* LEDs, pins and traces are optional: NULL (no adapter) is fine. */
+void ft_wire_led(ft_wire *w, int led, bool on)
+{
+    if (w)
+        w->ops->led(w->b, led, on);
+}
+
+void ft_wire_pin(ft_wire *w, int pin, bool high)
+{
+    if (w)
+        w->ops->pin(w->b, pin, high);
+}
+
+void ft_wire_set_trace(ft_wire *w, ft_wire_trace_fn fn, void *ctx)
+{
+    if (w)
+        w->ops->set_trace(w->b, fn, ctx);
+}
