@@ -10,7 +10,6 @@
 
 #include "ftisp/err.h"
 #include "ftisp/image.h"
-#include "ftisp/isp.h"
 #include "ftisp/partdb.h"
 
 /* What -U asked for, as the command line said it. */
@@ -128,14 +127,6 @@ void ft_plan_free(ft_plan *plan);
  * the same plan can run again on the next board; the plan's data stays. */
 void ft_plan_reset_run(ft_plan *plan);
 
-/* Carries the plan out on an open adapter. Reads are written to their files
- * as they complete. Returns FT_OK or the first error's status. */
-int ft_plan_run(ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err);
-
-/* Diagnosis (no -U): signature, fuses decoded, lock, inferred clock. The
- * text goes to ev->note at level 0. */
-int ft_plan_diagnose(ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err);
-
 /* The memory a -U names: kind and, for fuses, which one. */
 enum ft_memkind { FT_MEM_FLASH, FT_MEM_EEPROM, FT_MEM_FUSE, FT_MEM_LOCK, FT_MEM_SIGNATURE,
                   FT_MEM_CALIBRATION };
@@ -174,14 +165,5 @@ typedef struct ft_fuse_ctx {
  * SPIEN, RSTDISBL, DWEN, lock bits, and a clock source the board may lack. */
 int ft_fuse_check(const ft_part *p, const ft_fuse *f, uint8_t value, const ft_fuse_ctx *ctx,
                   ft_err *err);
-
-/* The fastest SCK a target running at no less than fck_hz follows: each SCK
- * phase more than 2 target clocks (3 from 12 MHz), less a 5 % margin for the
- * FT232H's duty cycle (session_clock.c says why). 0 fck: the start clock.
- * fck_hz is the worst case, ft_part_clock_min_hz. */
-uint32_t ft_sck_for_target(uint32_t fck_hz);
-/* The clock Programming Enable is first tried at, before the fuses are known:
- * below the limit of a factory 1 MHz RC part at -10 % (0.9 MHz: 213 kHz). */
-#define FT_SCK_START_HZ 125000u
 
 #endif

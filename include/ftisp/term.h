@@ -11,6 +11,7 @@
 #include "ftisp/report.h"
 #include "ftisp/err.h"
 #include "ftisp/plan.h"
+#include "ftisp/wire.h"
 
 typedef struct ft_term ft_term;
 

@@ -33,6 +33,9 @@ typedef struct ft_wire_opts {
     int bus, address;         /* -1: any */
     int channel;              /* 0 = A, 1 = B (FT2232H/FT4232H) */
     int reset_pin;            /* pin driving target RESET; default 3 */
+    int sck_pin, sdo_pin, sdi_pin; /* default 0, 1, 2 (fixed on MPSSE: AD0-AD2) */
+    uint16_t invert;          /* pins with an inverter between adapter and target
+                                 (avrdude's ~): driven and read inverted */
     int buffer_pin;           /* active-low buffer enable pin, -1: none */
     uint16_t buff_pins;       /* more buffer-enable pins (avrdude's buff), driven while open */
     uint16_t buff_high;       /* ...high where set here, low elsewhere */

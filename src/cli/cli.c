@@ -3,6 +3,7 @@
 #include "ftisp/cli.h"
 #include "ftisp/report.h"
 #include "ftisp/interrupt.h"
+#include "ftisp/session.h"
 #include "ftisp/cli_programmer.h"
 #include "ftisp/cli_term.h"
 

@@ -5,6 +5,7 @@
  * does. */
 #include "ftisp/cli_term.h"
 #include "ftisp/interrupt.h"
+#include "ftisp/session.h"
 #include "ftisp/term.h"
 
 #include <string.h>

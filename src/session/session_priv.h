@@ -8,6 +8,8 @@
 #define FTISP_SESSION_PRIV_H
 
 #include "ftisp/plan.h"
+#include "ftisp/isp.h"
+#include "ftisp/session.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -6,6 +6,8 @@
 #ifndef FTISP_STATION_PRIV_H
 #define FTISP_STATION_PRIV_H
 
+#include "ftisp/isp.h"
+#include "ftisp/session.h"
 #include "ftisp/station.h"
 
 #include <jansson.h>

@@ -3,6 +3,7 @@
 #ifndef FTISP_TERM_PRIV_H
 #define FTISP_TERM_PRIV_H
 
+#include "ftisp/session.h"
 #include "ftisp/term.h"
 
 #define TERM_MAX_ARGS 256

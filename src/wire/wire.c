@@ -31,6 +31,9 @@ void ft_wire_opts_default(ft_wire_opts *o)
     o->bus = -1;
     o->address = -1;
     o->reset_pin = 3;
+    o->sck_pin = 0;
+    o->sdo_pin = 1;
+    o->sdi_pin = 2;
     o->buffer_pin = -1;
     for (int i = 0; i < FT_LEDS; i++)
         o->led_pin[i] = -1;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ftisp/plan.h"
+#include "ftisp/session.h"
 
 #include "parts_fixture.h"
 

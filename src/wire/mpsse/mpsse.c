@@ -42,6 +42,11 @@ static void free_all(ft_mpsse *m)
 
 static int check_pins(const ft_mpsse_opts *o, ft_err *err)
 {
+    if (o->sck_pin != 0 || o->sdo_pin != 1 || o->sdi_pin != 2)
+        return ft_err_set(err, FT_E_USAGE, "sck %d, sdo %d, sdi %d: the MPSSE engine has them on AD0, AD1 "
+                          "and AD2 (0, 1, 2)", o->sck_pin, o->sdo_pin, o->sdi_pin);
+    if (o->invert)
+        return ft_err_set(err, FT_E_USAGE, "inverted pins (~) are not supported on an MPSSE adapter");
     if (o->reset_pin < 3 || o->reset_pin > 15)
         return ft_err_set(err, FT_E_USAGE,
                           "reset pin %d: expected 3..15 (AD0..AD2 carry SCK, SDO and SDI)", o->reset_pin);
