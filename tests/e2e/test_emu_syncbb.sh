@@ -68,6 +68,10 @@ is "FTEMU_SYNCBB_PINS=~7,5,6,3: RESET through an inverter (held high: never prog
    "$(FTEMU_SYNCBB_PINS='~7,5,6,3' run sig 0x4138 | head -1)"
 out=$(FTEMU_SYNCBB_PINS=7,5,6 run samples 1 2>&1)
 [ $? -eq 70 ] && ok "malformed FTEMU_SYNCBB_PINS stops the program (exit 70)" || notok "malformed FTEMU_SYNCBB_PINS accepted"
+is "FTEMU_BOARDS: board gone after 10 ms, no sync" "sync no" "$(FTEMU_BOARDS=A1234567:0-0.01 run sig 0x4138 | head -1)"
+is "FTEMU_BOARDS: board in for 10 s, sync" "sync yes" "$(FTEMU_BOARDS=A1234567:0-10 run sig 0x4138 | head -1)"
+FTEMU_FAULT=signal_after=3:TERM run sig 0x4138 >/dev/null 2>&1
+is "signal_after=3:TERM ends the probe by SIGTERM" "143" "$?"
 out=$(FTEMU_FAULT=unplug_after=3 run sig 0x4138 2>&1)
 [ $? -ne 0 ] && ok "unplug_after=3: the probe fails" || notok "unplug_after=3: the probe went on ($out)"
 
