@@ -82,13 +82,43 @@ static void parse_adapters(const char *s)
             a->kind = EMU_FT2232H;
         else if (!strcasecmp(kind, "ft4232h"))
             a->kind = EMU_FT4232H;
+        else if (!strcasecmp(kind, "ft232r"))
+            a->kind = EMU_FT232R;
+        else if (!strcasecmp(kind, "ft231x"))
+            a->kind = EMU_FT231X;
+        else if (!strcasecmp(kind, "ft230x"))
+            a->kind = EMU_FT230X;
         else
-            emu_die_config("FTEMU_ADAPTERS: expected ft232h, ft2232h or ft4232h, found \"%s\"", kind);
+            emu_die_config("FTEMU_ADAPTERS: expected ft232h, ft2232h, ft4232h, ft232r, ft231x or ft230x, "
+                           "found \"%s\"", kind);
         snprintf(a->serial, sizeof a->serial, "%s", ser && *ser ? ser : "FTEMU001");
         snprintf(a->part, sizeof a->part, "%s", part ? part : "");
     }
     if (c->nadapters == 0)
         emu_die_config("FTEMU_ADAPTERS: no adapter in \"%s\"", s);
+}
+
+/* FTEMU_SYNCBB_PINS=reset,sck,sdo,sdi: D0-D7 numbers as avrdude writes
+ * them, `~` before one whose line has an inverter. */
+static void parse_bb_pins(const char *s)
+{
+    emu_cfg *c = &emu_cfg_g;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    int n = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n == 4)
+            emu_die_config("FTEMU_SYNCBB_PINS: expected reset,sck,sdo,sdi (4 pins), found \"%s\"", s);
+        c->bb_inv[n] = *tok == '~';
+        c->bb_pin[n] = (int)num("FTEMU_SYNCBB_PINS", tok + c->bb_inv[n], 0, 7);
+        n++;
+    }
+    if (n != 4)
+        emu_die_config("FTEMU_SYNCBB_PINS: expected reset,sck,sdo,sdi (4 pins), found \"%s\"", s);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < i; j++)
+            if (c->bb_pin[i] == c->bb_pin[j])
+                emu_die_config("FTEMU_SYNCBB_PINS: pin %d used twice in \"%s\"", c->bb_pin[i], s);
 }
 
 static void parse_fault(const char *s)
@@ -190,5 +220,9 @@ void emu_config_load(void)
     c->pin_reset = (v = env("FTEMU_RESET_PIN")) ? pin_of("FTEMU_RESET_PIN", v) : 3;
     if (c->pin_reset <= 2)
         emu_die_config("FTEMU_RESET_PIN: AD0-AD2 carry SCK/MOSI/MISO");
+    /* avrdude's arduino-ft232r: reset 7 (RI), sck 5 (DSR), sdo 6 (DCD), sdi 3 (CTS) */
+    parse_bb_pins((v = env("FTEMU_SYNCBB_PINS")) ? v : "7,5,6,3");
+    c->bb_max_hz = (v = env("FTEMU_SYNCBB_MAX_HZ")) ? (uint32_t)num("FTEMU_SYNCBB_MAX_HZ", v, 1000, 48000000)
+                                                     : 3000000;
     c->trace = (v = env("FTEMU_TRACE")) ? (int)num("FTEMU_TRACE", v, 0, 9) : 0;
 }

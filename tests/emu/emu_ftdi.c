@@ -32,14 +32,19 @@ emu_dev *emu_dev_at(int i)
 
 static void make_dev(emu_dev *d, const emu_adapter_cfg *a, int n)
 {
-    static const char *const products[] = {"Single RS232-HS", "Dual RS232-HS", "Quad RS232-HS"};
-    static const uint16_t pids[] = {0x6014, 0x6010, 0x6011}, bcds[] = {0x0900, 0x0700, 0x0800};
-    static const int fifos[] = {1024, 4096, 2048};
+    static const char *const products[] = {"Single RS232-HS", "Dual RS232-HS", "Quad RS232-HS",
+                                           "FT232R USB UART", "FT231X USB UART", "FT230X Basic UART"};
+    static const uint16_t pids[] = {0x6014, 0x6010, 0x6011, 0x6001, 0x6015, 0x6015},
+                          bcds[] = {0x0900, 0x0700, 0x0800, 0x0600, 0x1000, 0x1000};
+    /* host->chip FIFO (the chip->host one: emu_syncbb_init) */
+    static const int fifos[] = {1024, 4096, 2048, 128, 512, 512};
     memset(d, 0, sizeof *d);
     d->cfg = *a;
+    d->fs = EMU_KIND_FS(a->kind);
     snprintf(d->product, sizeof d->product, "%s", products[a->kind]);
     d->info = (emu_devinfo){0x0403, pids[a->kind], bcds[a->kind], 1, (uint8_t)(2 + n),
-                            a->kind == EMU_FT232H ? 1 : 2, 512, "FTDI", d->product, d->cfg.serial};
+                            a->kind == EMU_FT2232H || a->kind == EMU_FT4232H ? 2 : 1, d->fs ? 64 : 512,
+                            "FTDI", d->product, d->cfg.serial};
     d->nchan = d->info.interfaces;
     emu_part part;
     const char *pname = a->part[0] ? a->part : emu_cfg_g.part;
@@ -61,6 +66,8 @@ static void make_dev(emu_dev *d, const emu_adapter_cfg *a, int n)
         if (n > 0 || i > 0)
             snprintf(tag, sizeof tag, "%s%s/", a->serial, i ? "-B" : "");
         emu_avr_init(&c->avr, &part, tag);
+        if (d->fs)
+            emu_syncbb_init(c, a->kind);
     }
 }
 
@@ -143,9 +150,10 @@ static int config_desc(emu_dev *d, uint8_t *buf, int len)
     int n = 9;
     for (int i = 0; i < d->nchan; i++) {
         uint8_t ep_out = (uint8_t)(0x02 + 2 * i), ep_in = (uint8_t)(0x81 + 2 * i);
+        uint8_t mp_lo = (uint8_t)d->info.max_packet, mp_hi = (uint8_t)(d->info.max_packet >> 8);
         uint8_t intf[23] = {9, 4, (uint8_t)i, 0, 2, 0xFF, 0xFF, 0xFF, 2,
-                            7, 5, ep_in, 2, 0x00, 0x02, 0,
-                            7, 5, ep_out, 2, 0x00, 0x02, 0};
+                            7, 5, ep_in, 2, mp_lo, mp_hi, 0,
+                            7, 5, ep_out, 2, mp_lo, mp_hi, 0};
         memcpy(t + n, intf, 23);
         n += 23;
     }
@@ -218,6 +226,18 @@ static int control(emu_dev *d, uint8_t reqtype, uint8_t req, uint16_t value, uin
         return EMU_ERR_PIPE;
     }
     bool in = reqtype & 0x80;
+    if (d->fs) { /* the bit-bang chips' own requests */
+        if (req == 3)
+            return in ? EMU_ERR_PIPE : emu_syncbb_baud(c, value, index);
+        if (req == 11)
+            return in ? EMU_ERR_PIPE : emu_syncbb_bitmode(c, value);
+        if (req == 12) {
+            if (!in || len < 1)
+                return EMU_ERR_PIPE;
+            data[0] = emu_syncbb_pins(c);
+            return 1;
+        }
+    }
     switch (req) {
     case 0: /* reset / purge */
         if (value == 0 || value == 1) {
@@ -295,7 +315,10 @@ int emu_control(emu_dev *d, uint8_t reqtype, uint8_t req, uint16_t value, uint16
         emu_ns before = emu_now;
         r = control(d, reqtype, req, value, index, data, len);
         emu_st.controls++;
-        emu_now = emu_uframe_ceil(emu_now) + EMU_UFRAME; /* setup, data, status stages */
+        if (d->fs) /* full speed: setup, data and status in the next 1 ms frame */
+            emu_now = emu_frame_ceil(emu_now) + EMU_MS;
+        else
+            emu_now = emu_uframe_ceil(emu_now) + EMU_UFRAME; /* setup, data, status stages */
         emu_st.usb_ns += emu_now - before;
     }
     emu_leave();
@@ -443,11 +466,13 @@ static int emu_bulk2_inner(emu_dev *d, uint8_t ep, uint8_t *data, int len, unsig
     } else if (in) {
         d->ch[idx].used = true;
         emu_st.transfers_in++;
-        r = bulk_in(&d->ch[idx], data, len, timeout_ms, transferred);
+        r = d->fs ? emu_syncbb_bulk_in(d, &d->ch[idx], data, len, timeout_ms, transferred)
+                  : bulk_in(&d->ch[idx], data, len, timeout_ms, transferred);
     } else {
         d->ch[idx].used = true;
         emu_st.transfers_out++;
-        r = bulk_out(&d->ch[idx], data, len, timeout_ms, transferred);
+        r = d->fs ? emu_syncbb_bulk_out(d, &d->ch[idx], data, len, timeout_ms, transferred)
+                  : bulk_out(&d->ch[idx], data, len, timeout_ms, transferred);
     }
     emu_leave();
     return r;

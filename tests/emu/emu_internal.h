@@ -26,7 +26,10 @@ double emu_cpu_seconds(void);    /* CPU time spent inside the emulator */
 
 /* ---- settings (emu_config.c) ---- */
 #define EMU_MAX_ADAPTERS 8
-enum emu_kind { EMU_FT232H, EMU_FT2232H, EMU_FT4232H };
+enum emu_kind { EMU_FT232H, EMU_FT2232H, EMU_FT4232H, EMU_FT232R, EMU_FT231X, EMU_FT230X };
+/* full-speed chips with only bit-bang (no MPSSE): emu_syncbb.c */
+#define EMU_KIND_FS(k) ((k) >= EMU_FT232R)
+enum emu_bb_line { BB_RESET, BB_SCK, BB_SDO, BB_SDI };
 typedef struct emu_adapter_cfg {
     int kind;
     char serial[32];
@@ -59,6 +62,9 @@ typedef struct emu_cfg {
     double busy_scale;
     long twd_us[4];              /* overrides, -1: part value * busy_scale */
     int pin_sck, pin_mosi, pin_miso, pin_reset;
+    int bb_pin[4];               /* FTEMU_SYNCBB_PINS: D0-D7 wired to reset, sck, sdo, sdi */
+    bool bb_inv[4];              /* `~`: that line goes through an inverter */
+    uint32_t bb_max_hz;          /* FTEMU_SYNCBB_MAX_HZ: cap on the bit-bang byte clock */
     int trace;
 } emu_cfg;
 
@@ -112,6 +118,10 @@ typedef struct emu_stats {
     long v_garbled_executed;     /* instructions with a garbled byte that the target carried out */
     long v_adaptive_stall, v_write_timeout, v_unsupported, v_no_device;
     bool out_since_in;
+    long bb_bytes;               /* bytes the bit-bang engine applied to the pins */
+    long bb_samples;             /* samples it queued back (synchronous mode) */
+    long bb_stalls;              /* times it stopped on a full chip->host FIFO */
+    long usb_packets_out, usb_packets_in; /* full-speed data packets (64-byte max) */
     unsigned gpio_high;          /* pins (AD0-7 bits 0-7, AC0-7 bits 8-15) ever driven high */
 } emu_stats;
 extern emu_stats emu_st;
@@ -194,6 +204,14 @@ typedef struct emu_chan {
     uint8_t lo_val, lo_dir, hi_val, hi_dir;
     uint16_t divisor;
     bool div5, three_phase, adaptive, loopback;
+    /* bit-bang engine of the full-speed chips (emu_syncbb.c) */
+    int tx_fifo;                  /* chip->host FIFO size */
+    uint8_t bb_mask, bb_latch, bb_exist; /* outputs, their levels, pins the package has */
+    uint32_t bb_encoded;          /* SET_BAUDRATE divisor as sent (value | index << 16) */
+    double bb_period;             /* ns per byte */
+    double bb_t;                  /* when the last byte was applied (ns) */
+    double bb_release;            /* a stalled engine goes on no earlier than this */
+    bool bb_stalled;
     emu_avr avr;
     bool used;                    /* this process talked to it: its dumps are ours */
 } emu_chan;
@@ -211,6 +229,20 @@ struct emu_dev {
     int nchan;
     emu_chan ch[2];
     bool unplugged;
+    bool fs;                     /* full speed: 64-byte packets, 1 ms frames */
+    emu_ns bus_free;             /* full speed: the bus is busy with our packets until */
 };
+
+/* ---- full-speed chips: bit-bang engine and USB timing (emu_syncbb.c) ---- */
+void emu_syncbb_init(emu_chan *c, int kind);
+void emu_syncbb_run(emu_chan *c);
+/* SET_BAUDRATE, SET_BITMODE and READ_PINS on a full-speed chip; other
+ * requests answer as for the FT232H. Returns bytes, 0 or EMU_ERR_*. */
+int emu_syncbb_baud(emu_chan *c, uint16_t value, uint16_t index);
+int emu_syncbb_bitmode(emu_chan *c, uint16_t value);
+uint8_t emu_syncbb_pins(const emu_chan *c);
+int emu_syncbb_bulk_out(emu_dev *d, emu_chan *c, const uint8_t *data, int len, unsigned timeout_ms, int *got);
+int emu_syncbb_bulk_in(emu_dev *d, emu_chan *c, uint8_t *data, int len, unsigned timeout_ms, int *got);
+emu_ns emu_frame_ceil(emu_ns t);
 
 #endif

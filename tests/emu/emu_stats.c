@@ -37,6 +37,10 @@ static void write_json(const char *path)
     fprintf(f, "  \"latency_flushes\": %ld,\n  \"send_immediate\": %ld,\n  \"spi_bytes\": %ld,\n",
             s->latency_flushes, s->send_immediate, s->spi_bytes);
     fprintf(f,
+            "  \"bitbang\": {\"bytes\": %ld, \"samples\": %ld, \"stalls\": %ld},\n"
+            "  \"usb_packets\": {\"out\": %ld, \"in\": %ld},\n",
+            s->bb_bytes, s->bb_samples, s->bb_stalls, s->usb_packets_out, s->usb_packets_in);
+    fprintf(f,
             "  \"modeled_s\": {\"total\": %.6f, \"usb\": %.6f, \"spi\": %.6f, \"host\": %.6f, "
             "\"latency_wait\": %.6f, \"target_busy\": %.6f},\n",
             sec(emu_now), sec(s->usb_ns), sec(s->spi_ns), sec(s->host_ns), sec(s->latency_ns), sec(s->busy_ns));

@@ -229,15 +229,17 @@ API libusb_device *libusb_get_parent(libusb_device *dev)
 
 API int libusb_get_device_speed(libusb_device *dev)
 {
-    (void)dev;
-    return LIBUSB_SPEED_HIGH;
+    emu_devinfo i;
+    emu_info(dev->emu, &i);
+    return i.max_packet == 64 ? LIBUSB_SPEED_FULL : LIBUSB_SPEED_HIGH;
 }
 
 API int libusb_get_max_packet_size(libusb_device *dev, unsigned char endpoint)
 {
-    (void)dev;
     (void)endpoint;
-    return 512;
+    emu_devinfo i;
+    emu_info(dev->emu, &i);
+    return i.max_packet;
 }
 
 API int libusb_open(libusb_device *dev, libusb_device_handle **handle)
