@@ -281,11 +281,8 @@ static int setup(ft_mpsse *m, ft_err *err)
 int ft_mpsse_open(ft_mpsse **out, const ft_mpsse_opts *o, ft_err *err)
 {
     *out = NULL;
-    ft_mpsse_opts def;
-    if (!o) {
-        ft_wire_opts_default(&def);
-        o = &def;
-    }
+    if (!o)
+        return ft_err_set(err, FT_E_USAGE, "internal: no adapter options");
     int rc = check_pins(o, err);
     if (rc)
         return rc;
