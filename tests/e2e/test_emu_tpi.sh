@@ -73,6 +73,10 @@ probe "$T/busy" t10 busy
 check "probe: reading flash while NVMBSY returns noise; after the wait the word is there" \
     eval '! head -1 "$T/busy/stdout" | grep -q word0=1234 && sed -n 2p "$T/busy/stdout" | grep -q word0=1234 &&
           [ "$(json "$T/busy/stats.json" nvm_while_busy)" -gt 0 ]'
+probe "$T/col" t10 collide
+check "probe: a start bit sent during the guard time is a collision: ignored until a BREAK" \
+    eval 'grep -qz "during_guard=none.ignored=none.after_break=80" "$T/col/stdout" &&
+          [ "$(json "$T/col/stats.json" collision)" = 1 ]'
 probe "$T/rd" t10 rstdisbl
 check "probe: RSTDISBL programmed, RESET released: the target never answers again" \
     eval 'grep -qz "config=fe.iir_after_release=none" "$T/rd/stdout" && [ "$(json "$T/rd/stats.json" rstdisbl_blocked)" -ge 1 ]'

@@ -19,7 +19,10 @@
  *                               no erase between (0x0FF0 then 0xF00F)
  *   ftemu_tpi_probe rstdisbl    key, program RSTDISBL, clear NVMEN, release
  *                               RESET, enter again and ask TPIIR
- *   ftemu_tpi_probe busy        word write, then read the word at once */
+ *   ftemu_tpi_probe busy        word write, then read the word at once
+ *   ftemu_tpi_probe collide     default guard time (128 bits): ask TPIIR and
+ *                               send the next frame during the guard time
+ *                               (a collision), then a BREAK */
 #include <libusb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,6 +303,18 @@ int main(int argc, char **argv)
         read_word0(); /* no wait: the NVM is busy */
         wait_nvm();
         read_word0();
+    } else if (!strcmp(cmd, "collide")) {
+        open_mpsse(29);
+        enable();
+        frame(0x8F, 0); /* SLDCS TPIIR: the answer comes after 130 idle bits */
+        frame(0x80, 0); /* ... but this start bit pulls the line low first */
+        show("during_guard", answer());
+        show("ignored", sldcs(0x0F));
+        uint8_t brk[] = {0x19, 0x01, 0x00, 0x00, 0x00};
+        put(brk, sizeof brk);
+        ones(2);
+        sstcs(0x02, 0x07);
+        show("after_break", sldcs(0x0F));
     } else if (!strcmp(cmd, "rstdisbl")) {
         start(29, 1);
         sout(0x33, 0x14); /* section erase of the configuration section */
