@@ -1,7 +1,10 @@
 # ftisp: host programmer for AVR over an FT232H in MPSSE mode.
 #
 #   make            build build/ftisp and the emulator libraries
-#   make check      unit and end-to-end tests, then again under ASan+UBSan
+#   make test       the quick suite: plain build, unit and end-to-end, sweeps
+#                   sampled, two scripts at a time (about 3 minutes)
+#   make check      everything: unit and end-to-end tests with full sweeps,
+#                   then again under ASan+UBSan (what CI runs)
 #   make fuzz       build the libFuzzer targets and run each FUZZ_SECONDS
 #   make bench      benchmark ftisp against avrdude on the emulator
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -68,7 +71,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all check check-plain check-san unit fuzz bench install uninstall clean emu
+.PHONY: all check check-plain check-san quick unit fuzz bench install uninstall clean emu
 all: $(BUILD)/ftisp emu
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/ftisp/*.h) | $(BUILD)/obj
@@ -101,6 +104,9 @@ check:
 
 check-plain: all unit
 	@tests/run-tests $(BUILD)
+
+quick: all unit
+	@tests/run-tests --quick $(BUILD)
 
 # libFuzzer targets: one per parser, each with tests/fuzz/corpus/<name>/.
 # They link a clang-built archive, so each pulls in only the layers it uses.
@@ -158,4 +164,4 @@ demo: deps
 	@tests/demo/run $(BUILD)
 
 test: deps
-	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory quick

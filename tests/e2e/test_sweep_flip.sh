@@ -74,5 +74,5 @@ done < <(positions "$rbytes" 70 30)
 echo "# flip sweep, read: $rbytes SPI bytes; runs $runs, exit 0 and right $correct, reported failures" \
     "$reported, silent losses $silent${bad:+ at$(echo $bad | cut -d" " -f1-20)}"
 check "flip sweep, read: $runs runs, no exit 0 with a wrong file" [ "$silent" -eq 0 ]
-[ "$STRIDE" -eq 1 ] || echo "# sanitizer build: every ${STRIDE}th position only"
+[ "$STRIDE" -eq 1 ] || echo "# sampled (sanitizer build or make test): every ${STRIDE}th position only"
 finish
