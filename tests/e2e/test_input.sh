@@ -72,4 +72,38 @@ emu "$T/c" -C "$T/bad.conf" -p m328p -U flash:w:"$T/firmware"
 check "-C with a flash of 1000 bytes in pages of 128: exit 3" rc_is 3
 check "... with file:line" says "bad.conf:4: part m328p: flash page size 128 does not divide" "$T/c/stderr"
 
+# A flash page of 0 (issue 19: accepted, then 489 "whole pages" written
+# a byte at a time and the chip erased): refused before the adapter opens.
+sed -i 's/size 1000/size 32768/; s/page 128/page 0/' "$T/bad.conf"
+rm -rf "$T/c"
+emu "$T/c" -C "$T/bad.conf" -p m328p -U flash:w:"$T/firmware"
+check "-C with a flash page of 0: exit 3" rc_is 3
+check "... with file:line, expected and found" \
+    says "bad.conf:4: part m328p: flash page size 0: expected a power of two from 2 to 32768" "$T/c/stderr"
+check "... before the adapter is opened" untouched "$T/c"
+# no page line at all on a part that polls RDY/BSY: refused too
+sed -i '/page 0/d; s/^    signature .*/&\n    rdybsy yes/' "$T/bad.conf"
+rm -rf "$T/c"
+emu "$T/c" -C "$T/bad.conf" -p m328p -U flash:w:"$T/firmware"
+check "-C with no flash page on a RDY/BSY part: exit 3, untouched" eval 'rc_is 3 && untouched "$T/c"'
+check "... says a page size is expected" says "bad.conf:5: part m328p: flash without pages" "$T/c/stderr"
+# the same in avrdude.conf's words
+cat >"$T/bad-avrdude.conf" <<'CONF'
+part
+    id = "m328p";
+    desc = "ATmega328P";
+    signature = 0x1e 0x95 0x0f;
+    memory "flash"
+        paged = yes;
+        size = 32768;
+        page_size = 0;
+        loadpage_lo = "0 1 0 0 0 0 0 0 x x x x x x x x x x a5 a4 a3 a2 a1 a0 i i i i i i i i";
+    ;
+;
+CONF
+rm -rf "$T/c"
+emu "$T/c" -C "$T/bad-avrdude.conf" -p m328p -U flash:w:"$T/firmware"
+check "avrdude.conf part with page_size = 0: exit 3, untouched" eval 'rc_is 3 && untouched "$T/c"'
+check "... says flash page size 0" says "part m328p: flash page size 0: expected" "$T/c/stderr"
+
 finish
