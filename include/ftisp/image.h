@@ -74,9 +74,19 @@ const char *ft_format_name(ft_format f);
  * S-record, else raw. */
 ft_format ft_format_detect(const uint8_t *buf, size_t len);
 /* The format a file's name claims by its extension (.hex .ihx .ihex .eep
- * .h86: Intel HEX; .srec .s19 .s28 .s37 .mot .mhx: S-record; .elf: ELF),
- * FT_FMT_AUTO for a name that claims none. Such a file must parse as that. */
+ * .h86: Intel HEX; .srec .s19 .s28 .s37 .mot .mhx: S-record; .elf: ELF;
+ * .bin .raw: raw binary), FT_FMT_AUTO for a name that claims none. Such a
+ * file must parse as that. The one list: reads' output formats use it too. */
 ft_format ft_format_claimed(const char *path);
+/* The format `a` stands for: the one the name claims (named: name is a
+ * file's path, not "<stdin>"), else the content's (Intel HEX, S-record,
+ * ELF). Content that is none of them is refused (FT_E_INPUT) with what it
+ * looks like and what to do: raw binary is only ever chosen by the name. */
+int ft_format_resolve(const char *name, bool named, const uint8_t *buf, size_t len, ft_format *fmt,
+                      ft_err *err);
+/* What content looks like, in words: "it looks like an HTML page, starting
+ * \"<!DOCTYPE html>\"", "it looks like binary data", "it is empty". */
+void ft_format_describe(const uint8_t *buf, size_t len, char *out, size_t n);
 
 /* Parses `len` bytes of `fmt` (never FT_FMT_AUTO: detect first) that came
  * from `name` (used in messages: "name:line: expected ..., found ...") into

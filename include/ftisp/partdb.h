@@ -23,7 +23,10 @@
 typedef struct ft_mem {
     uint32_t size;            /* 0: the part has no such memory */
     uint32_t page_size;       /* bytes; 0 or 1: written a byte at a time */
-    bool paged;               /* EEPROM: has Load/Write EEPROM Page */
+    bool paged;               /* EEPROM: has Load/Write EEPROM Page; flash:
+                               * written in pages (a page given, or
+                               * avrdude.conf's loadpage_lo), so page_size
+                               * must be one */
     uint32_t write_delay_us;  /* datasheet tWD: wait this long if not polling */
     char source[96];          /* "file:line" of its definition, "" if unknown */
 } ft_mem;

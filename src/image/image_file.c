@@ -1,14 +1,14 @@
 /* Whole files in and out ("-" is stdin/stdout), format detection, and the
  * dispatch from avrdude's format letters to each format's reader and writer.
  *
- * For `a`, a name that claims a format (.hex, .eep, .srec, .elf ...) is read
- * as that format and nothing else: an HTML page saved as main.hex fails with
- * the parser's file:line error instead of being programmed as raw bytes.
- * Other names: detection looks only at the first bytes: ELF magic, then ':' (Intel
- * HEX) or 'S' and a digit (S-record) as the first non-blank character, else
- * raw. A text file such as "0xff" is therefore raw, not a byte list: name the
- * format (:m, :h, ...) for those; for a one-byte fuse the raw reading is
- * refused as too long, so the mistake shows. */
+ * For `a`, a name that claims a format (.hex, .eep, .srec, .elf, .bin, .raw
+ * ...) is read as that format and nothing else: an HTML page saved as
+ * main.hex fails with the parser's file:line error instead of being
+ * programmed as raw bytes. Other names: the content decides, by its first
+ * bytes: ELF magic, then ':' (Intel HEX) or 'S' and a digit (S-record) as
+ * the first non-blank character. Anything else is refused with what it
+ * looks like: raw binary only when the name says .bin or .raw, or :r is
+ * given (an HTML page saved as page.hx is not flashed). */
 #include "ftisp/image.h"
 #include "ftisp/interrupt.h"
 
@@ -58,19 +58,88 @@ ft_format ft_format_detect(const uint8_t *buf, size_t len)
     return FT_FMT_RAW;
 }
 
+/* The one table of extensions: what a name claims, for reading (the file
+ * must then be that) and for choosing a read's output format. */
+static const struct { const char *ext; ft_format fmt; } by_ext[] = {
+    {".hex", FT_FMT_IHEX}, {".ihx", FT_FMT_IHEX}, {".ihex", FT_FMT_IHEX}, {".eep", FT_FMT_IHEX},
+    {".h86", FT_FMT_IHEX}, {".srec", FT_FMT_SREC}, {".s19", FT_FMT_SREC}, {".s28", FT_FMT_SREC},
+    {".s37", FT_FMT_SREC}, {".mot", FT_FMT_SREC}, {".mhx", FT_FMT_SREC}, {".elf", FT_FMT_ELF},
+    {".bin", FT_FMT_RAW}, {".raw", FT_FMT_RAW},
+};
+
 ft_format ft_format_claimed(const char *path)
 {
-    static const struct { const char *ext; ft_format fmt; } by_ext[] = {
-        {".hex", FT_FMT_IHEX}, {".ihx", FT_FMT_IHEX}, {".ihex", FT_FMT_IHEX}, {".eep", FT_FMT_IHEX},
-        {".h86", FT_FMT_IHEX}, {".srec", FT_FMT_SREC}, {".s19", FT_FMT_SREC}, {".s28", FT_FMT_SREC},
-        {".s37", FT_FMT_SREC}, {".mot", FT_FMT_SREC}, {".mhx", FT_FMT_SREC}, {".elf", FT_FMT_ELF},
-    };
     const char *slash = strrchr(path, '/');
     const char *dot = strrchr(slash ? slash : path, '.');
     for (size_t i = 0; dot && i < sizeof by_ext / sizeof by_ext[0]; i++)
         if (strcasecmp(dot, by_ext[i].ext) == 0)
             return by_ext[i].fmt;
     return FT_FMT_AUTO;
+}
+
+/* Text: printable ASCII, blanks, and UTF-8's bytes above 0x7f. */
+static bool looks_text(const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((buf[i] < 0x20 && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t' && buf[i] != '\f') ||
+            buf[i] == 0x7f)
+            return false;
+    return true;
+}
+
+void ft_format_describe(const uint8_t *buf, size_t len, char *out, size_t n)
+{
+    size_t head = len < 512 ? len : 512;
+    if (len == 0) {
+        snprintf(out, n, "it is empty");
+        return;
+    }
+    if (!looks_text(buf, head)) {
+        snprintf(out, n, "it looks like binary data");
+        return;
+    }
+    size_t i = 0;
+    while (i < head && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+        i++;
+    char first[48];
+    size_t k = 0;
+    for (size_t j = i; j < head && buf[j] != '\n' && buf[j] != '\r' && k < sizeof first - 4; j++)
+        first[k++] = buf[j] >= 0x20 && buf[j] < 0x7f && buf[j] != '"' ? (char)buf[j] : '?';
+    bool cut = i + k < head && buf[i + k] != '\n' && buf[i + k] != '\r';
+    if (cut)
+        first[k++] = '.', first[k++] = '.', first[k++] = '.';
+    first[k] = '\0';
+    const char *kind = "text";
+    if (head - i >= 5 && (strncasecmp((const char *)buf + i, "<!doc", 5) == 0 ||
+                          strncasecmp((const char *)buf + i, "<html", 5) == 0))
+        kind = "an HTML page";
+    else if (head - i >= 1 && (buf[i] == '<'))
+        kind = "XML or HTML text";
+    else if (head - i >= 1 && (buf[i] == '{' || buf[i] == '['))
+        kind = "JSON text";
+    snprintf(out, n, "it looks like %s, starting \"%s\"", kind, first);
+}
+
+int ft_format_resolve(const char *name, bool named, const uint8_t *buf, size_t len, ft_format *fmt,
+                      ft_err *err)
+{
+    ft_format claimed = named ? ft_format_claimed(name) : FT_FMT_AUTO;
+    if (claimed != FT_FMT_AUTO) {
+        *fmt = claimed;
+        return FT_OK;
+    }
+    *fmt = ft_format_detect(buf, len);
+    if (*fmt != FT_FMT_RAW)
+        return FT_OK;
+    char what[120];
+    ft_format_describe(buf, len, what, sizeof what);
+    bool text = len && looks_text(buf, len < 512 ? len : 512);
+    return ft_err_set(err, FT_E_INPUT,
+                      "%s: cannot tell its format: its name does not say it and it is not Intel HEX, "
+                      "S-record or ELF (%s); %s",
+                      name, what,
+                      text ? "give the format if it is a byte list (:m, :h, :d ...), or fix the file"
+                           : "if it really is a raw image, add :r (or name it .bin)");
 }
 
 int ft_image_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len,
@@ -153,11 +222,21 @@ int ft_image_read_file(ft_image *img, const char *path, ft_format fmt,
         ft_image_clear(img);
         return rc;
     }
-    if (fmt == FT_FMT_AUTO && !std)
-        fmt = ft_format_claimed(path);
     if (fmt == FT_FMT_AUTO)
-        fmt = ft_format_detect(buf, len);
-    rc = ft_image_parse(img, name, buf, len, fmt, memory, err);
+        rc = ft_format_resolve(name, !std, buf, len, &fmt, err);
+    if (rc == FT_OK)
+        rc = ft_image_parse(img, name, buf, len, fmt, memory, err);
+    if (rc != FT_OK && (fmt == FT_FMT_IHEX || fmt == FT_FMT_IHEXC || fmt == FT_FMT_SREC) && len &&
+        !looks_text(buf, len < 512 ? len : 512)) {
+        /* binary data named (or given) as a text format: perhaps a raw image */
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        int code = err->code;
+        ft_err_clear(err);
+        ft_err_set(err, code, "%.900s (the file is binary data: if it really is a raw image, add :r)", msg);
+    }
+    if (rc != FT_OK)
+        ft_image_clear(img);
     free(buf);
     return rc;
 }

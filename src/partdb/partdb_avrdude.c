@@ -340,7 +340,7 @@ static void apply_memory(ft_part *p, const char *mem, const memblock *mb)
             m->page_size = (uint32_t)mb->page;
         if (delay_set)
             m->write_delay_us = delay;
-        if (m == &p->eeprom && mb->paged_eeprom)
+        if (mb->paged_eeprom)   /* Load Program Memory / EEPROM Page */
             m->paged = true;
         return;
     }

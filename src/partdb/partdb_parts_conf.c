@@ -309,6 +309,10 @@ static int mem_line(reader *r, ft_mem *m, bool eeprom)
     } else if (strcmp(k, "page") == 0) {
         if ((rc = want_words(r, 2, "a page size in bytes")) == FT_OK)
             rc = number(r, 1, 65536, &m->page_size);
+        /* a flash written a byte at a time has no page line: a page given
+         * says the flash is paged, and partdb_check wants a real size */
+        if (rc == FT_OK && !eeprom)
+            m->paged = true;
     } else if (strcmp(k, "delay") == 0) {
         if ((rc = want_words(r, 2, "microseconds")) == FT_OK)
             rc = number(r, 1, 10000000, &m->write_delay_us);

@@ -41,40 +41,39 @@ static uint32_t mem_size(const ft_part *p, int kind)
     }
 }
 
-/* A read with no format: by the file's extension, else what avrdude 8
- * writes: raw binary for one memory, Intel HEX with comments for several. */
+/* A read with no format: by the file's extension (the image layer's list),
+ * else what avrdude 8 writes: raw binary for one memory, Intel HEX with
+ * comments for several. */
 static ft_format output_format(const char *file, bool multi)
 {
-    static const struct { const char *ext; ft_format fmt; } by_ext[] = {
-        {".hex", FT_FMT_IHEX}, {".ihx", FT_FMT_IHEX}, {".ihex", FT_FMT_IHEX},
-        {".eep", FT_FMT_IHEX}, {".srec", FT_FMT_SREC}, {".s19", FT_FMT_SREC},
-        {".s28", FT_FMT_SREC}, {".s37", FT_FMT_SREC}, {".mot", FT_FMT_SREC},
-        {".bin", FT_FMT_RAW},  {".raw", FT_FMT_RAW},
-    };
-    const char *dot = strrchr(file, '.');
-    for (size_t i = 0; dot && i < sizeof by_ext / sizeof by_ext[0]; i++)
-        if (strcasecmp(dot, by_ext[i].ext) == 0)
-            return by_ext[i].fmt == FT_FMT_IHEX && multi ? FT_FMT_IHEXC : by_ext[i].fmt;
+    ft_format f = ft_format_claimed(file);
+    if (f == FT_FMT_IHEX)
+        return multi ? FT_FMT_IHEXC : f;
+    if (f == FT_FMT_SREC || f == FT_FMT_RAW)
+        return f;
     return multi ? FT_FMT_IHEXC : FT_FMT_RAW;
 }
 
 /* The format `a` stands for, so that reports name the real one: the one
- * the name claims, else what the first bytes look like. Standard input
- * cannot be peeked at: the reader detects it. */
-static ft_format detect_file(const char *file)
+ * the name claims, else what the first bytes are (content that is none of
+ * the formats is refused). Standard input cannot be peeked at: the reader
+ * decides; so it does for a file that cannot be opened, and says why. */
+static int detect_file(const char *file, ft_format *fmt, ft_err *err)
 {
+    *fmt = FT_FMT_AUTO;
     if (strcmp(file, "-") == 0)
-        return FT_FMT_AUTO;
-    ft_format claimed = ft_format_claimed(file);
-    if (claimed != FT_FMT_AUTO)
-        return claimed;
+        return FT_OK;
+    if (ft_format_claimed(file) != FT_FMT_AUTO) {
+        *fmt = ft_format_claimed(file);
+        return FT_OK;
+    }
     FILE *f = fopen(file, "rb");
     if (!f)
-        return FT_FMT_AUTO;   /* the reader reports why */
-    uint8_t head[64];
+        return FT_OK;
+    uint8_t head[512];
     size_t n = fread(head, 1, sizeof head, f);
     fclose(f);
-    return ft_format_detect(head, n);
+    return ft_format_resolve(file, true, head, n, fmt, err);
 }
 
 bool ft_plan_fuse_write(const ft_part *p, const ft_op *op)
@@ -151,14 +150,9 @@ static int plan_op(ft_plan *plan, ft_op *op, int kind, int multi, bool filled, f
         filled = true;
     }
     if (!filled) {
-        bool guessed = op->spec.fmt == FT_FMT_AUTO;
-        if (guessed)
-            op->spec.fmt = detect_file(op->spec.file);
-        if (guessed && op->spec.fmt == FT_FMT_RAW)
-            snprintf(op->note, sizeof op->note,
-                     "%s: neither its name nor its first bytes say Intel HEX, S-record or ELF: "
-                     "read as raw binary (add :r to say so)", op->spec.file);
-        int rc = ft_image_read_file(&op->img, op->spec.file, op->spec.fmt, op->spec.memory, err);
+        int rc = op->spec.fmt == FT_FMT_AUTO ? detect_file(op->spec.file, &op->spec.fmt, err) : FT_OK;
+        if (rc == FT_OK)
+            rc = ft_image_read_file(&op->img, op->spec.file, op->spec.fmt, op->spec.memory, err);
         if (rc == FT_OK) {
             one_sized_value(op, kind);
             rc = ft_plan_check_input(op, kind, err);
@@ -219,8 +213,8 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
         ft_format fmt = specs[i].fmt;
         if (multi && specs[i].kind != FT_OP_READ) {
             /* one file for several memories: read it once, at flat addresses */
-            if (fmt == FT_FMT_AUTO)
-                fmt = detect_file(specs[i].file);
+            if (fmt == FT_FMT_AUTO && (rc = detect_file(specs[i].file, &fmt, err)) != FT_OK)
+                return rc;
             if (fmt != FT_FMT_ELF) {
                 uint32_t lim = 0;
                 for (int k = 0; k < nsel; k++)

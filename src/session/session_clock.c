@@ -106,6 +106,33 @@ static const char *differs(const snapshot *a, const snapshot *b, char *buf, size
     return buf;
 }
 
+/* Reads until two snapshots agree (any two of up to SES_READS_MAX), so one
+ * flipped bit in a read is outvoted instead of becoming what every later
+ * read is judged against. */
+static int agreed_snapshot(ft_session *r, snapshot *out)
+{
+    snapshot s[SES_READS_MAX];
+    char d[96] = "";
+    for (int i = 0; i < SES_READS_MAX; i++) {
+        int rc = take_snapshot(r, &s[i]);
+        if (rc != FT_OK)
+            return rc;
+        for (int j = 0; j < i; j++)
+            if (!*differs(&s[j], &s[i], d, sizeof d)) {
+                *out = s[i];
+                if (i > 1)
+                    ses_note(r, 1, "the chip's identity read differently once at SCK %.4g kHz (%s); two "
+                                   "later reads agree", r->sck_hz / 1e3, differs(&s[0], &s[1], d, sizeof d));
+                return FT_OK;
+            }
+    }
+    differs(&s[0], &s[1], d, sizeof d);
+    return ft_err_set(r->err, FT_E_TARGET,
+                      "the chip reads differently on each of %d reads at SCK %.4g kHz (%s): check the "
+                      "wiring (short leads, common GND) and the target's supply",
+                      SES_READS_MAX, r->sck_hz / 1e3, d);
+}
+
 /* The worst-case target clock from the fuses the session holds; 0 unknown. */
 static uint32_t target_min_hz(ft_session *r, char *why, int whylen)
 {
@@ -251,7 +278,7 @@ int ses_settle_clock(ft_session *r, uint32_t start)
      * target may be slower than that clock allows, nothing read at it can be
      * trusted; read again slower. */
     for (int round = 0; rc == FT_OK; round++) {
-        rc = take_snapshot(r, &first);
+        rc = agreed_snapshot(r, &first);
         if (rc != FT_OK)
             break;
         adopt(r, &first);

@@ -194,55 +194,152 @@ static void journal_remove(ft_session *r, keep *k)
     r->plan->chip_state[0] = '\0';
 }
 
+/* ---- reading a journal back: files on disk are input like any other ---- */
+
+int ses_journal_parse(const char *text, size_t len, ses_journal *j)
+{
+    memset(j, 0, sizeof *j);
+    j->nfuses = -1;
+    j->efi = -2;
+    if (len > SES_JOURNAL_MAX || memchr(text, '\0', len))
+        return -1;
+    char buf[SES_JOURNAL_MAX + 1];
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    bool have_sig = false, have_ee = false;
+    char *save = NULL, *line = strtok_r(buf, "\n", &save);
+    if (!line || strcmp(line, JOURNAL_MAGIC) != 0)
+        return -1;
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+        unsigned v[4] = {0};
+        char word[80], more;
+        if (line[0] == '#')
+            continue;
+        if (!strncmp(line, "part ", 5)) {
+            if (sscanf(line + 5, "%31s %c", word, &more) != 1 || strlen(word) >= sizeof j->part)
+                return -1;
+            strcpy(j->part, word);
+        } else if (!strncmp(line, "signature ", 10)) {
+            if (strlen(line + 10) != 6 || sscanf(line + 10, "%2x%2x%2x%c", &v[0], &v[1], &v[2], &more) != 3)
+                return -1;
+            for (int i = 0; i < 3; i++)
+                j->signature[i] = (uint8_t)v[i];
+            have_sig = true;
+        } else if (!strncmp(line, "fuses ", 6)) {
+            if (sscanf(line + 6, "%d %x %x %x %c", &j->nfuses, &v[0], &v[1], &v[2], &more) != 4 ||
+                j->nfuses < 0 || j->nfuses > 3 || v[0] > 0xff || v[1] > 0xff || v[2] > 0xff)
+                return -1;
+            for (int i = 0; i < 3; i++)
+                j->fuses[i] = (uint8_t)v[i];
+        } else if (!strncmp(line, "eesave ", 7)) {
+            if (sscanf(line + 7, "%d %x %c", &j->efi, &v[0], &more) != 2 || j->efi < -1 || j->efi > 2 ||
+                v[0] > 0xff)
+                return -1;
+            j->emask = (uint8_t)v[0];
+        } else if (!strncmp(line, "eeprom ", 7)) {
+            char sha[80];
+            if (sscanf(line + 7, "%u %79s %c", &j->size, sha, &more) != 2 || strlen(sha) != 64 ||
+                strspn(sha, "0123456789abcdef") != 64 || j->size == 0 || j->size > SES_JOURNAL_EEPROM_MAX)
+                return -1;
+            memcpy(j->sha, sha, 65);
+            have_ee = true;
+        } else if (!strncmp(line, "copy ", 5)) {
+            if (line[5] != '/' || strlen(line + 5) >= sizeof j->copy)
+                return -1;
+            strcpy(j->copy, line + 5);
+        } else {
+            return -1;
+        }
+    }
+    return j->part[0] && have_sig && j->nfuses >= 0 && j->efi >= -1 && have_ee && j->copy[0] ? 0 : -1;
+}
+
+int ses_journal_check_copy(const ses_journal *j, const uint8_t *data, size_t len)
+{
+    if (len != j->size)
+        return -1;
+    char have[65];
+    sha_hex(data, len, have);
+    return strcmp(have, j->sha) == 0 ? 0 : -1;
+}
+
+/* Reads up to max bytes of path; *len one more than max when it is longer.
+ * -1 with errno when it cannot be read. */
+static int read_small(const char *path, uint8_t *buf, size_t max, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    size_t done = 0;
+    uint8_t extra;
+    while (done <= max) {
+        ssize_t got = done < max ? read(fd, buf + done, max - done) : read(fd, &extra, 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        if (got == 0)
+            break;
+        done += (size_t)got;
+    }
+    close(fd);
+    *len = done;
+    return 0;
+}
+
 /* Reads a journal and its copy. FT_OK with *found false: no journal. */
 static int journal_read(ft_session *r, keep *k, uint8_t *ee, bool *found)
 {
     *found = false;
-    FILE *f = fopen(k->journal, "r");
-    if (!f)
+    char text[SES_JOURNAL_MAX];
+    size_t len = 0;
+    if (read_small(k->journal, (uint8_t *)text, sizeof text, &len) != 0)
         return errno == ENOENT || errno == ENOTDIR ? FT_OK
                                : ft_err_set(r->err, FT_E_FAIL, "%s: cannot read: %s", k->journal, strerror(errno));
-    char line[700], sha[80] = "", copy[sizeof k->copy] = "", magic[40] = "";
-    unsigned fz[3] = {0}, em = 0, size = 0;
-    int nf = -1, efi = -2;
-    if (fgets(magic, sizeof magic, f))
-        magic[strcspn(magic, "\n")] = '\0';
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (!strncmp(line, "fuses ", 6))
-            sscanf(line + 6, "%d %x %x %x", &nf, &fz[0], &fz[1], &fz[2]);
-        else if (!strncmp(line, "eesave ", 7))
-            sscanf(line + 7, "%d %x", &efi, &em);
-        else if (!strncmp(line, "eeprom ", 7))
-            sscanf(line + 7, "%u %70s", &size, sha);
-        else if (!strncmp(line, "copy ", 5))
-            snprintf(copy, sizeof copy, "%.500s", line + 5);
-    }
-    fclose(f);
+    ses_journal j;
     uint32_t n = r->part->eeprom.size;
-    if (strcmp(magic, JOURNAL_MAGIC) != 0 || nf != r->part->nfuses || efi < -1 || efi > 2 || size != n ||
-        !copy[0])
+    const uint8_t *g = r->plan->signature;
+    if (ses_journal_parse(text, len, &j) != 0 || strcmp(j.part, r->part->id) != 0 ||
+        memcmp(j.signature, g, 3) != 0 || j.nfuses != r->part->nfuses || j.size != n)
         return ft_err_set(r->err, FT_E_FAIL,
-                          "%s: not a journal this ftisp understands; it records an interrupted run "
-                          "on this chip: restore its EEPROM from %s by hand, then remove the journal",
-                          k->journal, copy[0] ? copy : k->copy);
-    int fd = open(copy, O_RDONLY | O_CLOEXEC);
-    ssize_t got = fd >= 0 ? read(fd, ee, n + 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    char have[65];
-    if (got == (ssize_t)n)
-        sha_hex(ee, n, have);
-    if (got != (ssize_t)n || strcmp(have, sha) != 0)
+                          "%s: not a journal this ftisp understands (damaged, or not written for a %s "
+                          "with a %u-byte EEPROM); it records an interrupted run on this chip: restore "
+                          "its EEPROM from %s by hand (-U eeprom:w:%s:r), then remove the journal",
+                          k->journal, ses_pname(r->part), n, j.copy[0] ? j.copy : k->copy,
+                          j.copy[0] ? j.copy : k->copy);
+    size_t got = 0;
+    int rd = read_small(j.copy, ee, n, &got);
+    if (rd != 0)
         return ft_err_set(r->err, FT_E_FAIL,
-                          "%s: the EEPROM copy %s it names is missing or damaged; the chip's EEPROM "
-                          "cannot be restored from it (remove the journal to go on without it)",
-                          k->journal, copy);
-    for (int i = 0; i < 3; i++)
-        k->fuses[i] = (uint8_t)fz[i];
-    k->efi = efi;
-    k->emask = (uint8_t)em;
-    memcpy(k->copy, copy, sizeof k->copy);
+                          "%s: the EEPROM copy %s it names cannot be read (%s); the chip's EEPROM cannot "
+                          "be restored from it (remove the journal to go on without it)",
+                          k->journal, j.copy, strerror(errno));
+    if (got != n)
+        return ft_err_set(r->err, FT_E_FAIL,
+                          "%s: the EEPROM copy %s it names holds %s%zu bytes where the journal says %u; "
+                          "the chip's EEPROM cannot be restored from it (remove the journal to go on "
+                          "without it)",
+                          k->journal, j.copy, got > n ? "more than " : "", got > n ? (size_t)n : got, n);
+    if (ses_journal_check_copy(&j, ee, n) != 0)
+        return ft_err_set(r->err, FT_E_FAIL,
+                          "%s: the EEPROM copy %s it names does not match the journal's SHA-256 (changed "
+                          "or damaged since); the chip's EEPROM cannot be restored from it (remove the "
+                          "journal to go on without it)",
+                          k->journal, j.copy);
+    memcpy(k->fuses, j.fuses, 3);
+    k->efi = j.efi;
+    k->emask = j.emask;
+    snprintf(k->copy, sizeof k->copy, "%s", j.copy);
     *found = true;
     return FT_OK;
 }

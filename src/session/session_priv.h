@@ -12,6 +12,7 @@
 #include "ftisp/session.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct ft_session {
@@ -78,5 +79,25 @@ int ses_erase(ft_session *r);
  * is finished by the next run (ses_keep_recover, before anything else). */
 int ses_erase_keeping(ft_session *r);
 int ses_keep_recover(ft_session *r);
+
+/* A journal as written by ses_erase_keeping ("ftisp-journal 1"), parsed
+ * from its text; exposed for the fuzz target (tests/fuzz/fuzz_journal.c). */
+#define SES_JOURNAL_MAX 2048            /* a journal longer than this is not one */
+#define SES_JOURNAL_EEPROM_MAX 65536    /* no AVR has a larger EEPROM */
+typedef struct ses_journal {
+    char part[32];
+    uint8_t signature[3];
+    int nfuses;
+    uint8_t fuses[3];
+    int efi;                /* EESAVE's fuse index, -1 none */
+    uint8_t emask;
+    uint32_t size;          /* the copy's size in bytes */
+    char sha[65];           /* the copy's SHA-256, lowercase hex */
+    char copy[512];         /* absolute path of the copy */
+} ses_journal;
+/* 0 when text holds a whole, well-formed journal; -1 otherwise. */
+int ses_journal_parse(const char *text, size_t len, ses_journal *j);
+/* 0 when data is the copy j describes (its size and SHA-256). */
+int ses_journal_check_copy(const ses_journal *j, const uint8_t *data, size_t len);
 
 #endif

@@ -79,6 +79,23 @@ check "another chip: refused, exit status 9" rc_is 9
 check "another chip: its EEPROM untouched" cmp -s "$T/other/eeprom.bin" <(python3 -c "import random,sys; r=random.Random(34); sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(1024)))")
 check "another chip: message names the journal and the copy" eval 'grep -q "$J.journal" "$T/other/stderr" && grep -q "eeprom:w:$J.eeprom.bin:r" "$T/other/stderr"'
 
+# The journal and the copy are input: a copy one byte longer, a copy with
+# one byte changed, a journal with a fuse value out of range are refused
+# with what was expected and found, and the chip is left alone.
+damaged() { rm -rf "$XDG_STATE_HOME" "$T/dmg"; cp -r "$T/state.interrupted" "$XDG_STATE_HOME"; cp -r "$T/interrupted" "$T/dmg"; }
+damaged; printf 'x' >>"$J.eeprom.bin"
+emu "$T/dmg" -p m328p -U flash:w:"$T/b.bin":r
+check "copy one byte longer: refused (exit 1), sizes named" \
+    eval 'rc_is 1 && says "holds more than 1024 bytes where the journal says 1024" "$T/dmg/stderr"'
+check "copy one byte longer: chip untouched" eval 'cmp -s "$T/dmg/fuses.bin" "$T/interrupted/fuses.bin" && cmp -s "$T/dmg/flash.bin" "$T/interrupted/flash.bin"'
+damaged; printf '\x00' | dd of="$J.eeprom.bin" bs=1 seek=100 conv=notrunc 2>/dev/null
+emu "$T/dmg" -p m328p -U flash:w:"$T/b.bin":r
+check "copy changed: refused, the SHA-256 named" eval 'rc_is 1 && says "does not match the journal.s SHA-256" "$T/dmg/stderr"'
+damaged; sed -i 's/^fuses 3 ff de fd$/fuses 3 ff 1de fd/' "$J.journal"
+emu "$T/dmg" -p m328p -U flash:w:"$T/b.bin":r
+check "journal with a fuse past 0xff: refused as not understood" \
+    eval 'rc_is 1 && says "not a journal this ftisp understands" "$T/dmg/stderr"'
+
 # A new board with an erased EEPROM and the same fuses: with EESAVE the
 # interrupted chip's EEPROM was never erased, so this is another chip.
 rm -rf "$XDG_STATE_HOME"; cp -r "$T/state.interrupted" "$XDG_STATE_HOME"

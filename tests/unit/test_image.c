@@ -228,7 +228,44 @@ static void files_and_stdio(void **state)
     assert_int_equal(ft_format_claimed("x.s19"), FT_FMT_SREC);
     assert_int_equal(ft_format_claimed("x.elf"), FT_FMT_ELF);
     assert_int_equal(ft_format_claimed("dir.hex/firmware"), FT_FMT_AUTO);
-    assert_int_equal(ft_format_claimed("x.bin"), FT_FMT_AUTO);
+    assert_int_equal(ft_format_claimed("x.bin"), FT_FMT_RAW);
+    assert_int_equal(ft_format_claimed("x.RAW"), FT_FMT_RAW);
+    assert_int_equal(ft_format_claimed("x.mhx"), FT_FMT_SREC);
+    assert_int_equal(ft_format_claimed("x.h86"), FT_FMT_IHEX);
+    assert_int_equal(ft_format_claimed("x.hx"), FT_FMT_AUTO);
+
+    /* A name that says nothing: the content decides; what is none of the
+     * formats is refused with what it looks like (issue 19, defect 3). */
+    char other[256];
+    snprintf(other, sizeof other, "%s/page.hx", dir);
+    FILE *h = fopen(other, "w");
+    assert_non_null(h);
+    fputs("<!DOCTYPE html>\n<html><body>Not Found</body></html>\n", h);
+    fclose(h);
+    ft_image_clear(&back);
+    assert_int_equal(ft_image_read_file(&back, other, FT_FMT_AUTO, "flash", &err), FT_E_INPUT);
+    assert_non_null(strstr(err.msg, "page.hx: cannot tell its format"));
+    assert_non_null(strstr(err.msg, "it looks like an HTML page, starting \"<!DOCTYPE html>\""));
+    ft_err_clear(&err);
+    h = fopen(other, "wb");
+    assert_non_null(h);
+    fwrite("\x0c\x94\x34\x00\x0c\x94", 1, 6, h);
+    fclose(h);
+    assert_int_equal(ft_image_read_file(&back, other, FT_FMT_AUTO, "flash", &err), FT_E_INPUT);
+    assert_non_null(strstr(err.msg, "binary data"));
+    assert_non_null(strstr(err.msg, "add :r"));
+    ft_err_clear(&err);
+    assert_int_equal(ft_image_read_file(&back, other, FT_FMT_RAW, "flash", &err), FT_OK);
+    assert_int_equal(ft_image_count(&back), 6);
+    /* ... and binary named .hex: the parser's error and the same hint */
+    snprintf(claimed, sizeof claimed, "%s/bin.hex", dir);
+    assert_int_equal(rename(other, claimed), 0);
+    ft_image_clear(&back);
+    assert_int_equal(ft_image_read_file(&back, claimed, FT_FMT_AUTO, "flash", &err), FT_E_INPUT);
+    assert_non_null(strstr(err.msg, "bin.hex:1:"));
+    assert_non_null(strstr(err.msg, "if it really is a raw image, add :r"));
+    ft_err_clear(&err);
+    unlink(claimed);
 
     /* "-" reads standard input. */
     assert_non_null(freopen(path, "rb", stdin));
