@@ -19,7 +19,8 @@ typedef struct ft_cli {
     const char *programmer;
     const char *port;
     const char *logfile;
-    const char *configs[FT_CLI_MAX_CONFIGS];
+    const char *main_config;         /* -C FILE: avrdude's system config; the last one counts */
+    const char *configs[FT_CLI_MAX_CONFIGS]; /* -C +FILE, in order */
     int nconfigs;
     ft_opspec ops[FT_CLI_MAX_OPS];
     char *opstore[FT_CLI_MAX_OPS];   /* owned copies of the -U file names */

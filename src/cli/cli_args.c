@@ -366,10 +366,16 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
     case O_JSON: cli->json = true; return FT_OK;
     case O_VERSION: cli->version = true; return FT_OK;
     case 'C':
+        /* As avrdude 8: -C FILE is the main configuration (read first, the
+         * last one given counts), -C +FILE adds one after ~/.avrduderc.
+         * Both are read over ftisp's own parts and programmers. */
+        if (v[0] != '+') {
+            cli->main_config = v;
+            return FT_OK;
+        }
         if (cli->nconfigs >= FT_CLI_MAX_CONFIGS)
             return ft_err_set(err, FT_E_USAGE, "-C: at most %d files", FT_CLI_MAX_CONFIGS);
-        /* avrdude's "-C +file" (add to the default) is what -C always does here. */
-        cli->configs[cli->nconfigs++] = v[0] == '+' ? v + 1 : v;
+        cli->configs[cli->nconfigs++] = v + 1;
         return FT_OK;
     case 'U':
         if (cli->nops >= FT_CLI_MAX_OPS)
