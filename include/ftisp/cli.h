@@ -41,6 +41,9 @@ typedef struct ft_cli {
      * so copied command lines run; -v names them. */
     const char *ignored[FT_CLI_MAX_OPS];
     int nignored;
+    /* -x parameters ftisp does not know: a warning each, then on */
+    const char *xignored[FT_CLI_MAX_OPS];
+    int nxignored;
 } ft_cli;
 
 int ft_cli_parse(ft_cli *cli, int argc, char **argv, ft_err *err);
