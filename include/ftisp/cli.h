@@ -19,7 +19,8 @@ typedef struct ft_cli {
     const char *programmer;
     const char *port;
     const char *logfile;
-    const char *configs[FT_CLI_MAX_CONFIGS];
+    const char *main_config;         /* -C FILE: avrdude's system config; the last one counts */
+    const char *configs[FT_CLI_MAX_CONFIGS]; /* -C +FILE, in order */
     int nconfigs;
     ft_opspec ops[FT_CLI_MAX_OPS];
     char *opstore[FT_CLI_MAX_OPS];   /* owned copies of the -U file names */
@@ -40,6 +41,9 @@ typedef struct ft_cli {
      * so copied command lines run; -v names them. */
     const char *ignored[FT_CLI_MAX_OPS];
     int nignored;
+    /* -x parameters ftisp does not know: a warning each, then on */
+    const char *xignored[FT_CLI_MAX_OPS];
+    int nxignored;
 } ft_cli;
 
 int ft_cli_parse(ft_cli *cli, int argc, char **argv, ft_err *err);

@@ -69,6 +69,9 @@ static bool cli_preamble(const ft_cli *cli, ft_out *out)
         ft_out_msg(out, 1, "ftisp version %s", FTISP_VERSION);
     for (int i = 0; i < cli->nignored; i++)
         ft_out_msg(out, 1, "%s ignored: it means nothing for an FTDI MPSSE ISP adapter", cli->ignored[i]);
+    for (int i = 0; i < cli->nxignored; i++)
+        ft_out_msg(out, 0, "warning: programmer does not support extended parameter -x %s, option ignored "
+                   "(-x help lists those it has)", cli->xignored[i]);
     return cli->verbosity > 0 && !cli->part && !cli->programmer && cli->nops == 0 && cli->nterms == 0 &&
            !cli->plan.erase;
 }

@@ -290,8 +290,11 @@ static int parse_extended(ft_cli *cli, const char *s, ft_err *err)
     int st = ft_station_option(&cli->station, key, v, err);
     if (st != 1)
         return st;
-    return ft_err_set(err, FT_E_USAGE, "-x %s: unknown; expected reset=PIN, buff=PIN, channel=A|B, "
-                      "led_pass|led_fail|led_busy=PIN or help", s);
+    /* As avrdude: an -x the programmer does not know is ignored with a
+     * warning (-x list, say, lists nothing on an FTDI ISP adapter). */
+    if (cli->nxignored < FT_CLI_MAX_OPS)
+        cli->xignored[cli->nxignored++] = s;
+    return FT_OK;
 }
 
 /* -U config:w:NAME=VALUE[,NAME=VALUE...]:m sets fuse settings by name
@@ -327,6 +330,49 @@ static int config_update(ft_cli *cli, const char *arg, ft_err *err)
     return FT_OK;
 }
 
+/* -T 'cmd1; cmd2': as avrdude 8, several terminal commands split at ';'
+ * outside quotes, each its own command at this place. */
+static int term_commands(ft_cli *cli, const char *v, ft_err *err)
+{
+    const char *start = v;
+    char quote = 0;
+    for (const char *c = v;; c++) {
+        if (*c && quote) {
+            if (*c == '\\' && c[1])
+                c++;
+            else if (*c == quote)
+                quote = 0;
+            continue;
+        }
+        if (*c == '"' || *c == '\'') {
+            quote = *c;
+            continue;
+        }
+        if (*c && *c != ';')
+            continue;
+        const char *a = start, *b = c;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        if (b > a || (!*c && start == v)) {
+            if (cli->nterms >= FT_CLI_MAX_OPS)
+                return ft_err_set(err, FT_E_USAGE, "-T/-t: at most %d terminal commands", FT_CLI_MAX_OPS);
+            char *cmd = malloc((size_t)(b - a) + 1);
+            if (!cmd)
+                return ft_err_set(err, FT_E_FAIL, "out of memory");
+            memcpy(cmd, a, (size_t)(b - a));
+            cmd[b - a] = '\0';
+            cli->termstore[cli->nterms] = cmd;
+            cli->terms[cli->nterms].cmd = cmd;
+            cli->terms[cli->nterms++].after = cli->nops;
+        }
+        if (!*c)
+            return FT_OK;
+        start = c + 1;
+    }
+}
+
 static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
 {
     switch (key) {
@@ -350,8 +396,9 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
     case 'h': case '?': cli->help = true; return FT_OK;
     case 'x': return parse_extended(cli, v, err);
     case 'N': cli->noconfig = true; return FT_OK;
-    case 't':
     case 'T':
+        return term_commands(cli, v, err);
+    case 't':
         if (cli->nterms >= FT_CLI_MAX_OPS)
             return ft_err_set(err, FT_E_USAGE, "-T/-t: at most %d terminal commands", FT_CLI_MAX_OPS);
         cli->terms[cli->nterms].cmd = key == 'T' ? v : NULL;
@@ -366,10 +413,16 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
     case O_JSON: cli->json = true; return FT_OK;
     case O_VERSION: cli->version = true; return FT_OK;
     case 'C':
+        /* As avrdude 8: -C FILE is the main configuration (read first, the
+         * last one given counts), -C +FILE adds one after ~/.avrduderc.
+         * Both are read over ftisp's own parts and programmers. */
+        if (v[0] != '+') {
+            cli->main_config = v;
+            return FT_OK;
+        }
         if (cli->nconfigs >= FT_CLI_MAX_CONFIGS)
             return ft_err_set(err, FT_E_USAGE, "-C: at most %d files", FT_CLI_MAX_CONFIGS);
-        /* avrdude's "-C +file" (add to the default) is what -C always does here. */
-        cli->configs[cli->nconfigs++] = v[0] == '+' ? v + 1 : v;
+        cli->configs[cli->nconfigs++] = v + 1;
         return FT_OK;
     case 'U':
         if (cli->nops >= FT_CLI_MAX_OPS)
@@ -453,8 +506,8 @@ int ft_cli_parse(ft_cli *cli, int argc, char **argv, ft_err *err)
             break;
         }
     }
-    if (cli->plan.erase && cli->plan.no_erase)
-        return ft_err_set(err, FT_E_USAGE, "-e and -D contradict each other: -e erases, -D says not to");
+    /* -e -D: as avrdude 8, the explicit erase, no automatic one (-e alone
+     * means that already) */
     return FT_OK;
 }
 

@@ -1,8 +1,9 @@
 /* Which adapter -c names and how it is wired: the built-in boards, then
- * programmer entries from ~/.avrduderc (or avrdude 8's
- * ~/.config/avrdude/avrdude.rc; not with -N) and -C files, in that order,
- * later entries replacing earlier ones with the same id. -x overrides the
- * entry's RESET pin, buffer pin and channel. */
+ * programmer entries from -C FILE (avrdude's main configuration), from
+ * ~/.avrduderc (or avrdude 8's ~/.config/avrdude/avrdude.rc; not with -N)
+ * and from -C +FILE files, in that order (avrdude 8's), later entries
+ * replacing earlier ones with the same id. -x overrides the entry's RESET
+ * pin, buffer pin and channel. */
 #include "ftisp/cli_programmer.h"
 
 #include <stdio.h>
@@ -36,6 +37,8 @@ int ft_cli_load_config(const ft_cli *cli, ft_partdb *db, ft_progdb *pdb, ft_err 
     int rc = ft_progdb_init(pdb, err);
     if (rc == FT_OK)
         rc = ft_partdb_load(db, ft_partdb_default_path(), err);
+    if (rc == FT_OK && cli->main_config)
+        rc = ft_partdb_load_conf(db, pdb, cli->main_config, err);
     if (rc == FT_OK && !cli->noconfig)
         rc = load_user_rc(db, pdb, err);
     for (int i = 0; rc == FT_OK && i < cli->nconfigs; i++)
@@ -60,10 +63,18 @@ int ft_cli_programmer(const ft_cli *cli, const ft_progdb *pdb, const ft_programm
     if (!p)
         return ft_err_set(err, FT_E_USAGE, "-c %s: unknown programmer; -c ? lists the FTDI MPSSE adapters "
                           "ftisp drives, and -C or ~/.avrduderc can add programmer entries", id);
-    if (!ft_programmer_drivable(p))
-        return ft_err_set(err, FT_E_USAGE, "-c %s (%s): a programmer of type \"%s\"; ftisp drives only FTDI "
-                          "MPSSE adapters (avrdude's type \"avrftdi\"); -c ? lists them", id, p->source,
-                          p->type[0] ? p->type : "none");
+    if (ft_programmer_drivable(p))
+        return FT_OK;
+    if (p->problem[0])
+        return ft_err_set(err, FT_E_INPUT, "-c %s: %s", id, p->problem);
+    if (strcmp(p->type, "ftdi_syncbb") == 0)
+        return ft_err_set(err, FT_E_USAGE, "-c %s (%s): programmer type ftdi_syncbb (FT232R bit-bang) is not "
+                          "supported yet; ftisp drives programmer types %s", id, p->source,
+                          ft_programmer_types_driven());
+    const char *what = ft_programmer_type_desc(p->type);
+    return ft_err_set(err, FT_E_USAGE, "-c %s (%s): a programmer of type \"%s\"%s%s; ftisp drives programmer "
+                      "types %s; -c ? lists them", id, p->source, p->type[0] ? p->type : "none",
+                      what ? ", " : "", what ? what : "", ft_programmer_types_driven());
     return FT_OK;
 }
 

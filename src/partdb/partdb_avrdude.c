@@ -58,7 +58,7 @@ static void copyz(char *dst, size_t size, const char *src)
 
 static bool punct(char c)
 {
-    return c == '=' || c == ';' || c == ',' || c == '|';
+    return c == '=' || c == ';' || c == ',' || c == '|' || c == '(' || c == ')';
 }
 
 static int next(lexer *lx)
@@ -581,41 +581,63 @@ static int skip_block(lexer *lx)
 
 /* ---------------------------------------------------------- programmers */
 
-/* One pin: N or ~N (a ~ alone before N works too). */
-static int pin_item(lexer *lx, int *pin, bool *low)
+/* One pin: N or ~N (a ~ alone before N works too), as avrdude numbers them
+ * for the programmer's type; ~( N, N... ) inverts a list. */
+static int pin_item(lexer *lx, ft_pins *ps)
 {
-    *low = false;
+    bool low = false;
     const char *t = lx->text;
+    int rc;
     if (lx->t == T_WORD && t[0] == '~') {
-        *low = true;
+        low = true;
         if (!t[1]) {
-            int rc = next(lx);
-            if (rc)
+            if ((rc = next(lx)))
                 return rc;
             t = lx->text;
         } else {
             t++;
         }
     }
+    if (low && is(lx, "(")) {
+        if ((rc = next(lx)))
+            return rc;
+        while (!is(lx, ")")) {
+            char *end;
+            long v = lx->t == T_WORD ? strtol(lx->text, &end, 0) : -1;
+            if (lx->t != T_WORD || !lx->text[0] || *end || v < 0 || v > 1023)
+                return fail(lx, "a pin number");
+            if (ps->n < FT_PINS_MAX) {
+                ps->pin[ps->n] = (int)v;
+                ps->low[ps->n++] = true;
+            }
+            if ((rc = next(lx)))
+                return rc;
+            if (is(lx, ",") && (rc = next(lx)))
+                return rc;
+        }
+        return next(lx);
+    }
     char *end;
     long v = lx->t == T_WORD ? strtol(t, &end, 0) : -1;
-    if (lx->t != T_WORD || *t == '\0' || *end || v < 0 || v > 15)
-        return fail(lx, "a pin number 0 to 15 (ADBUS0-7, ACBUS0-7), ~ for active low");
-    *pin = (int)v;
+    if (lx->t != T_WORD || *t == '\0' || *end || v < 0 || v > 1023)
+        return fail(lx, "a pin number, ~ for inverted");
+    if (ps->n < FT_PINS_MAX) {
+        ps->pin[ps->n] = (int)v;
+        ps->low[ps->n++] = low;
+    }
     return next(lx);
 }
 
-/* `key = pin[, pin]... ;` */
-static int pin_list(lexer *lx, int *pins, bool *lows, int max, int *n)
+/* `key = pin[, pin]... ;` or `key = ;` (none) */
+static int pin_list(lexer *lx, ft_pins *ps)
 {
-    *n = 0;
+    ps->n = 0;
+    if (is(lx, ";"))
+        return next(lx);
     for (;;) {
-        if (*n >= max)
-            return fail(lx, "fewer pins");
-        int rc = pin_item(lx, &pins[*n], &lows[*n]);
+        int rc = pin_item(lx, ps);
         if (rc)
             return rc;
-        (*n)++;
         if (is(lx, ";"))
             return next(lx);
         if ((rc = expect(lx, ",", "',' or ';'")))
@@ -623,15 +645,16 @@ static int pin_list(lexer *lx, int *pins, bool *lows, int max, int *n)
     }
 }
 
-static int one_pin(lexer *lx, int *pin, bool *low)
+static int pin_fn(const char *key)
 {
-    int n;
-    int pins[1];
-    bool lows[1];
-    int rc = pin_list(lx, pins, lows, 1, &n);
-    *pin = pins[0];
-    *low = lows[0];
-    return rc;
+    static const char *const names[][2] = {
+        {"reset", NULL}, {"sck", NULL}, {"sdo", "mosi"}, {"sdi", "miso"}, {"buff", NULL}, {"vcc", NULL},
+        {"rdyled", NULL}, {"errled", NULL}, {"pgmled", NULL}, {"vfyled", NULL},
+    };
+    for (int i = 0; i < FT_PIN_FNS; i++)
+        if (strcmp(key, names[i][0]) == 0 || (names[i][1] && strcmp(key, names[i][1]) == 0))
+            return i;
+    return -1;
 }
 
 typedef struct progs {
@@ -675,9 +698,8 @@ static int programmer_block(lexer *lx, int start, ft_progdb *pdb, progs *mine)
         copyz(key, sizeof key, lx->text);
         if ((rc = next(lx)) || (rc = expect(lx, "=", "'='")))
             return rc;
-        int pin;
-        bool low;
         unsigned long v;
+        int fn = pin_fn(key);
         if (strcmp(key, "id") == 0) {
             nids = 0;
             for (;;) {
@@ -703,65 +725,29 @@ static int programmer_block(lexer *lx, int start, ft_progdb *pdb, progs *mine)
                 copyz(p.type, sizeof p.type, lx->text);
             else if (strcmp(key, "usbsn") == 0)
                 copyz(p.serial, sizeof p.serial, lx->text);
-            else if (strcasecmp(lx->text, "A") == 0 || strcmp(lx->text, "0") == 0)
-                p.channel = 0;
-            else if (strcasecmp(lx->text, "B") == 0 || strcmp(lx->text, "1") == 0)
-                p.channel = 1;
             else
-                return fail(lx, "usbdev \"A\" or \"B\" (the channels with MPSSE)");
+                copyz(p.usbdev, sizeof p.usbdev, lx->text);
             if ((rc = next(lx)) == FT_OK)
                 rc = expect(lx, ";", "';'");
-        } else if (strcmp(key, "usbvid") == 0 || strcmp(key, "usbpid") == 0) {
+        } else if (strcmp(key, "usbvid") == 0) {
             if ((rc = number(lx, 0xffff, &v)))
                 return rc;
-            if (key[3] == 'v')
-                p.vid = (uint16_t)v;
-            else
-                p.pid = (uint16_t)v;
-            rc = is(lx, ";") ? next(lx) : skip_values(lx);   /* more pids: the first is ftisp's */
-        } else if (strcmp(key, "reset") == 0) {
-            if ((rc = one_pin(lx, &pin, &low)))
-                return rc;
-            if (low)
-                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: reset = ~%d: an inverted RESET line is not "
-                                  "supported", lx->file, lx->tline, pin);
-            if (pin < 3)
-                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: reset = %d: AD0-AD2 carry SCK, SDO and SDI",
-                                  lx->file, lx->tline, pin);
-            p.reset_pin = pin;
-        } else if (strcmp(key, "sck") == 0 || strcmp(key, "sdo") == 0 || strcmp(key, "sdi") == 0 ||
-                   strcmp(key, "mosi") == 0 || strcmp(key, "miso") == 0) {
-            int want = key[0] == 's' && key[1] == 'c' ? 0 : strcmp(key, "sdo") == 0 || strcmp(key, "mosi") == 0 ? 1 : 2;
-            if ((rc = one_pin(lx, &pin, &low)))
-                return rc;
-            if (pin != want || low)
-                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: %s = %s%d: the MPSSE engine has %s on pin %d",
-                                  lx->file, lx->tline, key, low ? "~" : "", pin, key, want);
-        } else if (strcmp(key, "buff") == 0) {
-            int pins[16], n;
-            bool lows[16];
-            if ((rc = pin_list(lx, pins, lows, 16, &n)))
-                return rc;
-            p.buff_pins = p.buff_high = 0;
-            for (int i = 0; i < n; i++) {
-                if (pins[i] < 3)
-                    return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: buff pin %d: AD0-AD2 carry SPI",
-                                      lx->file, lx->tline, pins[i]);
-                p.buff_pins |= (uint16_t)(1u << pins[i]);
-                if (!lows[i])
-                    p.buff_high |= (uint16_t)(1u << pins[i]);
+            p.vid = (uint16_t)v;
+            rc = expect(lx, ";", "';'");
+        } else if (strcmp(key, "usbpid") == 0) {
+            p.npids = 0;
+            while (!is(lx, ";")) {
+                if ((rc = number(lx, 0xffff, &v)))
+                    return rc;
+                if (p.npids < (int)(sizeof p.pids / sizeof p.pids[0]))
+                    p.pids[p.npids++] = (uint16_t)v;
+                if (!is(lx, ";") && (rc = expect(lx, ",", "',' or ';'")))
+                    return rc;
             }
-        } else if (strcmp(key, "rdyled") == 0 || strcmp(key, "errled") == 0 || strcmp(key, "pgmled") == 0 ||
-                   strcmp(key, "vfyled") == 0) {
-            int which = key[0] == 'r' ? FT_LED_RDY : key[0] == 'e' ? FT_LED_ERR : key[0] == 'p' ? FT_LED_PGM
-                                                                                              : FT_LED_VFY;
-            if ((rc = one_pin(lx, &pin, &low)))
-                return rc;
-            if (pin < 3)
-                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: %s pin %d: AD0-AD2 carry SPI", lx->file,
-                                  lx->tline, key, pin);
-            p.led_pin[which] = pin;
-            p.led_low[which] = low;
+            p.pid = p.npids ? p.pids[0] : 0;   /* the first is ftisp's */
+            rc = next(lx);
+        } else if (fn >= 0) {
+            rc = pin_list(lx, &p.pins[fn]);
         } else {
             rc = skip_values(lx);
         }
@@ -770,12 +756,8 @@ static int programmer_block(lexer *lx, int start, ft_progdb *pdb, progs *mine)
     }
     if (!nids)
         return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: programmer without an id", lx->file, start);
-    if (p.reset_pin >= 0)
-        for (int i = 0; i < FT_LEDS; i++)
-            if (p.led_pin[i] == p.reset_pin || (p.buff_pins >> p.reset_pin & 1))
-                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: programmer \"%s\": RESET pin %d also used for a "
-                                  "buffer or LED", lx->file, start, ids[0], p.reset_pin);
-    snprintf(p.source, sizeof p.source, "%s:%d", lx->file, start);
+    snprintf(p.source, sizeof p.source, "%.80s:%d", lx->file, start);
+    ft_programmer_derive(&p);
     for (int i = 0; i < nids; i++) {
         copyz(p.id, sizeof p.id, ids[i]);
         if (mine->n < (int)(sizeof mine->v / sizeof mine->v[0]))

@@ -1,5 +1,6 @@
 /* The programmer list: ftisp's built-in boards (avrdude's avrftdi entries,
- * same ids, same wiring) plus what -C files and ~/.avrduderc add. */
+ * same ids, same wiring; its ftdi_syncbb entries, kept for the bit-bang
+ * bridge) plus what -C files and ~/.avrduderc add. */
 #include "ftisp/progdb.h"
 
 #include <stdio.h>
@@ -17,7 +18,150 @@ void ft_programmer_blank(ft_programmer *p)
 
 bool ft_programmer_drivable(const ft_programmer *p)
 {
-    return strcmp(p->type, "avrftdi") == 0 || strcmp(p->type, "dryrun") == 0;
+    return (strcmp(p->type, "avrftdi") == 0 && !p->problem[0]) || strcmp(p->type, "dryrun") == 0;
+}
+
+static void pin_set(ft_pins *ps, int pin, bool low)
+{
+    ps->n = 1;
+    ps->pin[0] = pin;
+    ps->low[0] = low;
+}
+
+#define PROBLEM(...) snprintf(p->problem, sizeof p->problem, __VA_ARGS__)
+
+void ft_programmer_derive(ft_programmer *p)
+{
+    p->problem[0] = '\0';
+    if (strcmp(p->type, "avrftdi") != 0)
+        return;
+    const char *src = p->source;
+    if (!p->usbdev[0] || strcasecmp(p->usbdev, "A") == 0 || strcmp(p->usbdev, "0") == 0)
+        p->channel = 0;
+    else if (strcasecmp(p->usbdev, "B") == 0 || strcmp(p->usbdev, "1") == 0)
+        p->channel = 1;
+    else {
+        PROBLEM("%s: usbdev \"%s\": expected \"A\" or \"B\" (the channels with MPSSE)", src, p->usbdev);
+        return;
+    }
+    static const char *const spi[] = {"sck", "sdo", "sdi"};
+    for (int f = FT_PIN_SCK; f <= FT_PIN_SDI; f++) {
+        const ft_pins *ps = &p->pins[f];
+        int want = f - FT_PIN_SCK;
+        if (ps->n > 1 || (ps->n == 1 && (ps->pin[0] != want || ps->low[0]))) {
+            PROBLEM("%s: %s = %s%d: the MPSSE engine has %s on pin %d", src, spi[want],
+                    ps->n && ps->low[0] ? "~" : "", ps->pin[0], spi[want], want);
+            return;
+        }
+    }
+    const ft_pins *r = &p->pins[FT_PIN_RESET];
+    p->reset_pin = 3;
+    if (r->n > 1) {
+        PROBLEM("%s: reset: one pin expected, found %d", src, r->n);
+        return;
+    }
+    if (r->n == 1) {
+        if (r->low[0]) {
+            PROBLEM("%s: reset = ~%d: an inverted RESET line is not supported", src, r->pin[0]);
+            return;
+        }
+        if (r->pin[0] < 3 || r->pin[0] > 15) {
+            PROBLEM("%s: reset = %d: %s", src, r->pin[0],
+                    r->pin[0] < 3 ? "AD0-AD2 carry SCK, SDO and SDI" : "expected a pin 3 to 15 (AD3-AD7, AC0-AC7)");
+            return;
+        }
+        p->reset_pin = r->pin[0];
+    }
+    const ft_pins *b = &p->pins[FT_PIN_BUFF];
+    p->buff_pins = p->buff_high = 0;
+    for (int i = 0; i < b->n; i++) {
+        if (b->pin[i] < 3 || b->pin[i] > 15) {
+            PROBLEM("%s: buff pin %d: %s", src, b->pin[i],
+                    b->pin[i] < 3 ? "AD0-AD2 carry SPI" : "expected a pin 3 to 15 (AD3-AD7, AC0-AC7)");
+            return;
+        }
+        p->buff_pins |= (uint16_t)(1u << b->pin[i]);
+        if (!b->low[i])
+            p->buff_high |= (uint16_t)(1u << b->pin[i]);
+    }
+    static const char *const led[] = {"rdyled", "errled", "pgmled", "vfyled"};
+    static const int ledfn[FT_LEDS] = {FT_PIN_RDYLED, FT_PIN_ERRLED, FT_PIN_PGMLED, FT_PIN_VFYLED};
+    static const int ledidx[FT_LEDS] = {FT_LED_RDY, FT_LED_ERR, FT_LED_PGM, FT_LED_VFY};
+    for (int k = 0; k < FT_LEDS; k++) {
+        const ft_pins *l = &p->pins[ledfn[k]];
+        p->led_pin[ledidx[k]] = -1;
+        p->led_low[ledidx[k]] = false;
+        if (!l->n)
+            continue;
+        if (l->pin[0] < 3 || l->pin[0] > 15) {
+            PROBLEM("%s: %s pin %d: %s", src, led[k], l->pin[0],
+                    l->pin[0] < 3 ? "AD0-AD2 carry SPI" : "expected a pin 3 to 15 (AD3-AD7, AC0-AC7)");
+            return;
+        }
+        if (l->pin[0] == p->reset_pin) {
+            PROBLEM("%s: RESET pin %d also used for an LED", src, p->reset_pin);
+            return;
+        }
+        p->led_pin[ledidx[k]] = l->pin[0];
+        p->led_low[ledidx[k]] = l->low[0];
+    }
+    if (p->buff_pins >> p->reset_pin & 1)
+        PROBLEM("%s: RESET pin %d also used for a buffer", src, p->reset_pin);
+}
+
+static const struct {
+    const char *type, *desc;
+} TYPES[] = {
+    {"avrftdi", "an FTDI FT2232H/FT4232H/FT232H in MPSSE mode"},
+    {"dryrun", "no adapter: the part's memories in host memory"},
+    {"ftdi_syncbb", "an FTDI FT232R/FT245R in synchronous bit-bang mode"},
+    {"avrftdi_jtag", "an FTDI MPSSE adapter speaking JTAG"},
+    {"usbasp", "a USBasp (an AVR with its own USB firmware)"},
+    {"usbtiny", "a USBtiny (an AVR with its own USB firmware)"},
+    {"arduino", "a bootloader on a serial port (STK500 version 1 protocol)"},
+    {"stk500", "an STK500 (version 1 protocol) on a serial port"},
+    {"stk500v2", "an STK500/AVRISP mkII speaking the STK500 version 2 protocol"},
+    {"stk500generic", "an STK500 of either protocol version"},
+    {"urclock", "the urboot bootloader on a serial port"},
+    {"wiring", "a Wiring bootloader on a serial port"},
+    {"avr910", "an AVR910 (AVR ISP) serial programmer"},
+    {"butterfly", "an AVR109 (Butterfly) bootloader on a serial port"},
+    {"par", "a parallel-port bit-bang cable"},
+    {"serbb", "a serial-port bit-bang cable"},
+    {"linuxgpio", "Linux GPIO lines bit-banged"},
+    {"linuxspi", "a Linux SPI device"},
+    {"buspirate", "a Bus Pirate"},
+    {"buspirate_bb", "a Bus Pirate in bit-bang mode"},
+    {"ch341a", "a CH341A USB bridge"},
+    {"pickit2", "a Microchip PICkit 2"},
+    {"pickit5", "a Microchip PICkit 5"},
+    {"serialupdi", "a serial port wired for UPDI"},
+    {"jtagmki", "an Atmel JTAG ICE mkI"},
+    {"micronucleus", "the Micronucleus USB bootloader"},
+    {"teensy", "the Teensy HalfKay bootloader"},
+    {"flip1", "the Atmel FLIP (DFU) bootloader"},
+    {"flip2", "the Atmel FLIP (DFU) bootloader"},
+    {"xbee", "an XBee radio link to a bootloader"},
+    {"serprog", "a flashrom serprog programmer"},
+};
+
+const char *ft_programmer_type_desc(const char *type)
+{
+    for (size_t i = 0; i < sizeof TYPES / sizeof TYPES[0]; i++)
+        if (strcmp(TYPES[i].type, type) == 0)
+            return TYPES[i].desc;
+    if (strncmp(type, "jtagice3", 8) == 0 || strncmp(type, "jtagmkii", 8) == 0)
+        return "an Atmel/Microchip debugger (JTAGICE mkII/3, Atmel-ICE, PICkit 4, SNAP...)";
+    if (strncmp(type, "dragon", 6) == 0)
+        return "an Atmel AVR Dragon";
+    if (strncmp(type, "stk500", 6) == 0 || strncmp(type, "stk600", 6) == 0)
+        return "an Atmel STK500/STK600 in high-voltage or parallel mode";
+    return NULL;
+}
+
+const char *ft_programmer_types_driven(void)
+{
+    return "\"avrftdi\" (FTDI FT232H, FT2232H, FT4232H in MPSSE mode) and \"dryrun\"";
 }
 
 #define LOW(pin) ((uint16_t)(1u << (pin)))
@@ -61,6 +205,25 @@ static const builtin BUILTIN[] = {
      0, {11, -1, 12, -1}},
 };
 
+/* avrdude's ftdi_syncbb entries (FT232R/FT245R bit-bang, D0-D7 = TXD RXD
+ * RTS CTS DTR DSR DCD RI on an FT232R), same ids and pins. */
+typedef struct syncbb {
+    const char *id, *desc;
+    uint16_t pid;
+    int reset, sck, sdo, sdi;
+} syncbb;
+
+static const syncbb SYNCBB[] = {
+    {"ft245r", "FT245R bit-bang (D4 RESET, D0 SCK, D2 SDO, D1 SDI)", 0x6001, 4, 0, 2, 1},
+    {"ft232r", "FT232R bit-bang (DTR RESET, TXD SCK, RTS SDO, RXD SDI)", 0x6001, 4, 0, 2, 1},
+    {"bwmega", "BitWizard ftdi_atmega (RI RESET, DCD SCK, CTS SDO, DSR SDI)", 0x6001, 7, 6, 3, 5},
+    {"arduino-ft232r", "Arduino's FT232R X3 header (RI RESET, DSR SCK, DCD SDO, CTS SDI)", 0x6001, 7, 5, 6, 3},
+    {"diecimila", "Arduino Diecimila's FT232R X3 header (as arduino-ft232r)", 0x6001, 7, 5, 6, 3},
+    {"tc2030", "Tag-Connect TC2030 (CTS RESET, RTS SCK, TXD SDO, RXD SDI)", 0x6001, 3, 2, 0, 1},
+    {"uncompatino", "uncompatino (RI RESET, DSR SCK, DCD SDO, CTS SDI)", 0x6001, 7, 5, 6, 3},
+    {"ttl232r", "FTDI TTL232R-5V with ICSP adapter (TXD RESET, RXD SCK, CTS SDO, RTS SDI)", 0x6001, 0, 1, 3, 2},
+};
+
 int ft_progdb_init(ft_progdb *db, ft_err *err)
 {
     memset(db, 0, sizeof *db);
@@ -75,15 +238,46 @@ int ft_progdb_init(ft_progdb *db, ft_err *err)
         p.vid = b->vid;
         p.pid = b->pid;
         p.channel = b->channel;
-        p.reset_pin = b->reset;
-        p.buff_pins = b->buff;
-        p.buff_high = b->buff_high;
-        for (int k = 0; k < FT_LEDS; k++) {
-            p.led_pin[k] = b->led[k];
-            p.led_low[k] = b->led[k] >= 0;
-        }
+        p.pids[0] = b->pid;
+        p.npids = 1;
+        snprintf(p.usbdev, sizeof p.usbdev, "%c", 'A' + b->channel);
+        pin_set(&p.pins[FT_PIN_RESET], b->reset, false);
+        pin_set(&p.pins[FT_PIN_SCK], 0, false);
+        pin_set(&p.pins[FT_PIN_SDO], 1, false);
+        pin_set(&p.pins[FT_PIN_SDI], 2, false);
+        ft_pins *bp = &p.pins[FT_PIN_BUFF];
+        for (int k = 3; k < 16; k++)
+            if (b->buff >> k & 1) {
+                bp->pin[bp->n] = k;
+                bp->low[bp->n++] = !(b->buff_high >> k & 1);
+            }
+        static const int ledfn[FT_LEDS] = {FT_PIN_RDYLED, FT_PIN_ERRLED, FT_PIN_PGMLED, FT_PIN_VFYLED};
+        for (int k = 0; k < FT_LEDS; k++)
+            if (b->led[k] >= 0)
+                pin_set(&p.pins[ledfn[k]], b->led[k], true);   /* all ~ (active low) here */
         if (strcmp(p.id, "avrisp-u") == 0)
             snprintf(p.serial, sizeof p.serial, "AVR");
+        ft_programmer_derive(&p);
+        int rc = ft_progdb_put(db, &p, err);
+        if (rc != FT_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < sizeof SYNCBB / sizeof SYNCBB[0]; i++) {
+        const syncbb *b = &SYNCBB[i];
+        ft_programmer p;
+        ft_programmer_blank(&p);
+        snprintf(p.id, sizeof p.id, "%s", b->id);
+        snprintf(p.desc, sizeof p.desc, "%s", b->desc);
+        snprintf(p.type, sizeof p.type, "ftdi_syncbb");
+        snprintf(p.source, sizeof p.source, "built in");
+        p.vid = 0x0403;
+        p.pid = b->pid;
+        p.pids[0] = b->pid;
+        p.npids = 1;
+        pin_set(&p.pins[FT_PIN_RESET], b->reset, false);
+        pin_set(&p.pins[FT_PIN_SCK], b->sck, false);
+        pin_set(&p.pins[FT_PIN_SDO], b->sdo, false);
+        pin_set(&p.pins[FT_PIN_SDI], b->sdi, false);
         int rc = ft_progdb_put(db, &p, err);
         if (rc != FT_OK)
             return rc;

@@ -96,4 +96,21 @@ check "without -D/-A: trailing 0xFF dropped" test "$(stat -c %s "$T/fA.bin")" -l
 # a read with no format and no telling extension is raw, as in avrdude 8
 emu "$T/m" -p m328p -U hfuse:r:"$T/h.out"
 check "hfuse read to h.out is raw binary" cmp -s "$T/h.out" <(printf '\xd6')
+# avrdude 8.2 syntax: -T split at ';' (quotes kept), strings and sized
+# numbers in write, -e -D, -x list and unknown -x a warning that goes on
+"$FTISP" -c dryrun -p m328p -T 'write eeprom 0 "Bon;jour"; write ee 0x18 0x12345678; dump eeprom 0 0x20' \
+    -x list >"$T/t.out" 2>"$T/t.err"
+rc=$?
+check "-T 'a; b; c' and -x list: exit 0" rc_is 0
+check "quoted string written, ';' inside kept" grep -q "|Bon;jour\.\.\.\.\.\.\.\.|" "$T/t.out"
+check "0x12345678 written as 4 bytes, little endian" grep -q "78 56 34 12 ff ff ff ff" "$T/t.out"
+check "-x list: warning, option ignored" says "programmer does not support extended parameter -x list, option ignored" "$T/t.err"
+"$FTISP" -c dryrun -p m328p -T "config eesave=0; config eesave=1; config eesave" >"$T/c.out" 2>&1
+rc=$?
+check "test-avrdude's config line: exit 0" rc_is 0
+check "config eesave read back 1" grep -q "config eesave=.*# 1" "$T/c.out"
+"$FTISP" -c dryrun -p m328p -e -D -U flash:w:0x12:m >"$T/ed.out" 2>&1
+rc=$?
+check "-e -D: exit 0 (explicit erase, no automatic one)" rc_is 0
+check "-e -D: the chip was erased" says "erasing chip" "$T/ed.out"
 finish

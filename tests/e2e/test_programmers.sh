@@ -36,7 +36,7 @@ check "-N: ~/.avrduderc not read, mybox unknown (2)" rc_is 2
 check "-N: message says unknown programmer" says "unknown programmer" "$T/d/stderr"
 rm "$HOME/.avrduderc"
 
-# entries ftisp cannot drive, and broken entries
+# entries ftisp cannot drive, and broken entries: read, judged only if selected
 cat >"$T/other.conf" <<'CONF'
 programmer
     id = "usbasp2";
@@ -45,13 +45,37 @@ programmer
 ;
 programmer parent "2232h" id = "bad"; reset = 1; ;
 CONF
+emu "$T/e" -C "$T/other.conf" -c bad -p m328p
+check "broken entry selected: input error (3)" rc_is 3
+check "broken entry named by file:line" says "other.conf:6: reset = 1" "$T/e/stderr"
 emu "$T/e" -C "$T/other.conf" -c usbasp2 -p m328p
-check "broken entry: input error (3)" rc_is 3
-check "broken entry named by file:line" says "other.conf:6" "$T/e/stderr"
-sed -i '$d' "$T/other.conf"
-emu "$T/e" -C "$T/other.conf" -c usbasp2 -p m328p
-check "non-FTDI programmer: usage error (2)" rc_is 2
-check "says which type it is" says 'type "usbasp"' "$T/e/stderr"
+check "non-FTDI programmer (beside a broken one): usage error (2)" rc_is 2
+check "says which type it is" says 'type "usbasp", a USBasp' "$T/e/stderr"
+check "says which types ftisp drives" says 'ftisp drives programmer types "avrftdi"' "$T/e/stderr"
+emu "$T/e" -c arduino-ft232r -p m328p
+check "ftdi_syncbb built in, not drivable yet: usage error (2)" rc_is 2
+check "ftdi_syncbb: not supported yet" says "programmer type ftdi_syncbb (FT232R bit-bang) is not supported yet" "$T/e/stderr"
+
+# real avrdude.conf files (tests/data/avrdude-conf): avrdude 8.2's, Debian's
+# 7.1, an Arduino core's 6.x; -C FILE and -C +FILE, the usbasp judged
+for f in "$ROOT"/tests/data/avrdude-conf/*.conf; do
+    n=$(basename "$f")
+    emu "$T/r" -C "$f" -c ft232h -p m328p -U eeprom:r:-:h
+    check "-C $n -c ft232h: exit 0" rc_is 0
+    FTEMU_ADAPTERS=ft2232h:H2 emu "$T/r" -C +"$f" -c 2232h -p m328p -U eeprom:r:-:h
+    check "-C +$n -c 2232h: exit 0" rc_is 0
+    emu "$T/r" -C "$f" -c usbasp -p m328p
+    check "-C $n -c usbasp: usage error (2) naming the type" sh -c "[ $rc = 2 ] && grep -q 'type \"usbasp\"' '$T/r/stderr'"
+done
+# -C FILE is read before ~/.avrduderc, -C +FILE after (avrdude 8's order)
+printf 'programmer parent "ft232h" id = "ordr"; reset = 4; ;\n' >"$T/main.conf"
+printf 'programmer parent "ft232h" id = "ordr"; reset = 5; ;\n' >"$HOME/.avrduderc"
+printf 'programmer parent "ft232h" id = "ordr"; reset = 6; ;\n' >"$T/plus.conf"
+FTEMU_RESET_PIN=AD5 emu "$T/o" -C +"$T/plus.conf" -C "$T/main.conf" -c ordr -p m328p -U eeprom:r:-:h
+check "-C +FILE after ~/.avrduderc: RESET AD5 is not the one used (AD6)" says "does not answer" "$T/o/stderr"
+FTEMU_RESET_PIN=AD5 emu "$T/o" -C "$T/main.conf" -c ordr -p m328p -U eeprom:r:-:h
+check "~/.avrduderc after -C FILE: RESET AD5 used" rc_is 0
+rm "$HOME/.avrduderc"
 
 # avrdude's boards: tigard is channel B with RESET on BD5
 FTEMU_ADAPTERS=ft2232h:TIG001 FTEMU_RESET_PIN=AD5 emu "$T/t" -c tigard -p m328p -U eeprom:w:7:m
