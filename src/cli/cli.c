@@ -261,6 +261,12 @@ done:;
         char now[600];
         ft_plan_state(&plan, now, sizeof now);
         ft_out_msg(&out, -99, "chip: %s", now);
+        if (rc == FT_E_LOST)
+            ft_out_msg(&out, -99, "plug the adapter back in and run the same command again to finish");
+    } else if (!station && !sig && rc == FT_E_LOST && (!have_plan || (!plan.erased && !plan.chip_state[0]))) {
+        /* lost before anything on the chip changed: say so, and what to do */
+        ft_out_msg(&out, -99, "chip: untouched (nothing had been written or erased); plug the adapter "
+                              "back in and run the same command again");
     }
     if (sig) {
         ft_out_msg(&out, -99, "chip: %s", state);

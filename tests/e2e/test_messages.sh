@@ -159,4 +159,15 @@ emu "$T/m8" -p m328p -U lfuse:w:0xe0:m
 check "lfuse 0xe0 refused: a clock fed into XTAL1 recovers the board too" \
     eval 'rc_is 9 && says "until a clock is fed into XTAL1 (or high-voltage programming is used)" "$T/m8/stderr"'
 
+# -- a pulled cable (issue 19, defect 6) -------------------------------------
+randbin "$T/pull.bin" 3000 9
+FTEMU_FAULT=unplug_after=1 emu "$T/p1" -p m328p -U flash:w:"$T/pull.bin"
+check "pulled at the first transfer: exit 5, 'adapter lost ... was it unplugged?'" \
+    eval 'rc_is 5 && says "adapter lost: .*USB read failed during sync (libftdi -4); was it unplugged?" "$T/p1/stderr"'
+check "... the chip is said untouched, not half-programmed" \
+    eval 'says "chip: untouched (nothing had been written or erased); plug the adapter back in" "$T/p1/stderr" && ! says "half-programmed" "$T/p1/stderr"'
+FTEMU_FAULT=unplug_after=200 emu "$T/p2" -p m328p -U flash:w:"$T/pull.bin"
+check "pulled mid-write: what the chip holds, then what to do (last line)" \
+    eval 'rc_is 5 && says "chip: .*flash partly written" "$T/p2/stderr" && [ "$(tail -1 "$T/p2/stderr")" = "ftisp: plug the adapter back in and run the same command again to finish" ]'
+
 finish
