@@ -8,6 +8,7 @@
 #include "ftisp/cli_term.h"
 
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,6 +55,9 @@ static const char XHELP[] =
     "  -x reset=PIN     ADBUS/ACBUS pin 0-15 driving the target's RESET (default 3)\n"
     "  -x buff=PIN      pin driven low to enable a level-shifting buffer\n"
     "  -x channel=A|B   channel of an FT2232H/FT4232H\n"
+    "  -x led_pass=PIN  station: pin 4-15 lit (driven high) when a board passed\n"
+    "  -x led_fail=PIN  station: pin 4-15 lit when a board failed\n"
+    "  -x led_busy=PIN  station: pin 4-15 lit while a board is being programmed\n"
     "  -x help          this list\n";
 
 /* What comes before any work: -x help, the version under -v (avrdude
@@ -66,7 +70,7 @@ static bool cli_preamble(const ft_cli *cli, ft_out *out)
         return true;
     }
     if (cli->verbosity > 0)
-        ft_out_msg(out, 1, "ftisp version %s", FTISP_VERSION);
+        ft_out_msg(out, 1, "version %s", FTISP_VERSION);
     for (int i = 0; i < cli->nignored; i++)
         ft_out_msg(out, 1, "%s ignored: it means nothing for an FTDI MPSSE ISP adapter", cli->ignored[i]);
     for (int i = 0; i < cli->nxignored; i++)
@@ -143,7 +147,8 @@ int ft_cli_main(int argc, char **argv)
     if (rc == FT_OK && cli.logfile) {
         log = fopen(cli.logfile, "a");
         if (!log)
-            rc = ft_err_set(&err, FT_E_USAGE, "-l %s: cannot open for writing", cli.logfile);
+            rc = ft_err_set(&err, FT_E_USAGE, "-l %s: cannot open for writing: %s", cli.logfile,
+                            strerror(errno));
         else
             ft_out_init(&out, log, cli.verbosity);
     }
@@ -256,6 +261,12 @@ done:;
         char now[600];
         ft_plan_state(&plan, now, sizeof now);
         ft_out_msg(&out, -99, "chip: %s", now);
+        if (rc == FT_E_LOST)
+            ft_out_msg(&out, -99, "plug the adapter back in and run the same command again to finish");
+    } else if (!station && !sig && rc == FT_E_LOST && (!have_plan || (!plan.erased && !plan.chip_state[0]))) {
+        /* lost before anything on the chip changed: say so, and what to do */
+        ft_out_msg(&out, -99, "chip: untouched (nothing had been written or erased); plug the adapter "
+                              "back in and run the same command again");
     }
     if (sig) {
         ft_out_msg(&out, -99, "chip: %s", state);

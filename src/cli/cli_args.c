@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 enum {
     O_FCK = 256, O_ALLOW, O_JSON, O_HELP, O_VERSION,
@@ -95,7 +96,15 @@ int ft_parse_bitclock(const char *s, uint32_t *hz, ft_err *err)
         if (!(v > 0) || v > 1e7)
             return ft_err_set(err, FT_E_USAGE,
                               "-B %s: expected a period in microseconds above 0", s);
-        *hz = (uint32_t)(1e6 / v + 0.5);
+        double f = 1e6 / v;
+        if (f < SCK_MIN_HZ || f > SCK_MAX_HZ + 0.5)
+            return ft_err_set(err, FT_E_USAGE,
+                              "-B %s: a period of %.*s microseconds is SCK %.4g %s, outside what the "
+                              "FT232H makes: give a period from 0.034 to 2183 microseconds (\"8\"), or a "
+                              "frequency from 458 Hz to 30 MHz (\"125kHz\")",
+                              s, (int)strcspn(s, "uU"), s, f >= 1e6 ? f / 1e6 : f >= 1e3 ? f / 1e3 : f,
+                              f >= 1e6 ? "MHz" : f >= 1e3 ? "kHz" : "Hz");
+        *hz = (uint32_t)(f + 0.5);
         return sck_in_range("-B", s, *hz, err);
     }
     ft_err ignore = {0};   /* neither a period nor a frequency: say both */
@@ -139,6 +148,10 @@ int ft_parse_update(const char *arg, ft_opspec *spec, char **store, ft_err *err)
     /* As avrdude reads it: memory:op: only when the first two colons enclose
      * one character; otherwise "-U file[:fmt]" (colons may be in the file
      * name, C:/x.hex), written to flash. */
+    if (c1 && c1 > arg && (c1[1] == 'r' || c1[1] == 'w' || c1[1] == 'v') && c1[2] == '\0' &&
+        access(arg, F_OK) != 0)
+        return ft_err_set(err, FT_E_USAGE, "-U %s: the file name is missing: expected -U %s:FILE[:FORMAT]",
+                          arg, arg);
     if (!c1 || !c1[1] || c1[2] != ':') {
         size_t flen = strlen(arg);
         spec->fmt = FT_FMT_AUTO;

@@ -5,6 +5,8 @@
 
 #include "isp_priv.h"
 
+#include <stdio.h>
+
 #define ENABLE_TRIES 3
 #define RESET_SETTLE_US 20000   /* datasheet: at least 20 ms before Programming Enable */
 #define RESET_PULSE_US 1000     /* >= 2 target clocks even at 128 kHz / 8 at half nominal */
@@ -151,12 +153,19 @@ int ft_isp_enable(ft_isp *isp, uint32_t sck_hz, uint32_t floor_hz, uint32_t *use
     ft_wire_reset(isp->w, false);
     ft_wire_flush(isp->w);
     isp_wire_status(isp, err);
+    char at[64];
+    double l = last >= 1000000 ? last / 1e6 : last >= 1000 ? last / 1e3 : (double)last;
+    const char *u = last >= 1000000 ? "MHz" : last >= 1000 ? "kHz" : "Hz";
+    if (tried == 1)
+        snprintf(at, sizeof at, "SCK %.4g %s", l, u);
+    else
+        snprintf(at, sizeof at, "%d SCK speeds, down to %.4g %s", tried, l, u);
     return ft_err_set(err, FT_E_TARGET,
-                      "target does not answer Programming Enable (%d tries at %d SCK speeds, down to %u Hz; "
+                      "target does not answer Programming Enable (%d tries at %s; "
                       "last reply %02X %02X %02X %02X): %s. Check the wiring (AD0 SCK, AD1 to MOSI, AD2 "
                       "from MISO, AD3 to RESET, common GND), target power, that nothing else drives RESET, "
                       "and that the target's clock runs (fuses may select an external crystal)",
-                      ENABLE_TRIES * tried, tried, last, r[0], r[1], r[2], r[3], miso_hint(r));
+                      ENABLE_TRIES * tried, at, r[0], r[1], r[2], r[3], miso_hint(r));
 }
 
 int ft_isp_leave(ft_isp *isp, ft_err *err)

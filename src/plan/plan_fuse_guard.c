@@ -97,8 +97,9 @@ static int clock_rule(const ft_part *p, const ft_fuse *f, uint8_t value, const f
         return FT_OK;   /* the same kind of source the board already has */
     return ft_err_set(err, FT_E_UNSAFE,
                       "refusing %s 0x%02x: it selects %s; the chip now runs from %s. If the board "
-                      "lacks that source the %s stops and ISP cannot reach it (only high-voltage "
-                      "programming can); add --allow=clock if the board has it",
+                      "lacks that source the %s stops and ISP cannot reach it until a clock is fed "
+                      "into XTAL1 (or high-voltage programming is used); add --allow=clock if the board "
+                      "has it",
                       f->name, value, new_w, now_w, name);
 }
 

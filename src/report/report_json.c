@@ -158,7 +158,7 @@ static json_t *adapter(const ft_json_run *r)
     if (!r->adapter_desc)
         return json_null();
     json_t *o = json_object();
-    if (o && set(o, "description", ft_json_str(r->adapter_desc)) && set(o, "serial", ft_json_str(r->adapter_serial)))
+    if (o && set(o, "description", ft_json_str(r->adapter_desc)) && set(o, "usb_serial", ft_json_str(r->adapter_serial)))
         return o;
     json_decref(o);
     return NULL;

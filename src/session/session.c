@@ -81,7 +81,6 @@ int ses_check_signature(ft_session *r)
         return rc;
     plan->have_signature = true;
     const uint8_t *s = plan->signature;
-    ses_note(r, 1, "signature %02x %02x %02x", s[0], s[1], s[2]);
     if (memcmp(s, r->part->signature, 3) == 0)
         return FT_OK;
     const char *hint = "";
@@ -114,10 +113,11 @@ int ses_enter(ft_session *r, uint32_t sck)
     int rc = ft_isp_enable(r->isp, sck, user ? sck : FT_ISP_FLOOR_HZ, &used, r->err);
     if (rc == FT_E_TARGET && user) {
         size_t n = strlen(r->err->msg);
+        uint32_t made = ft_isp_set_sck(r->isp, sck);
         snprintf(r->err->msg + n, sizeof r->err->msg - n,
-                 "; SCK %.4g kHz was set by -B/-b and is not slowed down: try a slower one, or "
-                 "omit -B to let ftisp find the clock",
-                 sck / 1e3);
+                 "; SCK %.4g %s (what the FT232H makes for -B/-b) is not slowed down: try a slower one, "
+                 "or omit -B to let ftisp find the clock",
+                 made >= 1000000 ? made / 1e6 : made / 1e3, made >= 1000000 ? "MHz" : "kHz");
     }
     if (rc != FT_OK)
         return rc;

@@ -551,6 +551,9 @@ int ses_erase_keeping(ft_session *r)
         journal_remove(r, &k);
         snprintf(r->plan->eeprom_kept, sizeof r->plan->eeprom_kept, "%s",
                  restored ? "rewritten" : use_eesave ? "eesave" : "untouched");
+        if (use_eesave)
+            ses_note(r, 0, "%s written twice: 0x%02x with EESAVE programmed for the erase, then back to "
+                     "0x%02x", fuse_name(p, k.efi), (uint8_t)(k.fuses[k.efi] & ~k.emask), k.fuses[k.efi]);
         if (restored && use_eesave)
             ses_note(r, 0, "warning: EESAVE did not keep %u EEPROM bytes through the erase; written back "
                      "from the copy and verified", restored);

@@ -64,6 +64,8 @@ int ses_read_mem(ft_session *r, int kind, int fi, uint32_t addr, uint8_t *buf, u
 uint8_t ses_writable_mask(const ft_part *p, int kind, int fi);
 uint32_t ses_image_start(const ft_image *img, uint32_t align);
 int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image *want);
+/* The phase of that verify: "the file's range", or the gaps not read. */
+void ses_verify_phase(ft_session *r, const char *memory, const ft_image *want);
 void ses_image_sha(const ft_image *img, uint32_t lo, uint8_t out[32]);
 void ses_flash_bytes(const ft_image *img, uint8_t *buf, uint32_t size);
 

@@ -4,6 +4,7 @@
 #include "ftisp/sha256.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- reading ---- */
@@ -98,14 +99,18 @@ uint32_t ses_image_start(const ft_image *img, uint32_t align)
 /* Reads the bytes of [lo, lo+n) that `want` sets, in runs that bridge gaps
  * shorter than VERIFY_GAP_SKIP; bytes in skipped gaps are left as they were. */
 static int read_set_runs(ft_session *r, int kind, int fi, const ft_image *want, uint32_t lo,
-                         uint8_t *buf, uint32_t n)
+                         uint8_t *buf, uint32_t n, uint32_t *nread, uint32_t *nskipped)
 {
     uint32_t i = 0;
+    bool first = true;
     while (i < n) {
         while (i < n && !ft_image_is_set(want, lo + i))
             i++;
         if (i == n)
             break;
+        if (!first && nskipped)
+            (*nskipped)++;
+        first = false;
         uint32_t start = i, end = i, gap = 0;
         for (; i < n && gap < VERIFY_GAP_SKIP; i++) {
             if (ft_image_is_set(want, lo + i)) {
@@ -115,12 +120,28 @@ static int read_set_runs(ft_session *r, int kind, int fi, const ft_image *want, 
                 gap++;
             }
         }
-        int rc = ses_read_mem(r, kind, fi, lo + start, buf + start, end - start);
+        if (nread)
+            *nread += end - start;
+        int rc = r ? ses_read_mem(r, kind, fi, lo + start, buf + start, end - start) : FT_OK;
         if (rc != FT_OK)
             return rc;
         i = end;
     }
     return FT_OK;
+}
+
+void ses_verify_phase(ft_session *r, const char *memory, const ft_image *want)
+{
+    uint32_t lo = ses_image_start(want, 1), hi = ft_image_extent(want), nread = 0, gaps = 0;
+    if (hi > lo)
+        read_set_runs(NULL, 0, -1, want, lo, NULL, hi - lo, &nread, &gaps);
+    char what[96];
+    if (gaps)
+        snprintf(what, sizeof what, "verifying %s (the file's data; %u gap%s not read)", memory, gaps,
+                 gaps == 1 ? "" : "s");
+    else
+        snprintf(what, sizeof what, "verifying %s (the file's range)", memory);
+    ses_phase(r, what, nread);
 }
 
 int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image *want)
@@ -138,7 +159,7 @@ int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image 
     for (int read = 0; read < 2 && (read == 0 || bad != UINT32_MAX); read++) {
         if (read == 1)
             ses_note(r, 1, "%s differs at 0x%04x; reading again", op->spec.memory, bad);
-        rc = read_set_runs(r, kind, fi, want, lo, buf, n);
+        rc = read_set_runs(r, kind, fi, want, lo, buf, n, NULL, NULL);
         bad = UINT32_MAX;
         for (uint32_t i = 0; rc == FT_OK && i < n; i++)
             if (ft_image_is_set(want, lo + i) && ((buf[i] ^ ft_image_get(want, lo + i)) & mask)) {

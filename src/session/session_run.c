@@ -90,7 +90,6 @@ static int op_write_flash(ft_session *r, ft_op *op)
         return ft_err_set(r->err, FT_E_FAIL, "out of memory");
     }
     ses_flash_bytes(&op->img, data, p->flash.size);
-    uint32_t ext = ft_image_extent(&op->img);
     uint32_t page = 0;
     while (ft_image_next_page(&op->img, psz, &page)) {
         if (r->flash_plan != FLASH_PLAN_CHANGED || memcmp(r->chip + page, data + page, psz) != 0)
@@ -107,21 +106,21 @@ static int op_write_flash(ft_session *r, ft_op *op)
         ses_note(r, 0, "flash: already holds the file's %u bytes; nothing to write", op->bytes);
     } else if (r->plan->opts.dry_run) {
         op->skipped = op->dry_run = true;
-        ses_note(r, 0, "flash: %u whole pages (%u bytes) would be written for the file's %u bytes (-n)",
-                 npages, npages * psz, op->bytes);
+        ses_note(r, 0, "flash: %u whole page%s (%u bytes) would be written for the file's %u bytes (-n)",
+                 npages, npages == 1 ? "" : "s", npages * psz, op->bytes);
     } else {
         op->chip_changed = true;
         /* Whole pages are written (0xFF around the file's bytes); only the
          * range the file sets is read back. */
         char what[96];
-        snprintf(what, sizeof what, "writing flash (%u whole pages)", npages);
+        snprintf(what, sizeof what, "writing flash (%u whole page%s)", npages, npages == 1 ? "" : "s");
         ses_phase(r, what, npages * psz);
         double t0 = ses_now();
         rc = ft_isp_write_flash_pages(r->isp, data, pages, npages, r->err);
         ses_phase_end(r, rc, t0);
         op->written = rc == FT_OK;
         if (rc == FT_OK && !r->plan->opts.no_verify) {
-            ses_phase(r, "verifying flash (the file's range)", ext - ses_image_start(&op->img, 1));
+            ses_verify_phase(r, "flash", &op->img);
             t0 = ses_now();
             rc = ses_verify_image(r, op, FT_MEM_FLASH, -1, &op->img);
             ses_phase_end(r, rc, t0);
@@ -175,7 +174,7 @@ static int op_write_eeprom(ft_session *r, ft_op *op)
     ses_phase_end(r, rc, t0);
     op->written = rc == FT_OK;
     if (rc == FT_OK && !r->plan->opts.no_verify) {
-        ses_phase(r, "verifying eeprom (the file's range)", n);
+        ses_verify_phase(r, "eeprom", &op->img);
         t0 = ses_now();
         rc = ses_verify_image(r, op, FT_MEM_EEPROM, -1, &op->img);
         ses_phase_end(r, rc, t0);

@@ -139,7 +139,7 @@ static void json_line(st_child *c, int status, const char *error, double seconds
               json_object_set_new(st, "adapter_index", json_integer(c->ad->index)) == 0 &&
               json_object_set_new(st, "board", json_integer(c->boards)) == 0 &&
               json_object_set_new(st, "time", ft_json_str(ts)) == 0 &&
-              json_object_set_new(st, "serial", serial && *serial <= INT64_MAX ? json_integer((json_int_t)*serial) : json_null()) == 0 &&
+              json_object_set_new(st, "board_serial", serial && *serial <= INT64_MAX ? json_integer((json_int_t)*serial) : json_null()) == 0 &&
               json_object_set_new(st, "patches", patches ? json_incref(patches) : json_array()) == 0 &&
               json_object_set_new(st, "failure", status ? json_string(st_kind(status)) : json_null()) == 0 &&
               json_object_set(o, "station", st) == 0;

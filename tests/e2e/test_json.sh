@@ -24,7 +24,7 @@ emu "$T/c" -p m328p --json -U flash:w:"$T/a.hex" -U eeprom:w:1,2,3:m -P usb:FTEM
 check "json run exits 0" rc_is 0
 sha=$(sha256sum "$T/a.bin" | cut -d' ' -f1)
 check "json: valid, ok, flash sha256 of the bytes written" validate "$T/c/stdout" \
-    "j['result']=='ok' and j['exit_status']==0 and j['signature']=='1e950f' and j['operations'][0]['sha256']=='$sha' and j['operations'][0]['verified'] is True and j['operations'][0]['bytes']==3000 and j['adapter']['serial']=='FTEMU001'"
+    "j['result']=='ok' and j['exit_status']==0 and j['signature']=='1e950f' and j['operations'][0]['sha256']=='$sha' and j['operations'][0]['verified'] is True and j['operations'][0]['bytes']==3000 and j['adapter']['usb_serial']=='FTEMU001' and 'serial' not in j['adapter']"
 check "json: human output went to stderr" says "writing flash" "$T/c/stderr"
 
 emu "$T/c" -p m2560 --json -U flash:w:"$T/a.hex"

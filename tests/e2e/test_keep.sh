@@ -23,6 +23,8 @@ check "eesave: hfuse back to 0xde" cmp -s "$T/c/fuses.bin" <(printf '\xff\xde\xf
 check "eesave: two fuse writes, no EEPROM write" \
     [ "$(stat_of "$T/c/stats.json" "instructions['write_fuse'], instructions['write_ee_page'] + instructions['write_ee_byte']")" = "(2, 0)" ]
 check "eesave: --json says eesave, no copy left" grep -q '"eeprom_kept":"eesave","eeprom_copy":null' "$T/c/stdout"
+check "eesave: the two hfuse writes said in normal output" \
+    says "hfuse written twice: 0xd6 with EESAVE programmed for the erase, then back to 0xde" "$T/c/stderr"
 check "eesave: journal and copy removed" [ ! -e "$J.journal" ] && [ ! -e "$J.eeprom.bin" ]
 
 # EESAVE programmed already: nothing to change, EEPROM still checked.

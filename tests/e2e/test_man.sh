@@ -128,7 +128,7 @@ check "FORMATS lists every format letter${missing:+ (missing:$missing)}" test -z
 
 missing=""
 json=$(grep -A40 -- '--json' <<<"$opts")
-for k in ftisp adapter description serial part signature sck_hz target_hz operations \
+for k in ftisp adapter description usb_serial part signature sck_hz target_hz operations \
          memory op file format bytes sha256 verified seconds result error exit_status \
          interrupted not_run unchanged dry_run fuses lock clock signal state; do
     has_word "$k" "$json" || missing="$missing $k"

@@ -123,4 +123,51 @@ if command -v avr-objcopy >/dev/null; then
 else
     notok "avr-objcopy (binutils-avr) is installed"
 fi
+# -- words a newcomer tripped on (issue 19) ---------------------------------
+emu "$T/m1" -p m328p -U flash:w
+check "-U flash:w with no file: exit 2, says the file name is missing" \
+    eval 'rc_is 2 && says -x "ftisp: -U flash:w: the file name is missing: expected -U flash:w:FILE\[:FORMAT\]" "$T/m1/stderr"'
+emu "$T/m2" -p m328p -B 2000000
+check "-B 2000000: the period and the SCK it means, not 'SCK 1 Hz'" \
+    eval 'rc_is 2 && says "a period of 2000000 microseconds is SCK 0.5 Hz" "$T/m2/stderr" && ! says "SCK 1 Hz" "$T/m2/stderr"'
+FTEMU_FUSES=e2,d9,ff emu "$T/m3" -p m328p -B 4MHz -U lfuse:r:-:h
+check "-B 4MHz on a slow chip: one unit, the clock the FT232H makes (3.75 MHz), one speed" \
+    eval 'rc_is 6 && says "3 tries at SCK 3.75 MHz;" "$T/m3/stderr" && says "SCK 3.75 MHz (what the FT232H makes for -B/-b)" "$T/m3/stderr" && ! grep -qE "4000 kHz|3750000 Hz|1 SCK speeds" "$T/m3/stderr"'
+printf 'hello, flash' >"$T/small.bin"
+emu "$T/m4" -p m328p -U flash:w:"$T/small.bin"
+check "a one-page write: '1 whole page', singular" says "ftisp: writing flash (1 whole page): 128 bytes" "$T/m4/stderr"
+emu "$T/m5" -v -p m328p
+check "-v: 'ftisp: version 0.1.0' once, no 'ftisp: ftisp'" \
+    eval '[ "$(grep -c "^ftisp: version 0.1.0$" "$T/m5/stderr")" = 1 ] && ! says "ftisp: ftisp" "$T/m5/stderr"'
+check "-v: the signature said once" [ "$(grep -c "1e 95 0f" "$T/m5/stderr")" = 1 ]
+emu "$T/m6" -p m328p -l /nonexist/log.txt
+check "-l in a missing directory: says why" says "ftisp: -l /nonexist/log.txt: cannot open for writing: No such file or directory" "$T/m6/stderr"
+"$FTISP" -x help >"$T/xhelp" 2>&1
+check "-x help lists led_busy, led_pass and led_fail" \
+    eval 'grep -q "led_busy=PIN" "$T/xhelp" && grep -q "led_pass=PIN" "$T/xhelp" && grep -q "led_fail=PIN" "$T/xhelp"'
+python3 - "$T/gap.hex" <<'PY'
+import sys
+def rec(addr, data):
+    body = bytes([len(data), addr >> 8, addr & 255, 0]) + data
+    return ":" + body.hex().upper() + "%02X" % (-sum(body) & 255) + "\n"
+open(sys.argv[1], "w").write(rec(0, bytes(range(16))) + rec(0x7FFC, b"\x01\x02\x03\x04") + ":00000001FF\n")
+PY
+emu "$T/m7" -p m328p -U flash:w:"$T/gap.hex"
+check "a write with a gap: the verify line says the gap was not read, not 'the file's range'" \
+    eval 'rc_is 0 && says "ftisp: verifying flash (the file.s data; 1 gap not read): 20 bytes" "$T/m7/stderr"'
+emu "$T/m8" -p m328p -U lfuse:w:0xe0:m
+check "lfuse 0xe0 refused: a clock fed into XTAL1 recovers the board too" \
+    eval 'rc_is 9 && says "until a clock is fed into XTAL1 (or high-voltage programming is used)" "$T/m8/stderr"'
+
+# -- a pulled cable (issue 19, defect 6) -------------------------------------
+randbin "$T/pull.bin" 3000 9
+FTEMU_FAULT=unplug_after=1 emu "$T/p1" -p m328p -U flash:w:"$T/pull.bin"
+check "pulled at the first transfer: exit 5, 'adapter lost ... was it unplugged?'" \
+    eval 'rc_is 5 && says "adapter lost: .*USB read failed during sync (libftdi -4); was it unplugged?" "$T/p1/stderr"'
+check "... the chip is said untouched, not half-programmed" \
+    eval 'says "chip: untouched (nothing had been written or erased); plug the adapter back in" "$T/p1/stderr" && ! says "half-programmed" "$T/p1/stderr"'
+FTEMU_FAULT=unplug_after=200 emu "$T/p2" -p m328p -U flash:w:"$T/pull.bin"
+check "pulled mid-write: what the chip holds, then what to do (last line)" \
+    eval 'rc_is 5 && says "chip: .*flash partly written" "$T/p2/stderr" && [ "$(tail -1 "$T/p2/stderr")" = "ftisp: plug the adapter back in and run the same command again to finish" ]'
+
 finish

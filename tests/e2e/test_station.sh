@@ -124,7 +124,7 @@ rc=$?
 unset FTEMU_BOARDS
 check "loop: Ctrl-C ends it, exit 0 (all passed)" rc_is 0
 check "loop: one JSON line per board, 7 boards, all ok, serials 500..506 once each" jsonl "$T/loop/stdout" \
-    "len(L)==7 and all(j['result']=='ok' for j in L) and sorted(j['station']['serial'] for j in L)==list(range(500,507))
+    "len(L)==7 and all(j['result']=='ok' for j in L) and sorted(j['station']['board_serial'] for j in L)==list(range(500,507))
      and sorted((j['station']['adapter'], j['station']['board']) for j in L)==[('L1',1),('L1',2),('L1',3),('L1',4),('L2',1),('L2',2),('L2',3)]"
 check "loop: a summary at the end" says "station: 7 boards, 7 passed, 0 failed" "$T/loop/stderr"
 loop_boards_ok() {
@@ -158,7 +158,7 @@ wait
 check "three parallel stations: 24 boards, 24 distinct serials 1..24, counter at 25" \
     bash -c "cat '$T'/par?.json >'$T/par.json' && grep -qx 'next 25' '$T/shared'"
 check "three parallel stations: the JSON lines agree" jsonl "$T/par.json" \
-    "len(L)==24 and sorted(j['station']['serial'] for j in L)==list(range(1,25))"
+    "len(L)==24 and sorted(j['station']['board_serial'] for j in L)==list(range(1,25))"
 
 # ---- serials: stations killed mid-board never reissue a number ----
 export FTEMU_ADAPTERS=ft232h:K1
@@ -186,7 +186,7 @@ for l in open(sys.argv[2]):
         lines.append(json.loads(l))
     except ValueError:
         pass      # a line cut by the kill
-got = [j["station"]["serial"] for j in lines]
+got = [j["station"]["board_serial"] for j in lines]
 assert len(got) == len(set(got)), "a serial on two boards"
 assert set(got) <= set(reserved)
 print("# %d numbers reserved over 6 killed stations, %d boards reported, counter at %d"
@@ -201,10 +201,10 @@ station "$T/fail" -p m328p -P usb:F1 -U flash:w:"$T/img.hex" --serial flash:0x7f
 check "a wrong chip's serial is journaled as failed" grep -q '^1 failed F1#1' "$T/fcount.log"
 export FTEMU_ADAPTERS=ft232h:F1
 station "$T/fail" -p m328p -P usb:F1 -U flash:w:"$T/img.hex" --serial flash:0x7ff0:le2 --serial-file "$T/fcount" --json
-check "the next board gets a new number (2), not the failed one" jsonl "$T/fail/stdout" "L[0]['station']['serial']==2"
+check "the next board gets a new number (2), not the failed one" jsonl "$T/fail/stdout" "L[0]['station']['board_serial']==2"
 station "$T/fail" -p m328p -P usb:F1 -U flash:w:"$T/img.hex" --serial flash:0x7ff0:le2 --serial-file "$T/fcount" --json --serial-reuse
 check "--serial-reuse hands out the failed number 1 again" jsonl "$T/fail/stdout" \
-    "L[0]['station']['serial']==1 and L[0]['station']['patches'][0]['bytes']=='0100'"
+    "L[0]['station']['board_serial']==1 and L[0]['station']['patches'][0]['bytes']=='0100'"
 check "--serial-reuse: the flash holds the reissued number" \
     python3 -c "import sys; sys.exit(open('$T/fail/flash.bin','rb').read()[0x7ff0:0x7ff2] != b'\x01\x00')"
 echo "garbage" >"$T/bcount"
@@ -226,12 +226,12 @@ unset FTEMU_ADAPTERS
 export FTEMU_ADAPTERS=ft232h:ST1
 station "$T/big" -p m328p -P usb:ST1 -U flash:w:"$T/img.hex" --serial flash:0x7ff0:be8:9223372036854775808 --serial-file "$T/bigcount" --json
 check "serial past 2^63-1 with --json: exit 3, a valid line naming it, serial null" jsonl "$T/big/stdout" \
-    "$rc==3 and len(L)==1 and L[0]['station']['serial'] is None and '9223372036854775808' in L[0]['error']"
+    "$rc==3 and len(L)==1 and L[0]['station']['board_serial'] is None and '9223372036854775808' in L[0]['error']"
 check "serial past 2^63-1 with --json: the board was not written" \
     python3 -c "import sys; sys.exit(open('$T/big/flash.bin','rb').read().count(255) != 32768)"
 station "$T/big2" -p m328p -P usb:ST1 -U flash:w:"$T/img.hex" --serial flash:0x7ff0:be8:9223372036854775807 --serial-file "$T/big2count" --json
 check "serial 2^63-1 with --json: programmed, the number exact in the line" jsonl "$T/big2/stdout" \
-    "$rc==0 and len(L)==1 and L[0]['station']['serial']==9223372036854775807 and L[0]['station']['patches']==[{'memory':'flash','address':0x7ff0,'bytes':'7fffffffffffffff'}]"
+    "$rc==0 and len(L)==1 and L[0]['station']['board_serial']==9223372036854775807 and L[0]['station']['patches']==[{'memory':'flash','address':0x7ff0,'bytes':'7fffffffffffffff'}]"
 unset FTEMU_ADAPTERS
 
 finish

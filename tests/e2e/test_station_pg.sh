@@ -81,7 +81,7 @@ for s in (1, 2, 3):
         jsonschema.validate(j, schema)
         assert j["result"] == "ok", j
         lines.append(j)
-serials = [j["station"]["serial"] for j in lines]
+serials = [j["station"]["board_serial"] for j in lines]
 assert len(lines) == 18, len(lines)
 assert len(set(serials)) == 18, "a serial handed out twice: %s" % sorted(serials)
 assert set(serials) == {1000 + 7 * i for i in range(18)}, sorted(serials)

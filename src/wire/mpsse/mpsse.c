@@ -194,13 +194,15 @@ static int sync_check(ft_mpsse *m, uint8_t bad)
         if (mp_monotonic_us() >= resend) {
             int w = ftdi_write_data(m->ftdi, c, 2);
             if (w != 2)
-                return mp_fail(m, FT_E_LOST, "%s: USB write failed during sync (libftdi %d)",
+                return mp_fail(m, FT_E_LOST, "adapter lost: %s: USB write failed during sync (libftdi %d); was "
+                               "it unplugged?",
                                ft_mpsse_describe(m), w);
             resend = mp_monotonic_us() + 100000;
         }
         int r = ftdi_read_data(m->ftdi, &b, 1);
         if (r < 0)
-            return mp_fail(m, FT_E_LOST, "%s: USB read failed during sync (libftdi %d)", ft_mpsse_describe(m), r);
+            return mp_fail(m, FT_E_LOST, "adapter lost: %s: USB read failed during sync (libftdi %d); was it "
+                           "unplugged?", ft_mpsse_describe(m), r);
         if (r == 0)
             continue;
         seen++;

@@ -37,8 +37,7 @@ int mp_fail(ft_mpsse *m, int code, const char *fmt, ...)
 static int lost(ft_mpsse *m, const char *what, int rc)
 {
     return mp_fail(m, FT_E_LOST,
-                   "adapter lost: %s: %s (libftdi %d); was it unplugged? The chip may be "
-                   "half-programmed: plug it back in and run the same command again",
+                   "adapter lost: %s: %s (libftdi %d); was it unplugged?",
                    ft_mpsse_describe(m), what, rc);
 }
 
