@@ -161,6 +161,8 @@ static const char *plural(uint32_t n)
 
 void ft_out_avrdude_end(ft_out *o, const ft_plan *plan)
 {
+    if (o->verbosity < -1)
+        return;   /* -qq: silent, as avrdude (its test script wants nothing on stderr) */
     ad_signature(o);
     for (int k = 0; plan && o->verbosity >= 0 && k < plan->nops; k++) {
         const ft_op *op = &plan->ops[plan->order ? plan->order[k] : k];
