@@ -7,7 +7,7 @@
 #                   then again under ASan+UBSan (what CI runs)
 #   make fuzz       build the libFuzzer targets and run each FUZZ_SECONDS
 #   make bench      benchmark ftisp against avrdude on the emulator
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=  (AVRDUDE_LINK=1: also bin/avrdude -> ftisp)
 #
 # Sources are found by name: src/*/*.c and src/wire/*/*.c are the layers
 # (one folder each, see src/README.md), src/main.c holds main,
@@ -140,8 +140,12 @@ install: $(BUILD)/ftisp
 	  install -m 644 completions/_ftisp $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ftisp
 	-@test -f completions/ftisp.fish && install -d $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d && \
 	  install -m 644 completions/ftisp.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ftisp.fish
+	@if [ "$(AVRDUDE_LINK)" = 1 ]; then \
+	  echo "ln -sf ftisp $(DESTDIR)$(BINDIR)/avrdude"; ln -sf ftisp $(DESTDIR)$(BINDIR)/avrdude; fi
 
 uninstall:
+	@if [ -L $(DESTDIR)$(BINDIR)/avrdude ] && [ "$$(readlink $(DESTDIR)$(BINDIR)/avrdude)" = ftisp ]; then \
+	  rm -f $(DESTDIR)$(BINDIR)/avrdude; fi
 	rm -f $(DESTDIR)$(BINDIR)/ftisp $(DESTDIR)$(DATADIR)/parts.conf $(DESTDIR)$(MANDIR)/man1/ftisp.1 \
 	  $(DESTDIR)$(PREFIX)/lib/udev/rules.d/60-ftisp.rules \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ftisp \

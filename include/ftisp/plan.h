@@ -46,6 +46,8 @@ typedef struct ft_plan_opts {
     unsigned allow;           /* enum ft_allow bits */
     uint32_t sck_hz;          /* -B/-b; 0: choose from the fuses */
     uint32_t fck_hz;          /* --fck: crystal frequency; 0: unknown */
+    bool avrdude_formats;     /* called as avrdude: a read of one memory with no format is
+                                 raw binary whatever the file's name (avrdude 8) */
 } ft_plan_opts;
 
 /* One operation with its data and, after the run, its result. */

@@ -22,9 +22,20 @@ typedef struct ft_out {
     uint32_t total;
     int drawn;              /* bar cells drawn */
     bool in_phase;
+    /* the avrdude persona (ftisp called as avrdude): avrdude's lines and bars */
+    bool avrdude;
+    const ft_plan *plan;    /* its signature is shown once known */
+    bool sig_shown;
+    double phase_t0;
 } ft_out;
 
 void ft_out_init(ft_out *o, FILE *f, int verbosity);
+/* Speak as avrdude 8.2 for what tools parse: "avrdude: " lines, "Device
+ * signature = 0x1e950f", "Writing | ### | 100% 0.12s" bars, the
+ * "N bytes of flash written/verified" lines, "avrdude done.  Thank you.". */
+void ft_out_avrdude(ft_out *o, const ft_plan *plan);
+/* avrdude's closing lines for the plan's operations, then the goodbye. */
+void ft_out_avrdude_end(ft_out *o, const ft_plan *plan);
 void ft_out_msg(ft_out *o, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ft_out_error(ft_out *o, const char *msg);
 /* Plan events that draw on this output. */

@@ -63,13 +63,26 @@ static const char XHELP[] =
 /* What comes before any work: -x help, the version under -v (avrdude
  * prints it first in every run, and `-v` alone is how wrappers ask for it),
  * and the options accepted only for compatibility. True: nothing more to do. */
+/* Called by the name avrdude (a link made by `make install AVRDUDE_LINK=1`):
+ * speak avrdude 8.2 for what tools parse, exit 1 on any failure. */
+static bool called_as_avrdude(const char *argv0)
+{
+    const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+    base = base ? base + 1 : argv0;
+    return base && strcmp(base, "avrdude") == 0;
+}
+
+#define AVRDUDE_VERSION "8.2"
+
 static bool cli_preamble(const ft_cli *cli, ft_out *out)
 {
     if (cli->xhelp) {
         fputs(XHELP, stdout);
         return true;
     }
-    if (cli->verbosity > 0)
+    if (cli->verbosity > 0 && out->avrdude)
+        fprintf(out->f, "Avrdude version %s (ftisp %s)\n\n", AVRDUDE_VERSION, FTISP_VERSION);
+    else if (cli->verbosity > 0)
         ft_out_msg(out, 1, "version %s", FTISP_VERSION);
     for (int i = 0; i < cli->nignored; i++)
         ft_out_msg(out, 1, "%s ignored: it means nothing for an FTDI MPSSE ISP adapter", cli->ignored[i]);
@@ -132,15 +145,22 @@ int ft_cli_main(int argc, char **argv)
     FILE *log = NULL;
 
     ft_interrupt_install();
+    bool avrdude = called_as_avrdude(argc > 0 ? argv[0] : NULL);
     int rc = ft_cli_parse(&cli, argc, argv, &err);
+    cli.plan.avrdude_formats = avrdude;
     ft_out_init(&out, stderr, cli.verbosity);
+    if (avrdude)
+        ft_out_avrdude(&out, NULL);
     if (rc == FT_OK && cli.help) {
         fputs(USAGE, stdout);
         ft_cli_free(&cli);
         return 0;
     }
     if (rc == FT_OK && cli.version) {
-        printf("ftisp %s\n", FTISP_VERSION);
+        if (avrdude)
+            printf("Avrdude version %s (ftisp %s)\n", AVRDUDE_VERSION, FTISP_VERSION);
+        else
+            printf("ftisp %s\n", FTISP_VERSION);
         ft_cli_free(&cli);
         return 0;
     }
@@ -151,6 +171,8 @@ int ft_cli_main(int argc, char **argv)
                             strerror(errno));
         else
             ft_out_init(&out, log, cli.verbosity);
+        if (log && avrdude)
+            ft_out_avrdude(&out, NULL);
     }
     if (rc == FT_OK)
         rc = check_outputs(&cli, &err);
@@ -189,6 +211,8 @@ int ft_cli_main(int argc, char **argv)
     if (rc == FT_OK) {
         rc = ft_plan_build(&plan, &db, part, cli.ops, cli.nops, &cli.plan, &err);
         have_plan = true;
+        if (avrdude)
+            ft_out_avrdude(&out, &plan);
         for (int i = 0; rc == FT_OK && i < plan.nops; i++)
             if (plan.ops[i].note[0])
                 ft_out_msg(&out, 0, "note: %s", plan.ops[i].note);
@@ -231,7 +255,7 @@ int ft_cli_main(int argc, char **argv)
         ft_wire_led(w, FT_LED_ERR, rc != FT_OK);
         ft_wire_flush(w);
     }
-    if (rc == FT_OK && (cli.nops || cli.plan.erase) && cli.verbosity >= 0)
+    if (rc == FT_OK && (cli.nops || cli.plan.erase) && cli.verbosity >= 0 && !avrdude)
         ft_out_msg(&out, 0, "done in %.2f s", now() - t0);
 done:;
     /* A signal wins over whatever it caused on the way out. */
@@ -273,6 +297,8 @@ done:;
         ft_out_msg(&out, -99, "RESET released and the pins let go (the target runs); %s",
                    have_plan && plan.nops ? "run the same command again to finish" : "nothing to finish");
     }
+    if (avrdude && !station && !cli.json && rc != FT_E_USAGE && (have_plan || rc != FT_OK))
+        ft_out_avrdude_end(&out, have_plan ? &plan : NULL);
     if (cli.json && !station) {
         ft_json_run jr = {
             .adapter_desc = adesc[0] ? adesc : NULL,
@@ -298,5 +324,7 @@ done:;
     ft_cli_free(&cli);
     if (log)
         fclose(log);
+    if (avrdude)
+        return rc == FT_OK ? 0 : 1;   /* avrdude's exit status: 1 for any failure */
     return rc == FT_E_INTERRUPTED ? 128 + sig : rc;
 }

@@ -128,7 +128,8 @@ static int plan_op(ft_plan *plan, ft_op *op, int kind, int multi, bool filled, f
     const ft_part *part = plan->part;
     if (op->spec.kind == FT_OP_READ) {
         if (op->spec.fmt == FT_FMT_AUTO)
-            op->spec.fmt = op->spec.in_memory ? FT_FMT_RAW : output_format(op->spec.file, multi == 1);
+            op->spec.fmt = op->spec.in_memory || (plan->opts.avrdude_formats && !multi)
+                               ? FT_FMT_RAW : output_format(op->spec.file, multi == 1);
         if (op->spec.fmt == FT_FMT_ELF || op->spec.fmt == FT_FMT_IMM)
             return ft_err_set(err, FT_E_USAGE,
                               "-U %s:r:%s:%c: format %c is for input only; use i, I, s, r, d, h, o or b",

@@ -1,10 +1,46 @@
 #include "ftisp/report.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BAR 40
+#define AD_BAR 50   /* avrdude's bar: 50 cells, 2% each */
+
+static const char *prefix(const ft_out *o)
+{
+    return o->avrdude ? "avrdude: " : "ftisp: ";
+}
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* avrdude names the part by its -p id */
+static void ad_signature(ft_out *o)
+{
+    if (!o->avrdude || o->sig_shown || !o->plan || !o->plan->have_signature || o->verbosity < 0)
+        return;
+    const uint8_t *s = o->plan->signature;
+    o->sig_shown = true;
+    const ft_part *p = o->plan->part;
+    bool match = p && memcmp(p->signature, s, 3) == 0;
+    fprintf(o->f, "avrdude: Device signature = 0x%02x%02x%02x", s[0], s[1], s[2]);
+    if (match)
+        fprintf(o->f, " (probably %s)", p->id);
+    fputc('\n', o->f);
+}
+
+void ft_out_avrdude(ft_out *o, const ft_plan *plan)
+{
+    o->avrdude = true;
+    o->plan = plan;
+}
 
 void ft_out_init(ft_out *o, FILE *f, int verbosity)
 {
@@ -27,9 +63,10 @@ void ft_out_msg(ft_out *o, int level, const char *fmt, ...)
     if (level > o->verbosity)
         return;
     end_bar(o);
+    ad_signature(o);
     va_list ap;
     va_start(ap, fmt);
-    fputs("ftisp: ", o->f);
+    fputs(prefix(o), o->f);
     vfprintf(o->f, fmt, ap);
     fputc('\n', o->f);
     va_end(ap);
@@ -39,7 +76,112 @@ void ft_out_msg(ft_out *o, int level, const char *fmt, ...)
 void ft_out_error(ft_out *o, const char *msg)
 {
     end_bar(o);
-    fprintf(o->f, "ftisp: %s\n", msg);
+    if (o->avrdude)
+        fprintf(o->f, "avrdude error: %s\n", msg);
+    else
+        fprintf(o->f, "ftisp: %s\n", msg);
+    fflush(o->f);
+}
+
+/* ---- avrdude's bars: "Writing | #...# | 100% 0.12 s" on a terminal (drawn
+ * over with \r), "Writing | #...# | 100% 0.12s" grown in place elsewhere */
+
+static void ad_phase(ft_out *o, const char *what, uint32_t total)
+{
+    ad_signature(o);
+    o->phase_t0 = mono();
+    o->in_phase = true;
+    o->drawn = 0;
+    o->total = total;
+    const char *hdr = strncmp(what, "writing", 7) == 0 || strncmp(what, "restoring", 9) == 0 ? "Writing"
+                      : strncmp(what, "erasing", 7) == 0 ? NULL : "Reading";
+    snprintf(o->what, sizeof o->what, "%s", hdr ? hdr : "");
+    if (o->verbosity < 0)
+        return;
+    if (!hdr) {
+        fprintf(o->f, "avrdude: %s\n", what);
+        o->in_phase = false;
+        o->drawn = -1;
+        return;
+    }
+    if (o->tty)
+        fprintf(o->f, "\r%s | %*s | 0%% 0.00 s ", hdr, AD_BAR, "");
+    else
+        fprintf(o->f, "%s | ", hdr);
+    fflush(o->f);
+}
+
+static void ad_draw(ft_out *o, int pct, bool failed)
+{
+    int cells = pct / 2;
+    double t = mono() - o->phase_t0;
+    if (cells <= o->drawn && pct < 100)
+        return;   /* a bar only grows (a checked read passes twice) */
+    if (cells < o->drawn)
+        cells = o->drawn;
+    if (o->tty) {
+        fprintf(o->f, "\r%s | ", o->what);
+        for (int i = 0; i < AD_BAR; i++)
+            fputc(i < cells ? '#' : failed ? '-' : ' ', o->f);
+        fprintf(o->f, " | %d%% %0.2f s ", pct, t);
+    } else {
+        for (; o->drawn < cells; o->drawn++)
+            fputc(failed ? '-' : '#', o->f);
+    }
+    o->drawn = cells;
+    fflush(o->f);
+}
+
+static void ad_phase_end(ft_out *o, int status)
+{
+    if (o->verbosity < 0 || !o->in_phase || o->drawn < 0) {
+        o->in_phase = false;
+        return;
+    }
+    int last = o->drawn * 2;
+    if (status == FT_OK)
+        ad_draw(o, 100, false);
+    else if (o->tty)
+        ad_draw(o, last, true);
+    else
+        for (; o->drawn < AD_BAR; o->drawn++)
+            fputc('-', o->f);
+    if (!o->tty)
+        fprintf(o->f, " | %d%% %0.2fs", status == FT_OK ? 100 : last, mono() - o->phase_t0);
+    fputs("\n\n", o->f);
+    fflush(o->f);
+    o->in_phase = false;
+    o->drawn = -1;
+}
+
+static const char *plural(uint32_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+void ft_out_avrdude_end(ft_out *o, const ft_plan *plan)
+{
+    if (o->verbosity < -1)
+        return;   /* -qq: silent, as avrdude (its test script wants nothing on stderr) */
+    ad_signature(o);
+    for (int k = 0; plan && o->verbosity >= 0 && k < plan->nops; k++) {
+        const ft_op *op = &plan->ops[plan->order ? plan->order[k] : k];
+        const char *mem = op->spec.memory;
+        if (op->status != FT_OK || op->spec.in_memory)
+            continue;
+        if (op->spec.kind == FT_OP_WRITE) {
+            if (!op->dry_run)
+                fprintf(o->f, "avrdude: %u byte%s of %s written\n", op->bytes, plural(op->bytes), mem);
+            if (op->verified == 1)
+                fprintf(o->f, "avrdude: %u byte%s of %s verified\n", op->bytes, plural(op->bytes), mem);
+        } else if (op->spec.kind == FT_OP_READ) {
+            fprintf(o->f, "avrdude: writing %u byte%s to output file %s\n", op->bytes, plural(op->bytes),
+                    strcmp(op->spec.file, "-") == 0 ? "<stdout>" : op->spec.file);
+        } else if (op->verified == 1) {
+            fprintf(o->f, "avrdude: %u byte%s of %s verified\n", op->bytes, plural(op->bytes), mem);
+        }
+    }
+    fprintf(o->f, "\navrdude done.  Thank you.\n\n");
     fflush(o->f);
 }
 
@@ -52,6 +194,10 @@ static void ev_note(void *ctx, int level, const char *msg)
 static void ev_phase(void *ctx, const char *what, uint32_t total)
 {
     ft_out *o = ctx;
+    if (o->avrdude) {
+        ad_phase(o, what, total);
+        return;
+    }
     end_bar(o);
     snprintf(o->what, sizeof o->what, "%s", what);
     o->total = total;
@@ -68,6 +214,11 @@ static void ev_phase(void *ctx, const char *what, uint32_t total)
 static void ev_progress(void *ctx, uint32_t done, uint32_t total)
 {
     ft_out *o = ctx;
+    if (o->avrdude) {
+        if (o->in_phase && o->drawn >= 0 && total && o->verbosity >= 0)
+            ad_draw(o, (int)((uint64_t)(done > total ? total : done) * 100 / total), false);
+        return;
+    }
     if (!o->tty || !o->in_phase || o->drawn < 0 || total == 0)
         return;
     int cells = (int)((uint64_t)done * BAR / total);
@@ -86,6 +237,10 @@ static void ev_progress(void *ctx, uint32_t done, uint32_t total)
 static void ev_phase_end(void *ctx, int status, double seconds)
 {
     ft_out *o = ctx;
+    if (o->avrdude) {
+        ad_phase_end(o, status);
+        return;
+    }
     if (o->verbosity < 0) {
         o->in_phase = false;
         return;

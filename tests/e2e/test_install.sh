@@ -112,6 +112,13 @@ if command -v udevadm >/dev/null && udevadm verify --help >/dev/null 2>&1; then
     check "udevadm verify accepts the rule" udevadm verify --resolve-names=never "$rule"
 fi
 
+# AVRDUDE_LINK=1 adds bin/avrdude -> ftisp, which speaks avrdude
+mk install AVRDUDE_LINK=1 >"$tmp/install2.log" 2>&1
+check "make install AVRDUDE_LINK=1 links bin/avrdude to ftisp" \
+    test "$(readlink "$top/bin/avrdude")" = ftisp
+out=$(env -u FTISP_PARTS "$top/bin/avrdude" -? 2>&1 >/dev/null; "$top/bin/avrdude" -v 2>&1)
+check "installed avrdude -v says Avrdude version 8.2" grep -q '^Avrdude version 8.2' <<<"$out"
+
 # make uninstall removes every file again
 mk uninstall >"$tmp/uninstall.log" 2>&1
 check "make uninstall exits 0" test $? -eq 0

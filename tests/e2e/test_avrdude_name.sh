@@ -1,0 +1,45 @@
+#!/bin/bash
+# Called by the name avrdude (a link), ftisp speaks avrdude 8.2 for what
+# tools parse: the signature line, bars, "N bytes of flash written/verified",
+# "avrdude done.  Thank you.", exit status 1 on any failure, raw binary for
+# a read of one memory whatever the file's name. Under its own name nothing
+# changes.
+. "$(dirname "$0")/lib.sh"
+ln -s "$FTISP" "$T/avrdude"
+export FTEMU_HOST_TIME=0
+randbin "$T/f.bin" 924 3
+bin2hex "$T/f.bin" "$T/f.hex"
+
+FTISP=$T/avrdude emu "$T/a" -C "$ROOT/tests/data/avrdude-conf/avrdude-7.1-debian.conf" -v -V -patmega328p \
+    -cft232h -Pusb -Uflash:w:"$T/f.hex":i
+check "IDE upload through the link: exit 0" rc_is 0
+check "flash holds the file" same_at "$T/a/flash.bin" "$T/f.bin" 0
+check "-v header names avrdude's version" says "^Avrdude version 8.2 (ftisp" "$T/a/stderr"
+check "Device signature = 0x1e950f" says "^avrdude: Device signature = 0x1e950f (probably m328p)" "$T/a/stderr"
+check "Writing bar of avrdude's shape" says "^Writing | #\{50\} | 100% [0-9.]*s$" "$T/a/stderr"
+check "924 bytes of flash written" says "^avrdude: 924 bytes of flash written$" "$T/a/stderr"
+check "avrdude done.  Thank you." says "^avrdude done.  Thank you.$" "$T/a/stderr"
+check "no ftisp: lines" sh -c "! grep -q '^ftisp:' '$T/a/stderr'"
+
+FTISP=$T/avrdude emu "$T/a" -p m328p -c ft232h -U flash:v:"$T/f.hex":i -U flash:r:"$T/back.hex"
+check "verify and read: exit 0" rc_is 0
+check "924 bytes of flash verified" says "^avrdude: 924 bytes of flash verified$" "$T/a/stderr"
+check "read of one memory to .hex is raw binary (avrdude 8)" cmp -s <(head -c 924 "$T/back.hex") "$T/f.bin"
+
+FTISP=$T/avrdude emu "$T/b" -p m328p -c usbasp
+check "unknown programmer: exit 1" rc_is 1
+check "error line says avrdude error" says "^avrdude error: " "$T/b/stderr"
+FTEMU_FAULT=no_target FTISP=$T/avrdude emu "$T/c" -p m328p -c ft232h -U flash:w:"$T/f.hex"
+check "no target: exit 1" rc_is 1
+FTISP=$T/avrdude emu "$T/d" -p m328p -c ft232h -U hfuse:w:0x5e:m
+check "fuse guard stays (RSTDISBL): exit 1" rc_is 1
+check "the refusal names the option that permits it" says "allow" "$T/d/stderr"
+fuse_kept() { [ ! -e "$T/d/fuses.bin" ] || cmp -s <(head -c 2 "$T/d/fuses.bin" | tail -c 1) <(printf '\xd9'); }
+check "the fuse was not written" fuse_kept
+
+# under its own name: ftisp's messages and exit codes
+emu "$T/e" -p m328p -c usbasp
+check "ftisp: unknown programmer exits 2" rc_is 2
+emu "$T/a" -p m328p -c ft232h -U flash:r:"$T/own.hex"
+check "ftisp: a .hex read is Intel HEX" grep -q "^:10000000" "$T/own.hex"
+finish
