@@ -121,6 +121,8 @@ void emu_avr_init(emu_avr *a, const emu_part *p, const char *tag)
     a->out = 0xFF;
     a->prng = 0x9E3779B9u;
     a->absent = c->fault_no_target;
+    if (p->tpi)
+        emu_tpi_init(a);
 }
 
 static emu_ns busy_time(const emu_avr *a, int kind)
@@ -392,8 +394,15 @@ static void byte_done(emu_avr *a, emu_ns t)
 
 void emu_avr_pins(emu_avr *a, emu_ns t, int reset, int sck, int mosi)
 {
-    if (!emu_boards_at(a, t) || a->absent)
+    if (!emu_boards_at(a, t) || a->absent) {
+        if (a->part.tpi)
+            a->miso = mosi; /* TPIDATA: only the programmer's SDO through its resistor */
         return;
+    }
+    if (a->part.tpi) {
+        emu_tpi_pins(a, t, reset, sck, mosi);
+        return;
+    }
     if (reset != a->reset) {
         a->reset = reset;
         a->enabled = false;
@@ -459,6 +468,6 @@ void emu_avr_dump(const emu_avr *a, const char *dir)
     }
     dump_one(dir, a->tag, "flash.bin", a->flash, a->part.flash_size);
     dump_one(dir, a->tag, "eeprom.bin", a->eeprom, a->part.ee_size);
-    dump_one(dir, a->tag, "fuses.bin", a->fuses, 3);
+    dump_one(dir, a->tag, "fuses.bin", a->fuses, a->part.tpi ? 1 : 3); /* TPI: the config byte */
     dump_one(dir, a->tag, "lock.bin", &a->lock, 1);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "emu.h"
 
@@ -95,6 +96,8 @@ typedef struct emu_part {
     int nclocks;
     emu_clock_src clocks[24];
     uint8_t ncalib;
+    bool tpi;                    /* from tests/emu/tpi_parts.conf: a TPI target (emu_tpi.c) */
+    uint8_t tpi_words;           /* flash words per TPI write operation (1, 2 or 4) */
 } emu_part;
 
 /* Fills *out for a part id/name; false (message on stderr) if unknown. */
@@ -144,6 +147,30 @@ void emu_boards_note(struct emu_avr *a, emu_ns t, int kind);
 /* At exit: the board still in the socket gets its record too. */
 void emu_boards_dump(struct emu_avr *a, const char *dir);
 
+/* ---- TPI target state (emu_tpi.c); lives in emu_avr ---- */
+typedef struct emu_tpi {
+    bool on;                     /* physical layer enabled (RESET low, or kept by NVMEN) */
+    int ones;                    /* idle bits seen since enabling (16 needed) */
+    bool error;                  /* parity/frame/collision: frames ignored until BREAK */
+    bool wait_high;              /* after a BREAK: until the line is high again */
+    int zeros;                   /* consecutive low samples (BREAK = 12) */
+    int rx_pos;                  /* 0 idle, 1..12 bits of the frame being received */
+    uint16_t rx;
+    bool tx;                     /* transmitting: guard idle bits, then the frame */
+    uint8_t txbits[160];
+    int tx_len, tx_pos;
+    int drv, drv_bit;            /* driving TPIDATA now, and with what */
+    uint8_t op, need, nargs, args[9]; /* instruction being received: operands due, got */
+    uint16_t pr;                 /* pointer register */
+    uint8_t tpisr, tpipcr, nvmcmd, io[64], sram[512];
+    uint8_t wbuf[8];             /* word write buffer (up to 4 words) */
+    uint8_t wloaded;             /* bytes of wbuf loaded (bit mask) */
+    uint16_t waddr;              /* group base address of wbuf */
+    uint8_t eff_config;          /* configuration byte latched at power-up/reset release */
+    emu_ns t_rise, t_fall;
+    bool garble;                 /* this bit saw a TPICLK over the limit */
+} emu_tpi;
+
 /* ---- AVR target (emu_avr.c) ---- */
 typedef struct emu_avr {
     emu_part part;
@@ -169,12 +196,20 @@ typedef struct emu_avr {
     uint32_t fck_hz;
     char tag[48];                /* where its dumps go ("" = FTEMU_OUT itself) */
     emu_board_life life;         /* FTEMU_BOARDS: which board is in the socket */
+    emu_tpi tpi;                 /* part.tpi: the TPI target's state */
 } emu_avr;
 
 void emu_avr_init(emu_avr *a, const emu_part *p, const char *tag);
 /* Pins change at modeled time t (levels 0/1; reset is the pin level). */
 void emu_avr_pins(emu_avr *a, emu_ns t, int reset, int sck, int mosi);
 void emu_avr_dump(const emu_avr *a, const char *dir);
+
+/* ---- TPI target (emu_tpi.c), for parts with part.tpi ---- */
+void emu_tpi_init(emu_avr *a);
+void emu_tpi_pins(emu_avr *a, emu_ns t, int reset, int sck, int mosi);
+void emu_tpi_json(FILE *f);      /* the "tpi" object of stats.json, if a TPI target ran */
+/* Extra part facts (tests/emu/tpi_parts.conf); false: not a TPI part. */
+bool emu_tpi_part_lookup(const char *name, emu_part *out);
 
 /* ---- MPSSE engine (emu_mpsse.c) and one FTDI channel ---- */
 #define EMU_MAXFIFO 4096

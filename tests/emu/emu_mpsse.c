@@ -27,8 +27,11 @@ static int level(const emu_chan *c, int pin)
     int b = pin & 7;
     if (dir >> b & 1)
         return val >> b & 1;
-    if (pin == emu_cfg_g.pin_miso)
+    if (pin == emu_cfg_g.pin_miso) {
+        if (c->avr.absent && c->avr.part.tpi) /* TPI wiring: SDO reaches SDI through 1 k */
+            return level(c, emu_cfg_g.pin_mosi);
         return c->avr.absent ? 1 : c->avr.miso;
+    }
     return 1; /* inputs have pull-ups */
 }
 

@@ -88,9 +88,16 @@ static bool try_load(ft_partdb *db, const char *path)
     return true;
 }
 
+static bool beside_library_file(char *out, size_t outlen, const char *rel);
+
 /* <dir of this library>/../../data/parts.conf: the checkout a build/emu/
  * library was built in, wherever the program it is preloaded into lives. */
 static bool beside_library(char *out, size_t outlen)
+{
+    return beside_library_file(out, outlen, "data/parts.conf");
+}
+
+static bool beside_library_file(char *out, size_t outlen, const char *rel)
 {
     Dl_info info;
     if (!dladdr((void *)beside_library, &info) || !info.dli_fname)
@@ -102,7 +109,7 @@ static bool beside_library(char *out, size_t outlen)
     if (!slash)
         return false;
     *slash = '\0';
-    int w = snprintf(out, outlen, "%s/../../data/parts.conf", dir);
+    int w = snprintf(out, outlen, "%s/../../%s", dir, rel);
     return w > 0 && (size_t)w < outlen;
 }
 
@@ -113,8 +120,47 @@ static bool beside_library(char *out, size_t outlen)
 #define FTISP_DATADIR "/usr/local/share/ftisp"
 #endif
 
+/* Words one TPI write operation programs: the ATtiny20 writes 2, the
+ * ATtiny40 4 (their datasheets' NVM chapters); the others 1. */
+static uint8_t tpi_words_of(const uint8_t *sig)
+{
+    if (sig[1] == 0x91 && sig[2] == 0x0f)
+        return 2;
+    if (sig[1] == 0x92 && sig[2] == 0x0e)
+        return 4;
+    return 1;
+}
+
+/* The TPI parts (tests/emu/tpi_parts.conf, partdb's format): every part
+ * there is a TPI part. $FTEMU_TPI_PARTS, else beside the library, else the
+ * source tree. */
+bool emu_tpi_part_lookup(const char *name, emu_part *out)
+{
+    static ft_partdb db;
+    static int loaded;
+    char beside[PATH_MAX + 32];
+    if (!loaded) {
+        ft_partdb_init(&db);
+        loaded = try_load(&db, getenv("FTEMU_TPI_PARTS")) ||
+                 (beside_library_file(beside, sizeof beside, "tests/emu/tpi_parts.conf") &&
+                  try_load(&db, beside)) ||
+                 try_load(&db, EMU_SRCDIR "/tests/emu/tpi_parts.conf");
+        loaded = loaded ? 1 : -1;
+    }
+    const ft_part *p = loaded > 0 ? ft_partdb_find(&db, name) : NULL;
+    if (!p)
+        return false;
+    memset(out, 0, sizeof *out);
+    from_partdb(p, out);
+    out->tpi = true;
+    out->tpi_words = tpi_words_of(out->sig);
+    return true;
+}
+
 bool emu_part_lookup(const char *name, emu_part *out)
 {
+    if (emu_tpi_part_lookup(name, out))
+        return true;
     static ft_partdb db;
     static int loaded;
     char beside[PATH_MAX + 32];
@@ -142,6 +188,13 @@ bool emu_part_lookup(const char *name, emu_part *out)
 }
 
 #else
+
+bool emu_tpi_part_lookup(const char *name, emu_part *out)
+{
+    (void)name;
+    (void)out;
+    return false;
+}
 
 /* Fallback facts (ATmega328P family clock table), from the datasheets. */
 static void mega_clocks(emu_part *o)

@@ -66,7 +66,9 @@ static void write_json(const char *path)
         for (int c = 0; c < d->nchan; c++)
             fprintf(f, "%s%d", n++ ? ", " : "", d->ch[c].avr.reset);
     }
-    fputs("]\n}\n", f);
+    fputs("]", f);
+    emu_tpi_json(f);
+    fputs("\n}\n", f);
     fclose(f);
 }
 
