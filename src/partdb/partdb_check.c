@@ -73,6 +73,10 @@ int ft_part_check(const ft_part *p, ft_err *err)
         rc = check_mem(p, &p->eeprom, "eeprom", EEPROM_MAX, EEPROM_PAGE_MAX, err);
     if (rc != FT_OK)
         return rc;
+    if (p->protocol == FT_PROTO_TPI && (p->eeprom.size || p->flash.size > 0x4000u))
+        return ft_err_set(err, FT_E_INPUT,
+                          "%s: part %s: a TPI part has no EEPROM and at most 16 KiB of flash "
+                          "(data space 0x4000-0x7fff)", where(p, NULL), pname(p));
     if (p->eeprom.size && p->eeprom.paged && p->eeprom.page_size < 2)
         return ft_err_set(err, FT_E_INPUT,
                           "%s: part %s: eeprom is paged but its page size is %u: expected a power "
