@@ -94,6 +94,10 @@ typedef struct ft_clock {
     uint8_t cond_value;
 } ft_clock;
 
+/* How the part is programmed: classic ISP (SPI instructions) or TPI, the
+ * Tiny Programming Interface of the ATtiny4/5/9/10/20/40/102/104. */
+enum ft_protocol { FT_PROTO_ISP = 0, FT_PROTO_TPI = 1 };
+
 typedef struct ft_part {
     char id[24];              /* avrdude's short id: m328p */
     char name[32];            /* full name: ATmega328P */
@@ -107,6 +111,8 @@ typedef struct ft_part {
     uint32_t chip_erase_delay_us;
     uint32_t fuse_write_delay_us;
     uint8_t calibration_bytes;/* 0: none readable over ISP */
+    uint8_t protocol;         /* enum ft_protocol (parts.conf `protocol`) */
+    uint8_t tpi_words;        /* TPI: words one NVM write programs (1, 2 or 4) */
     int nfuses;
     ft_fuse fuses[FT_MAX_FUSES];
     ft_fuse lock;             /* name "lock"; writable = lock bits that exist */

@@ -89,6 +89,8 @@ int ft_partdb_put(ft_partdb *db, const ft_part *p, ft_err *err)
 void ft_part_derive(ft_part *p)
 {
     p->load_ext_addr = p->flash.size > 128u * 1024u;
+    if (p->protocol == FT_PROTO_TPI && p->tpi_words == 0)
+        p->tpi_words = 1;
     p->ckdiv8_fuse = 0;
     p->ckdiv8_mask = 0;
     for (int i = 0; i < p->nfuses; i++) {

@@ -73,12 +73,16 @@ int ft_part_check(const ft_part *p, ft_err *err)
         rc = check_mem(p, &p->eeprom, "eeprom", EEPROM_MAX, EEPROM_PAGE_MAX, err);
     if (rc != FT_OK)
         return rc;
-    if (p->flash.paged && p->flash.page_size < 2)
+    if (p->protocol == FT_PROTO_TPI && (p->eeprom.size || p->flash.size > 0x4000u))
+        return ft_err_set(err, FT_E_INPUT,
+                          "%s: part %s: a TPI part has no EEPROM and at most 16 KiB of flash "
+                          "(data space 0x4000-0x7fff)", where(p, NULL), pname(p));
+    if (p->protocol != FT_PROTO_TPI && p->flash.paged && p->flash.page_size < 2)
         return ft_err_set(err, FT_E_INPUT,
                           "%s: part %s: flash page size %u: expected a power of two from 2 to %u (a "
                           "flash written a byte at a time gives no page size at all)",
                           where(p, &p->flash), pname(p), p->flash.page_size, p->flash.size);
-    if (p->flash.page_size < 2 && p->has_rdybsy)
+    if (p->protocol != FT_PROTO_TPI && p->flash.page_size < 2 && p->has_rdybsy)
         return ft_err_set(err, FT_E_INPUT,
                           "%s: part %s: flash without pages on a part that answers Poll RDY/BSY: "
                           "expected a page size (every such part writes its flash in pages)",

@@ -391,6 +391,22 @@ static int part_line(reader *r, ft_part *p, enum block *blk, ft_fuse **cur)
     } else if (strcmp(k, "rdybsy") == 0) {
         if ((rc = want_words(r, 2, "yes or no")) == FT_OK)
             rc = yesno(r, 1, &p->has_rdybsy);
+    } else if (strcmp(k, "protocol") == 0) {
+        if ((rc = want_words(r, 2, "isp or tpi")) != FT_OK)
+            return rc;
+        if (strcmp(r->w[1], "isp") == 0)
+            p->protocol = FT_PROTO_ISP;
+        else if (strcmp(r->w[1], "tpi") == 0)
+            p->protocol = FT_PROTO_TPI;
+        else
+            return fail_word(r, "isp or tpi", 1);
+    } else if (strcmp(k, "tpi_words") == 0) {
+        uint32_t n;
+        if ((rc = want_words(r, 2, "1, 2 or 4 words")) == FT_OK && (rc = number(r, 1, 4, &n)) == FT_OK) {
+            if (n == 3 || n == 0)
+                return fail_word(r, "1, 2 or 4 words", 1);
+            p->tpi_words = (uint8_t)n;
+        }
     } else if (strcmp(k, "calibration") == 0) {
         uint32_t n;
         if ((rc = want_words(r, 2, "a number of bytes")) == FT_OK &&
@@ -444,7 +460,7 @@ static int part_line(reader *r, ft_part *p, enum block *blk, ft_fuse **cur)
         rc = clock_line(r, p);
     } else {
         rc = fail_word(r, "a part key (name, alias, signature, chip_erase_delay, rdybsy, "
-                          "calibration, memory, fuse, lock, clock) or end", 0);
+                          "protocol, tpi_words, calibration, memory, fuse, lock, clock) or end", 0);
     }
     return rc;
 }

@@ -130,6 +130,12 @@ int ft_fuse_check(const ft_part *p, const ft_fuse *f, uint8_t value, const ft_fu
                           "cannot be changed over ISP; keep that bit 0 (the value would be 0x%02x)",
                           f->name, value, spien, value & (uint8_t)~spien);
     uint8_t rst = field_mask(f, "RSTDISBL", true);
+    if (!(allow & FT_ALLOW_RSTDISBL) && programmed(value, rst) && p->protocol == FT_PROTO_TPI)
+        return ft_err_set(err, FT_E_UNSAFE,
+                          "refusing %s 0x%02x: it programs RSTDISBL, which turns the RESET pin "
+                          "into an I/O pin so that TPI can never enable on the %s again (only "
+                          "12 V on RESET can); add --allow=rstdisbl to write it anyway",
+                          f->name, value, name);
     if (!(allow & FT_ALLOW_RSTDISBL) && programmed(value, rst))
         return ft_err_set(err, FT_E_UNSAFE,
                           "refusing %s 0x%02x: it programs RSTDISBL, which turns the RESET pin "

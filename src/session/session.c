@@ -74,7 +74,7 @@ int ses_check_signature(ft_session *r)
      * agrees confirms it; one that does not is resolved by reading until two
      * agree. */
     uint8_t again[3];
-    int rc = ft_isp_read_signature(r->isp, again, r->err);
+    int rc = ft_proto_read_signature(r->proto, again, r->err);
     if (rc == FT_OK && memcmp(again, plan->signature, 3) != 0)
         rc = ses_read_checked(r, FT_MEM_SIGNATURE, 0, 0, plan->signature, 3);
     if (rc != FT_OK)
@@ -110,12 +110,12 @@ int ses_enter(ft_session *r, uint32_t sck)
     uint32_t used = 0;
     /* A clock the user gave is not slowed down behind their back. */
     bool user = r->plan->opts.sck_hz != 0;
-    int rc = ft_isp_enable(r->isp, sck, user ? sck : FT_ISP_FLOOR_HZ, &used, r->err);
+    int rc = ft_proto_enable(r->proto, sck, user ? sck : FT_ISP_FLOOR_HZ, &used, r->err);
     if (rc == FT_E_TARGET && user) {
         size_t n = strlen(r->err->msg);
-        uint32_t made = ft_isp_set_sck(r->isp, sck);
+        uint32_t made = ft_proto_set_sck(r->proto, sck);
         snprintf(r->err->msg + n, sizeof r->err->msg - n,
-                 "; SCK %.4g %s (what the FT232H makes for -B/-b) is not slowed down: try a slower one, "
+                 "; SCK %.4g %s (what the adapter makes for -B/-b) is not slowed down: try a slower one, "
                  "or omit -B to let ftisp find the clock",
                  made >= 1000000 ? made / 1e6 : made / 1e3, made >= 1000000 ? "MHz" : "kHz");
     }
@@ -170,13 +170,14 @@ int ses_start(ft_session *r, ft_plan *plan, ft_wire *w, const ft_plan_events *ev
     r->w = w;
     r->ev = ev;
     r->err = err;
-    int rc = ft_isp_new(&r->isp, w, plan->part, err);
+    int rc = ft_proto_new(&r->proto, w, plan->part, err);
     if (rc != FT_OK)
         return rc;
     if (ev && ev->progress)
-        ft_isp_set_progress(r->isp, ev->progress, ev->ctx);
+        ft_proto_set_progress(r->proto, ev->progress, ev->ctx);
     ft_wire_set_trace(w, ses_trace, r);
-    return ses_settle_clock(r, FT_SCK_START_HZ);
+    uint32_t fixed = ft_proto_fixed_hz(r->proto);
+    return ses_settle_clock(r, fixed ? fixed : FT_SCK_START_HZ);
 }
 
 void ses_finish(ft_session *r)
@@ -193,9 +194,9 @@ void ses_finish(ft_session *r)
     }
     free(r->chip);
     r->chip = NULL;
-    if (r->isp) {
+    if (r->proto) {
         ft_err ignore = {0};
-        ft_isp_leave(r->isp, &ignore);
-        ft_isp_free(r->isp);
+        ft_proto_leave(r->proto, &ignore);
+        ft_proto_free(r->proto);
     }
 }

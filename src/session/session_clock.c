@@ -61,19 +61,19 @@ static int take_snapshot(ft_session *r, snapshot *s)
                                            "calibration byte 4", "calibration byte 5",
                                            "calibration byte 6", "calibration byte 7"};
     memset(s, 0, sizeof *s);
-    int rc = ft_isp_read_signature(r->isp, s->b, r->err);
+    int rc = ft_proto_read_signature(r->proto, s->b, r->err);
     for (int i = 0; i < 3; i++)
         s->name[s->n++] = signame[i];
     for (int i = 0; rc == FT_OK && i < p->nfuses; i++) {
-        rc = ft_isp_read_fuse(r->isp, p->fuses[i].index, &s->b[s->n], r->err);
+        rc = ft_proto_read_fuse(r->proto, p->fuses[i].index, &s->b[s->n], r->err);
         s->name[s->n++] = p->fuses[i].name;
     }
     if (rc == FT_OK && (p->lock.name[0] || p->lock.writable)) {
-        rc = ft_isp_read_lock(r->isp, &s->b[s->n], r->err);
+        rc = ft_proto_read_lock(r->proto, &s->b[s->n], r->err);
         s->name[s->n++] = "lock";
     }
     for (int i = 0; rc == FT_OK && i < p->calibration_bytes && i < 8; i++) {
-        rc = ft_isp_read_calibration(r->isp, i, &s->b[s->n], r->err);
+        rc = ft_proto_read_calibration(r->proto, i, &s->b[s->n], r->err);
         s->name[s->n++] = calname[i];
     }
     return rc;
@@ -153,7 +153,7 @@ static void set_clock(ft_session *r, uint32_t hz)
  * there if the target does not sync). */
 static int reenter(ft_session *r, uint32_t sck)
 {
-    int rc = ft_isp_leave(r->isp, r->err);
+    int rc = ft_proto_leave(r->proto, r->err);
     return rc == FT_OK ? ses_enter(r, sck) : rc;
 }
 
@@ -178,7 +178,7 @@ static int judge_user_clock(ft_session *r, const snapshot *at_user, uint32_t fmi
         ses_note(r, 1, "%s", plan->clock_why);
         return FT_OK;
     }
-    uint32_t slow = ft_isp_set_sck(r->isp, safe);
+    uint32_t slow = ft_proto_set_sck(r->proto, safe);
     snprintf(plan->clock_why, sizeof plan->clock_why,
              "SCK %.4g kHz set by -B/-b is faster than the fuses prove safe: %.160s, which allows "
              "SCK up to %.4g kHz; -B %.4gkHz would be safe",
@@ -186,7 +186,7 @@ static int judge_user_clock(ft_session *r, const snapshot *at_user, uint32_t fmi
     ses_note(r, 0, "warning: %s", plan->clock_why);
     snapshot at_slow;
     int rc = take_snapshot(r, &at_slow);
-    ft_isp_set_sck(r->isp, user);
+    ft_proto_set_sck(r->proto, user);
     if (rc != FT_OK)
         return rc;
     char d[96];
@@ -219,7 +219,7 @@ static int raise_clock(ft_session *r, const snapshot *trusted, uint32_t fmin, co
     /* Each difference halves the clock, so this ends at `slow` at the latest
      * (30 MHz to 458 Hz is 16 halvings). */
     for (int step = 0; !confirmed && step < 32; step++) {
-        uint32_t got = ft_isp_set_sck(r->isp, want);
+        uint32_t got = ft_proto_set_sck(r->proto, want);
         snapshot fast;
         int rc = take_snapshot(r, &fast);
         if (rc != FT_OK)
@@ -299,6 +299,14 @@ int ses_settle_clock(ft_session *r, uint32_t start)
     if (rc == FT_OK)
         rc = ses_check_signature(r);
     plan->target_hz = fmin;
+    if (rc == FT_OK && ft_proto_fixed_hz(r->proto)) {
+        /* TPI: TPICLK does not depend on the target's clock */
+        snprintf(plan->clock_why, sizeof plan->clock_why,
+                 "%s clock %.4g kHz, below the datasheet's limit of 2 MHz (independent of the target "
+                 "clock)", ft_proto_name(r->proto), r->sck_hz / 1e3);
+        ses_note(r, 1, "%s", plan->clock_why);
+        return FT_OK;
+    }
     if (rc == FT_OK)
         rc = user ? judge_user_clock(r, &first, fmin, why) : raise_clock(r, &first, fmin, why);
     return rc;
@@ -316,6 +324,8 @@ int ses_reenter_after_fuses(ft_session *r)
     uint32_t safe = fmin ? ft_sck_for_target(fmin) : FT_SCK_START_HZ;
     if (safe < sck)
         sck = safe;
+    if (ft_proto_fixed_hz(r->proto))
+        sck = ft_proto_fixed_hz(r->proto);
     int rc = ses_settle_clock(r, sck);
     if (rc == FT_OK)
         ses_note(r, 0, "entered again with the new fuses: SCK %.4g kHz", r->sck_hz / 1e3);

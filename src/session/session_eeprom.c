@@ -358,9 +358,9 @@ static const char *fuse_name(const ft_part *p, int fi)
 static int write_fuse_checked(ft_session *r, int fi, uint8_t v)
 {
     uint8_t mask = ses_writable_mask(r->part, FT_MEM_FUSE, fi), got = 0;
-    int rc = ft_isp_write_fuse(r->isp, fi, v, r->err);
+    int rc = ft_proto_write_fuse(r->proto, fi, v, r->err);
     for (int i = 0; rc == FT_OK && i < SES_READS_MAX; i++) {
-        rc = ft_isp_read_fuse(r->isp, fi, &got, r->err);
+        rc = ft_proto_read_fuse(r->proto, fi, &got, r->err);
         if (rc == FT_OK && ((got ^ v) & mask) == 0) {
             r->fuses[fi] = (uint8_t)(v | ~mask);
             return FT_OK;
@@ -390,7 +390,7 @@ static int eeprom_make(ft_session *r, const uint8_t *want, uint32_t *restored)
     if (rc == FT_OK && *restored) {
         ses_phase(r, "restoring eeprom", *restored);
         double t0 = ses_now();
-        rc = ft_isp_write_eeprom(r->isp, 0, want, mask, n, r->err);
+        rc = ft_proto_write_eeprom(r->proto, 0, want, mask, n, r->err);
         ses_phase_end(r, rc, t0);
         /* the comparison with the copy is the check; a mismatch is read again */
         bool same = false;
@@ -501,7 +501,7 @@ int ses_erase_keeping(ft_session *r)
         free(ee);
         ses_phase(r, "erasing chip", 0);
         t0 = ses_now();
-        rc = ft_isp_chip_erase(r->isp, r->err);
+        rc = ft_proto_chip_erase(r->proto, r->err);
         ses_phase_end(r, rc, t0);
         r->plan->erased = rc == FT_OK;
         return rc;
@@ -531,7 +531,7 @@ int ses_erase_keeping(ft_session *r)
         note_state(r, &k, step, eesave_set);
         ses_phase(r, "erasing chip", 0);
         t0 = ses_now();
-        rc = ft_isp_chip_erase(r->isp, r->err);
+        rc = ft_proto_chip_erase(r->proto, r->err);
         ses_phase_end(r, rc, t0);
         if (rc == FT_OK)
             r->plan->erased = true;

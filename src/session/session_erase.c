@@ -20,7 +20,7 @@ int ses_erase(ft_session *r)
         return ses_erase_keeping(r);
     ses_phase(r, "erasing chip", 0);
     double t0 = ses_now();
-    int rc = ft_isp_chip_erase(r->isp, r->err);
+    int rc = ft_proto_chip_erase(r->proto, r->err);
     ses_phase_end(r, rc, t0);
     if (rc == FT_OK)
         plan->erased = true;
@@ -77,13 +77,13 @@ int ses_look_before_erase(ft_session *r)
     int rc = FT_OK;
     bool same = true;
     for (int i = 0; i < 4 && same && rc == FT_OK; i++) {
-        rc = ft_isp_read_flash(r->isp, sample[i], r->chip + sample[i], psz, r->err);
+        rc = ft_proto_read_flash(r->proto, sample[i], r->chip + sample[i], psz, r->err);
         same = memcmp(r->chip + sample[i], want + sample[i], psz) == 0;
     }
     if (rc == FT_OK && same) {
         ses_phase(r, "reading flash", last + psz - first);
         double t0 = ses_now();
-        rc = ft_isp_read_flash(r->isp, first, r->chip + first, last + psz - first, r->err);
+        rc = ft_proto_read_flash(r->proto, first, r->chip + first, last + psz - first, r->err);
         ses_phase_end(r, rc, t0);
         bool identical = true, no_erase = true;
         for (uint32_t a = first; rc == FT_OK && a < last + psz; a++) {

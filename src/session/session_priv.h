@@ -8,7 +8,7 @@
 #define FTISP_SESSION_PRIV_H
 
 #include "ftisp/plan.h"
-#include "ftisp/isp.h"
+#include "ftisp/proto.h"
 #include "ftisp/session.h"
 
 #include <stdbool.h>
@@ -19,7 +19,7 @@ typedef struct ft_session {
     ft_plan *plan;
     const ft_part *part;
     ft_wire *w;
-    ft_isp *isp;
+    ft_proto *proto;
     const ft_plan_events *ev;
     ft_err *err;
     uint8_t fuses[FT_MAX_FUSES];

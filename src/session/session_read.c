@@ -12,14 +12,14 @@
 int ses_read_mem(ft_session *r, int kind, int fi, uint32_t addr, uint8_t *buf, uint32_t n)
 {
     switch (kind) {
-    case FT_MEM_FLASH: return ft_isp_read_flash(r->isp, addr, buf, n, r->err);
-    case FT_MEM_EEPROM: return ft_isp_read_eeprom(r->isp, addr, buf, n, r->err);
-    case FT_MEM_FUSE: return ft_isp_read_fuse(r->isp, fi, buf, r->err);
-    case FT_MEM_LOCK: return ft_isp_read_lock(r->isp, buf, r->err);
-    case FT_MEM_SIGNATURE: return ft_isp_read_signature(r->isp, buf, r->err);
+    case FT_MEM_FLASH: return ft_proto_read_flash(r->proto, addr, buf, n, r->err);
+    case FT_MEM_EEPROM: return ft_proto_read_eeprom(r->proto, addr, buf, n, r->err);
+    case FT_MEM_FUSE: return ft_proto_read_fuse(r->proto, fi, buf, r->err);
+    case FT_MEM_LOCK: return ft_proto_read_lock(r->proto, buf, r->err);
+    case FT_MEM_SIGNATURE: return ft_proto_read_signature(r->proto, buf, r->err);
     case FT_MEM_CALIBRATION:
         for (uint32_t i = 0; i < n; i++) {
-            int rc = ft_isp_read_calibration(r->isp, (int)(addr + i), buf + i, r->err);
+            int rc = ft_proto_read_calibration(r->proto, (int)(addr + i), buf + i, r->err);
             if (rc != FT_OK)
                 return rc;
         }

@@ -116,7 +116,7 @@ static int op_write_flash(ft_session *r, ft_op *op)
         snprintf(what, sizeof what, "writing flash (%u whole page%s)", npages, npages == 1 ? "" : "s");
         ses_phase(r, what, npages * psz);
         double t0 = ses_now();
-        rc = ft_isp_write_flash_pages(r->isp, data, pages, npages, r->err);
+        rc = ft_proto_write_flash_pages(r->proto, data, pages, npages, r->err);
         ses_phase_end(r, rc, t0);
         op->written = rc == FT_OK;
         if (rc == FT_OK && !r->plan->opts.no_verify) {
@@ -147,7 +147,7 @@ static int op_write_eeprom(ft_session *r, ft_op *op)
         goto out;
     }
     /* Reading is far cheaper than an EEPROM write: write only what changes. */
-    rc = ft_isp_read_eeprom(r->isp, lo, cur, n, r->err);
+    rc = ft_proto_read_eeprom(r->proto, lo, cur, n, r->err);
     if (rc != FT_OK)
         goto out;
     uint32_t changes = 0;
@@ -170,7 +170,7 @@ static int op_write_eeprom(ft_session *r, ft_op *op)
     op->chip_changed = true;
     ses_phase(r, "writing eeprom (bytes that differ)", changes);
     double t0 = ses_now();
-    rc = ft_isp_write_eeprom(r->isp, lo, want, mask, n, r->err);
+    rc = ft_proto_write_eeprom(r->proto, lo, want, mask, n, r->err);
     ses_phase_end(r, rc, t0);
     op->written = rc == FT_OK;
     if (rc == FT_OK && !r->plan->opts.no_verify) {
@@ -212,8 +212,8 @@ static int op_write_byte(ft_session *r, ft_op *op, int kind, int fi)
     }
     uint8_t out = (uint8_t)(v | ~mask);
     op->chip_changed = true;
-    rc = kind == FT_MEM_LOCK ? ft_isp_write_lock(r->isp, out, r->err)
-                             : ft_isp_write_fuse(r->isp, fi, out, r->err);
+    rc = kind == FT_MEM_LOCK ? ft_proto_write_lock(r->proto, out, r->err)
+                             : ft_proto_write_fuse(r->proto, fi, out, r->err);
     op->written = rc == FT_OK;
     if (rc == FT_OK && kind == FT_MEM_FUSE)
         r->fuses[fi] = out;
@@ -320,7 +320,7 @@ int ft_plan_run(ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err
     }
     if (rc == FT_OK && fuse_changed) {
         ses_note(&r, 1, "leaving programming mode so the new fuses take effect");
-        rc = ft_isp_leave(r.isp, err);
+        rc = ft_proto_leave(r.proto, err);
         if (rc == FT_OK)
             rc = ses_reenter_after_fuses(&r);
         if (rc == FT_OK)

@@ -12,15 +12,15 @@
 static int look(st_child *c, ft_err *err)
 {
     const ft_plan *plan = c->run->plan;
-    ft_isp *isp;
+    ft_proto *isp;
     uint8_t sig[3];
-    int rc = ft_isp_new(&isp, c->w, plan->part, err);
+    int rc = ft_proto_new(&isp, c->w, plan->part, err);
     if (rc != FT_OK)
         return rc;
-    rc = ft_isp_probe(isp, plan->opts.sck_hz && plan->opts.sck_hz < FT_SCK_START_HZ ? plan->opts.sck_hz
+    rc = ft_proto_probe(isp, plan->opts.sck_hz && plan->opts.sck_hz < FT_SCK_START_HZ ? plan->opts.sck_hz
                                                                                     : FT_SCK_START_HZ,
                       sig, err);
-    ft_isp_free(isp);
+    ft_proto_free(isp);
     return rc;
 }
 

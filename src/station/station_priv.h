@@ -6,7 +6,7 @@
 #ifndef FTISP_STATION_PRIV_H
 #define FTISP_STATION_PRIV_H
 
-#include "ftisp/isp.h"
+#include "ftisp/proto.h"
 #include "ftisp/session.h"
 #include "ftisp/station.h"
 

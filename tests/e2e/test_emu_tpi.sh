@@ -1,6 +1,6 @@
 #!/bin/bash
-# The emulator's TPI target (tests/emu/emu_tpi.c, parts from
-# tests/emu/tpi_parts.conf): Debian's avrdude 7.1 (-c ft232h, libftdi 0.20
+# The emulator's TPI target (tests/emu/emu_tpi.c, the `protocol tpi` parts
+# of data/parts.conf): Debian's avrdude 7.1 (-c ft232h, libftdi 0.20
 # through libemu0) reads the signature, writes and verifies flash and the
 # configuration byte of an ATtiny10 and the other TPI parts; the probe
 # (tests/emu/probes/ftemu_tpi_probe.c, libftdi1) checks the datasheet rules:

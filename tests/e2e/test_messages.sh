@@ -132,7 +132,7 @@ check "-B 2000000: the period and the SCK it means, not 'SCK 1 Hz'" \
     eval 'rc_is 2 && says "a period of 2000000 microseconds is SCK 0.5 Hz" "$T/m2/stderr" && ! says "SCK 1 Hz" "$T/m2/stderr"'
 FTEMU_FUSES=e2,d9,ff emu "$T/m3" -p m328p -B 4MHz -U lfuse:r:-:h
 check "-B 4MHz on a slow chip: one unit, the clock the FT232H makes (3.75 MHz), one speed" \
-    eval 'rc_is 6 && says "3 tries at SCK 3.75 MHz;" "$T/m3/stderr" && says "SCK 3.75 MHz (what the FT232H makes for -B/-b)" "$T/m3/stderr" && ! grep -qE "4000 kHz|3750000 Hz|1 SCK speeds" "$T/m3/stderr"'
+    eval 'rc_is 6 && says "3 tries at SCK 3.75 MHz;" "$T/m3/stderr" && says "SCK 3.75 MHz (what the adapter makes for -B/-b)" "$T/m3/stderr" && ! grep -qE "4000 kHz|3750000 Hz|1 SCK speeds" "$T/m3/stderr"'
 printf 'hello, flash' >"$T/small.bin"
 emu "$T/m4" -p m328p -U flash:w:"$T/small.bin"
 check "a one-page write: '1 whole page', singular" says "ftisp: writing flash (1 whole page): 128 bytes" "$T/m4/stderr"

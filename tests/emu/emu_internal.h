@@ -96,7 +96,7 @@ typedef struct emu_part {
     int nclocks;
     emu_clock_src clocks[24];
     uint8_t ncalib;
-    bool tpi;                    /* from tests/emu/tpi_parts.conf: a TPI target (emu_tpi.c) */
+    bool tpi;                    /* a `protocol tpi` part: a TPI target (emu_tpi.c) */
     uint8_t tpi_words;           /* flash words per TPI write operation (1, 2 or 4) */
 } emu_part;
 
@@ -208,7 +208,7 @@ void emu_avr_dump(const emu_avr *a, const char *dir);
 void emu_tpi_init(emu_avr *a);
 void emu_tpi_pins(emu_avr *a, emu_ns t, int reset, int sck, int mosi);
 void emu_tpi_json(FILE *f);      /* the "tpi" object of stats.json, if a TPI target ran */
-/* Extra part facts (tests/emu/tpi_parts.conf); false: not a TPI part. */
+/* Extra TPI parts ($FTEMU_TPI_PARTS); false: not one of them. */
 bool emu_tpi_part_lookup(const char *name, emu_part *out);
 
 /* ---- MPSSE engine (emu_mpsse.c) and one FTDI channel ---- */

@@ -131,21 +131,16 @@ static uint8_t tpi_words_of(const uint8_t *sig)
     return 1;
 }
 
-/* The TPI parts (tests/emu/tpi_parts.conf, partdb's format): every part
- * there is a TPI part. $FTEMU_TPI_PARTS, else beside the library, else the
- * source tree. */
+/* Extra TPI parts from $FTEMU_TPI_PARTS (partdb's format): every part there
+ * is a TPI part. The usual TPI parts are in data/parts.conf (`protocol tpi`),
+ * found by emu_part_lookup. */
 bool emu_tpi_part_lookup(const char *name, emu_part *out)
 {
     static ft_partdb db;
     static int loaded;
-    char beside[PATH_MAX + 32];
     if (!loaded) {
         ft_partdb_init(&db);
-        loaded = try_load(&db, getenv("FTEMU_TPI_PARTS")) ||
-                 (beside_library_file(beside, sizeof beside, "tests/emu/tpi_parts.conf") &&
-                  try_load(&db, beside)) ||
-                 try_load(&db, EMU_SRCDIR "/tests/emu/tpi_parts.conf");
-        loaded = loaded ? 1 : -1;
+        loaded = try_load(&db, getenv("FTEMU_TPI_PARTS")) ? 1 : -1;
     }
     const ft_part *p = loaded > 0 ? ft_partdb_find(&db, name) : NULL;
     if (!p)
@@ -184,6 +179,10 @@ bool emu_part_lookup(const char *name, emu_part *out)
     }
     memset(out, 0, sizeof *out);
     from_partdb(p, out);
+    if (p->protocol == FT_PROTO_TPI) {
+        out->tpi = true;
+        out->tpi_words = p->tpi_words ? p->tpi_words : tpi_words_of(out->sig);
+    }
     return true;
 }
 

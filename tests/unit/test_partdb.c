@@ -147,9 +147,11 @@ static void parse_errors(void **state)
                  "parts.conf:4: expected three signature bytes, found end of line");
     expect_error("part m8\n  signature 1 2 0x100\n",
                  "parts.conf:2: expected a number from 0 to 255, found '0x100'");
+    expect_error("part m8\n  protocol pdi\n", "parts.conf:2: expected isp or tpi, found 'pdi'");
+    expect_error("part m8\n  tpi_words 3\n", "parts.conf:2: expected 1, 2 or 4 words, found '3'");
     expect_error("part m8\n  colour red\n",
                  "parts.conf:2: expected a part key (name, alias, signature, chip_erase_delay, "
-                 "rdybsy, calibration, memory, fuse, lock, clock) or end, found 'colour'");
+                 "rdybsy, protocol, tpi_words, calibration, memory, fuse, lock, clock) or end, found 'colour'");
     expect_error("part m8\n  signature 1 2 3\n  memory flash\n    size 64\n",
                  "parts.conf:5: expected end of the block, found end of file");
     expect_error("part m8\n  signature 1 2 3\nend\n",
@@ -203,6 +205,27 @@ static void lookups(void **state)
     assert_ptr_equal(ft_partdb_find_signature(db, (const uint8_t *)"\x1e\x95\x0f"), a);
     assert_null(ft_partdb_find_signature(db, (const uint8_t *)"\x00\x00\x00"));
     assert_true(db->nparts >= 163);
+}
+
+/* The TPI parts: protocol, words per NVM write, one configuration byte. */
+static void fact_tpi_parts(void **state)
+{
+    const ft_part *p = ft_partdb_find(*state, "t10");
+    assert_non_null(p);
+    assert_int_equal(p->protocol, FT_PROTO_TPI);
+    assert_int_equal(p->tpi_words, 1);
+    assert_memory_equal(p->signature, "\x1e\x90\x03", 3);
+    assert_int_equal(p->flash.size, 1024);
+    assert_int_equal(p->eeprom.size, 0);
+    assert_int_equal(p->nfuses, 1);
+    assert_int_equal(ft_part_fuse(p, "fuse")->writable, 0x07);
+    assert_int_equal(p->lock.writable, 0x03);
+    assert_int_equal(ft_partdb_find(*state, "t20")->tpi_words, 2);
+    assert_int_equal(ft_partdb_find(*state, "t40")->tpi_words, 4);
+    assert_int_equal(ft_partdb_find(*state, "m328p")->protocol, FT_PROTO_ISP);
+    ft_err err = {0};
+    for (int i = 0; i < ((const ft_partdb *)*state)->nparts; i++)
+        assert_int_equal(ft_part_check(&((const ft_partdb *)*state)->parts[i], &err), FT_OK);
 }
 
 static void fact_m328p(void **state)
@@ -378,6 +401,7 @@ int main(void)
         cmocka_unit_test(load_missing_file),
         cmocka_unit_test(lookups),
         cmocka_unit_test(fact_m328p),
+        cmocka_unit_test(fact_tpi_parts),
         cmocka_unit_test(fact_m2560),
         cmocka_unit_test(fact_t85),
         cmocka_unit_test(fact_m1284p),

@@ -1,0 +1,60 @@
+#!/bin/bash
+# TPI end to end: the real ftisp on the emulated FT232H + ATtiny10 (and the
+# other TPI parts): flash write and verify, the configuration byte through
+# the fuse guard, reads of every memory, -T config, JSON, and -c dryrun
+# refused. Checked against the emulator's dumps.
+. "$(dirname "$0")/lib.sh"
+export FTEMU_PART=t10
+
+randbin "$T/a.bin" 1024 1
+bin2hex "$T/a.bin" "$T/a.hex"
+emu "$T/t10" -c ft232h -p t10 -U flash:w:"$T/a.hex"
+check "t10: 1 KiB flash write exits 0" rc_is 0
+check "t10: emulated flash equals the file" same_at "$T/t10/flash.bin" "$T/a.bin" 0
+check "t10: no TPI frame errors, nothing sent to a busy NVM, NVMEN cleared at the end" \
+    python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['tpi']; e=t['errors']; \
+sys.exit(0 if not any(e.values()) and t['nvm_while_busy']==0 and t['nvmen_at_release']==0 \
+and t['frames_ignored']==0 and t['word_writes']==512 else 1)" "$T/t10/stats.json"
+emu "$T/t10" -p t10 -U flash:v:"$T/a.hex"
+check "t10: -U flash:v matches" rc_is 0
+emu "$T/t10" -p t10 -U flash:r:"$T/back.bin":r
+check "t10: raw read-back equals the file" cmp -s "$T/back.bin" "$T/a.bin"
+
+# a second image over the first: erased first (bits only go 1 -> 0)
+randbin "$T/b.bin" 300 2
+emu "$T/t10" -p t10 -U flash:w:"$T/b.bin":r
+check "t10: a second, shorter image writes" rc_is 0
+check "t10: flash holds it" same_at "$T/t10/flash.bin" "$T/b.bin" 0
+
+# the configuration byte: RSTDISBL refused without --allow
+emu "$T/t10" -p t10 -U fuse:w:0xfe:m
+check "t10: fuse with RSTDISBL refused (exit 9)" rc_is 9
+check "t10: ... saying TPI needs 12 V then" says "12 V on RESET" "$T/t10/stderr"
+check "t10: ... and the configuration byte unchanged" \
+    test "$(xxd -p "$T/t10/fuses.bin")" = ff
+emu "$T/t10" -p t10 -U fuse:w:0xfb:m
+check "t10: fuse 0xfb (CKOUT) written" test "$rc-$(xxd -p "$T/t10/fuses.bin")" = 0-fb
+emu "$T/t10" -p t10 -T 'config ckout=clock_output_disabled'
+check "t10: config ckout back (a section erase)" test "$rc-$(xxd -p "$T/t10/fuses.bin")" = 0-ff
+emu "$T/t10" -p t10 -U fuse:r:-:h -U lock:r:-:h -U signature:r:-:h -U calibration:r:-:h
+check "t10: fuse, lock, signature, calibration read" \
+    test "$rc $(head -3 "$T/t10/stdout" | tr '\n' ' ')$(sed -n 4p "$T/t10/stdout" | grep -c '^0x')" = "0 0xff 0xff 0x1e,0x90,0x03 1"
+
+# JSON
+emu "$T/t10" -p t10 -qq --json -U flash:v:"$T/b.bin":r
+check "t10: --json says ok, verified" python3 -c "import json,sys; d=json.load(open(sys.argv[1])); \
+sys.exit(0 if d['result']=='ok' and d['operations'][0]['verified'] else 1)" "$T/t10/stdout"
+
+# wrong part, and the dry bridge
+emu "$T/t10" -p t9 -U flash:w:"$T/b.bin":r
+check "t9 on a t10: signature refused (exit 7)" rc_is 7
+"$FTISP" -c dryrun -p t10 -U flash:w:"$T/b.bin":r >"$T/dry.out" 2>&1
+check "-c dryrun -p t10: refused with a clear message" grep -q "dryrun speaks only ISP" "$T/dry.out"
+
+# the other TPI parts: a write and verify each
+for p in t4 t20 t40 t104; do
+    FTEMU_PART=$p emu "$T/$p" -p $p -U flash:w:"$T/b.bin":r
+    check "$p: flash write exits 0" rc_is 0
+    check "$p: flash holds it" same_at "$T/$p/flash.bin" "$T/b.bin" 0
+done
+finish
