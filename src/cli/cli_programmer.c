@@ -58,11 +58,12 @@ int ft_cli_programmer(const ft_cli *cli, const ft_progdb *pdb, const ft_programm
     const ft_programmer *p = ft_progdb_find(pdb, id);
     *out = p;
     if (!p)
-        return ft_err_set(err, FT_E_USAGE, "-c %s: unknown programmer; -c ? lists the FTDI MPSSE adapters "
+        return ft_err_set(err, FT_E_USAGE, "-c %s: unknown programmer; -c ? lists the FTDI adapters "
                           "ftisp drives, and -C or ~/.avrduderc can add programmer entries", id);
     if (!ft_programmer_drivable(p))
-        return ft_err_set(err, FT_E_USAGE, "-c %s (%s): a programmer of type \"%s\"; ftisp drives only FTDI "
-                          "MPSSE adapters (avrdude's type \"avrftdi\"); -c ? lists them", id, p->source,
+        return ft_err_set(err, FT_E_USAGE, "-c %s (%s): a programmer of type \"%s\"; ftisp drives FTDI "
+                          "MPSSE adapters (avrdude's type \"avrftdi\") and FT232R/FT-X bit-bang ones "
+                          "(\"ftdi_syncbb\"); -c ? lists them", id, p->source,
                           p->type[0] ? p->type : "none");
     return FT_OK;
 }
@@ -75,6 +76,10 @@ int ft_cli_adapter_opts(const ft_cli *cli, const ft_progdb *pdb, const ft_progra
     mo->pid = p->pid;
     mo->channel = cli->channel >= 0 ? cli->channel : p->channel;
     mo->reset_pin = cli->reset_pin >= 0 ? cli->reset_pin : p->reset_pin;
+    mo->sck_pin = p->sck_pin;
+    mo->sdo_pin = p->sdo_pin;
+    mo->sdi_pin = p->sdi_pin;
+    mo->invert = p->invert;
     mo->buffer_pin = cli->buffer_pin;
     mo->buff_pins = p->buff_pins;
     mo->buff_high = p->buff_high;

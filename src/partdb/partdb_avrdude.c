@@ -668,6 +668,7 @@ static int programmer_block(lexer *lx, int start, ft_progdb *pdb, progs *mine)
     }
     char ids[4][32];
     int nids = 0;
+    int pin_line[4] = {start, start, start, start};   /* reset sck sdo sdi */
     while (!is(lx, ";")) {
         if (lx->t != T_WORD)
             return fail(lx, "a setting or ';' ending the programmer");
@@ -720,23 +721,20 @@ static int programmer_block(lexer *lx, int start, ft_progdb *pdb, progs *mine)
                 p.pid = (uint16_t)v;
             rc = is(lx, ";") ? next(lx) : skip_values(lx);   /* more pids: the first is ftisp's */
         } else if (strcmp(key, "reset") == 0) {
+            /* checked against the type once the block is read */
             if ((rc = one_pin(lx, &pin, &low)))
                 return rc;
-            if (low)
-                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: reset = ~%d: an inverted RESET line is not "
-                                  "supported", lx->file, lx->tline, pin);
-            if (pin < 3)
-                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: reset = %d: AD0-AD2 carry SCK, SDO and SDI",
-                                  lx->file, lx->tline, pin);
             p.reset_pin = pin;
+            p.invert = (uint16_t)((p.invert & ~(1u << pin)) | (low ? 1u << pin : 0));
+            pin_line[0] = lx->tline;
         } else if (strcmp(key, "sck") == 0 || strcmp(key, "sdo") == 0 || strcmp(key, "sdi") == 0 ||
                    strcmp(key, "mosi") == 0 || strcmp(key, "miso") == 0) {
             int want = key[0] == 's' && key[1] == 'c' ? 0 : strcmp(key, "sdo") == 0 || strcmp(key, "mosi") == 0 ? 1 : 2;
             if ((rc = one_pin(lx, &pin, &low)))
                 return rc;
-            if (pin != want || low)
-                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: %s = %s%d: the MPSSE engine has %s on pin %d",
-                                  lx->file, lx->tline, key, low ? "~" : "", pin, key, want);
+            *(want == 0 ? &p.sck_pin : want == 1 ? &p.sdo_pin : &p.sdi_pin) = pin;
+            p.invert = (uint16_t)((p.invert & ~(1u << pin)) | (low ? 1u << pin : 0));
+            pin_line[1 + want] = lx->tline;
         } else if (strcmp(key, "buff") == 0) {
             int pins[16], n;
             bool lows[16];
@@ -770,6 +768,35 @@ static int programmer_block(lexer *lx, int start, ft_progdb *pdb, progs *mine)
     }
     if (!nids)
         return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: programmer without an id", lx->file, start);
+    if (strcmp(p.type, "ftdi_syncbb") == 0) {
+        /* bit-bang: any of D0-D7, ~ allowed, each pin once */
+        const int pins[4] = {p.reset_pin, p.sck_pin, p.sdo_pin, p.sdi_pin};
+        static const char *const names[4] = {"reset", "sck", "sdo", "sdi"};
+        for (int i = 0; i < 4; i++) {
+            if (pins[i] > 7)
+                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: %s = %d: a bit-bang programmer has pins 0-7 "
+                                  "(D0-D7)", lx->file, pin_line[i], names[i], pins[i]);
+            for (int j = 0; j < i; j++)
+                if (pins[j] == pins[i])
+                    return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: %s = %d: pin already used for %s", lx->file,
+                                      pin_line[i], names[i], pins[i], names[j]);
+        }
+    } else {
+        if (p.invert >> p.reset_pin & 1)
+            return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: reset = ~%d: an inverted RESET line is not "
+                              "supported", lx->file, pin_line[0], p.reset_pin);
+        if (p.reset_pin < 3)
+            return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: reset = %d: AD0-AD2 carry SCK, SDO and SDI",
+                              lx->file, pin_line[0], p.reset_pin);
+        const int pins[3] = {p.sck_pin, p.sdo_pin, p.sdi_pin};
+        static const char *const names[3] = {"sck", "sdo", "sdi"};
+        for (int i = 0; i < 3; i++)
+            if (pins[i] != i || (p.invert >> pins[i] & 1))
+                return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: %s = %s%d: the MPSSE engine has %s on pin %d",
+                                  lx->file, pin_line[1 + i], names[i], p.invert >> pins[i] & 1 ? "~" : "",
+                                  pins[i], names[i], i);
+        p.invert = 0;
+    }
     if (p.reset_pin >= 0)
         for (int i = 0; i < FT_LEDS; i++)
             if (p.led_pin[i] == p.reset_pin || (p.buff_pins >> p.reset_pin & 1))

@@ -11,13 +11,17 @@ void ft_programmer_blank(ft_programmer *p)
 {
     memset(p, 0, sizeof *p);
     p->reset_pin = 3;
+    p->sck_pin = 0;
+    p->sdo_pin = 1;
+    p->sdi_pin = 2;
     for (int i = 0; i < FT_LEDS; i++)
         p->led_pin[i] = -1;
 }
 
 bool ft_programmer_drivable(const ft_programmer *p)
 {
-    return strcmp(p->type, "avrftdi") == 0 || strcmp(p->type, "dryrun") == 0;
+    return strcmp(p->type, "avrftdi") == 0 || strcmp(p->type, "ftdi_syncbb") == 0 ||
+           strcmp(p->type, "dryrun") == 0;
 }
 
 #define LOW(pin) ((uint16_t)(1u << (pin)))
@@ -61,6 +65,47 @@ static const builtin BUILTIN[] = {
      0, {11, -1, 12, -1}},
 };
 
+/* avrdude's ftdi_syncbb entries (FT232R/FT245R/FT-X in synchronous bit-bang):
+ * pins D0-D7 = TXD RXD RTS# CTS# DTR# DSR# DCD# RI# */
+typedef struct builtin_bb {
+    const char *id, *desc;
+    int reset, sck, sdo, sdi;
+} builtin_bb;
+
+static const builtin_bb BUILTIN_BB[] = {
+    {"arduino-ft232r", "Arduino Diecimila/Duemilanove FT232R, X3 pads (RI RESET, DSR SCK, DCD SDO, CTS SDI)", 7,
+     5, 6, 3},
+    {"diecimila", "Arduino Diecimila FT232R (as arduino-ft232r)", 7, 5, 6, 3},
+    {"ft232r", "FT232R board (DTR RESET, TXD SCK, RTS SDO, RXD SDI)", 4, 0, 2, 1},
+    {"ft245r", "FT245R board (D4 RESET, D0 SCK, D2 SDO, D1 SDI)", 4, 0, 2, 1},
+    {"bwmega", "BitWizard ftdi_atmega (RI RESET, DCD SCK, CTS SDO, DSR SDI)", 7, 6, 3, 5},
+    {"uncompatino", "uncompatino (RI RESET, DSR SCK, DCD SDO, CTS SDI)", 7, 5, 6, 3},
+    {"ttl232r", "FTDI TTL-232R cable with ICSP adapter (TXD RESET, RXD SCK, CTS SDO, RTS SDI)", 0, 1, 3, 2},
+};
+
+static int put_bitbang(ft_progdb *db, ft_err *err)
+{
+    for (size_t i = 0; i < sizeof BUILTIN_BB / sizeof BUILTIN_BB[0]; i++) {
+        const builtin_bb *b = &BUILTIN_BB[i];
+        ft_programmer p;
+        ft_programmer_blank(&p);
+        snprintf(p.id, sizeof p.id, "%s", b->id);
+        snprintf(p.desc, sizeof p.desc, "%s", b->desc);
+        snprintf(p.type, sizeof p.type, "ftdi_syncbb");
+        snprintf(p.source, sizeof p.source, "built in");
+        p.vid = 0x0403;
+        p.pid = 0x6001;
+        p.reset_pin = b->reset;
+        p.sck_pin = b->sck;
+        p.sdo_pin = b->sdo;
+        p.sdi_pin = b->sdi;
+        int rc = ft_progdb_put(db, &p, err);
+        if (rc != FT_OK)
+            return rc;
+    }
+    return FT_OK;
+}
+
 int ft_progdb_init(ft_progdb *db, ft_err *err)
 {
     memset(db, 0, sizeof *db);
@@ -88,6 +133,9 @@ int ft_progdb_init(ft_progdb *db, ft_err *err)
         if (rc != FT_OK)
             return rc;
     }
+    int rcb = put_bitbang(db, err);
+    if (rcb != FT_OK)
+        return rcb;
     ft_programmer d;
     ft_programmer_blank(&d);
     snprintf(d.id, sizeof d.id, "dryrun");
