@@ -92,5 +92,18 @@ int ft_cli_adapter_opts(const ft_cli *cli, const ft_progdb *pdb, const ft_progra
     /* avrdude's default_bitclock: as if -B had been given */
     if (!plan->sck_hz && pdb->default_bitclock > 0)
         plan->sck_hz = (uint32_t)(1e6 / pdb->default_bitclock + 0.5);
+    if (strcmp(p->type, "ftdi_syncbb") == 0) {
+        /* avrdude's ftdi_syncbb: -B T (us) hands R = 1/T to ftdi_set_baudrate,
+         * -b hands R itself; libftdi makes that 4R baud in bit-bang, the chip
+         * clocks bytes at 16 x baud (3 MHz at most) and SCK takes 2 bytes:
+         * SCK = 32 x R, at most 1.5 MHz. A frequency (-B 125kHz) stays SCK. */
+        double r = cli->bitclock_us > 0 ? 1e6 / cli->bitclock_us : cli->baud ? (double)cli->baud
+                 : !cli->bitclock_us && !cli->baud && plan->sck_hz && pdb->default_bitclock > 0 &&
+                   plan->sck_hz == (uint32_t)(1e6 / pdb->default_bitclock + 0.5) ? 1e6 / pdb->default_bitclock : 0;
+        if (r > 0) {
+            double sck = 32.0 * r;
+            plan->sck_hz = sck > 1500000.0 ? 1500000u : sck < 23.0 ? 23u : (uint32_t)sck;
+        }
+    }
     return cli->port ? ft_parse_port(cli->port, mo, err) : FT_OK;
 }

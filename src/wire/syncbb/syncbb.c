@@ -328,6 +328,11 @@ static int setup(sb *s, ft_err *err)
                 s->level |= (uint8_t)(1u << s->o.led_pin[i]);
         }
     s->window = s->fifo_in + s->fifo_out;
+    /* two SET_BITMODE requests (about 2 ms each) against windows of 2 ms:
+     * worth it from about 6 windows of bytes on; FTISP_SYNCBB_ASYNC=0 keeps
+     * every byte synchronous */
+    const char *am = getenv("FTISP_SYNCBB_ASYNC");
+    s->async_min = am && strcmp(am, "0") == 0 ? 0 : 6 * s->window;
     uint8_t first = (uint8_t)(s->level ^ s->inv);
     /* The output latch keeps its value across modes (0xFF after power-up):
      * load it with the idle levels while every pin is still an input, so
@@ -360,8 +365,14 @@ static void sb_close(sb *s)
          * target's pull-up keeps RESET high and buffers disable */
         sb_reset(s, false);
         sb_flush(s);
-        ftdi_set_bitmode(s->ftdi, 0, BITMODE_SYNCBB);
-        ftdi_set_bitmode(s->ftdi, 0, BITMODE_RESET);
+        if (s->inv & s->m_reset) {
+            /* through an inverter a let-go pin (pulled up) would hold the
+             * target in reset: keep driving RESET released, nothing else */
+            ftdi_set_bitmode(s->ftdi, s->m_reset, BITMODE_BITBANG);
+        } else {
+            ftdi_set_bitmode(s->ftdi, 0, BITMODE_SYNCBB);
+            ftdi_set_bitmode(s->ftdi, 0, BITMODE_RESET);
+        }
     }
     free_all(s);
 }

@@ -40,6 +40,7 @@ typedef struct sb {
     const char *chip;
     uint32_t fifo_out, fifo_in;   /* host->chip, chip->host */
     uint32_t window;              /* bytes in flight at most: both FIFOs */
+    uint32_t async_min;           /* unsampled runs this long go async; 0 never */
     uint8_t m_reset, m_sck, m_sdo, m_sdi, dir, inv;
     uint8_t level;                /* logical levels of the outputs (before ~) */
     bool sck_high;                /* the last byte queued has SCK high */

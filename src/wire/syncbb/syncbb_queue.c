@@ -195,6 +195,49 @@ int sb_check_interrupt(sb *s)
     return s->err.code;
 }
 
+/* Sends n bytes from the head of the queue in asynchronous bit-bang mode:
+ * nothing is sampled, so the chip takes them as fast as USB brings them
+ * (no window, no read-back). Used for runs no reply depends on (page
+ * loads): one SET_BITMODE there and one back cost less than the windows. The
+ * chip has applied every byte of a write long before the next control
+ * request arrives (its 128-byte FIFO drains in 43 us at 3 MHz; a request
+ * comes a frame later). */
+static int write_async(sb *s, uint32_t n)
+{
+    int r = ftdi_set_bitmode(s->ftdi, s->dir, BITMODE_BITBANG);
+    if (r < 0)
+        return sb_lost(s, "entering asynchronous bit-bang failed", r);
+    /* a write completes only when the chip has room: pieces the byte clock
+     * takes within half the USB timeout */
+    uint64_t piece = (uint64_t)s->byte_hz * (uint64_t)s->o.timeout_ms / 2000u + s->fifo_out;
+    for (uint32_t off = 0; off < n;) {
+        uint32_t k = n - off < piece ? n - off : (uint32_t)piece;
+        int w = ftdi_write_data(s->ftdi, s->q + off, (int)k);
+        s->st.writes++;
+        if (w < 0)
+            return sb_lost(s, "USB write failed", w);
+        if ((uint32_t)w != k)
+            return sb_fail(s, FT_E_LOST, "%s: USB write accepted %d of %u bytes", s->desc, w, k);
+        off += k;
+    }
+    r = ftdi_set_bitmode(s->ftdi, s->dir, BITMODE_SYNCBB);
+    if (r < 0)
+        return sb_lost(s, "back to synchronous bit-bang failed", r);
+    uint64_t spi = s->q_spi * n / s->nq;
+    s->st.bytes_out += n;
+    s->st.batches++;
+    s->st.spi_bytes += spi;
+    s->q_spi -= spi;
+    memmove(s->q, s->q + n, s->nq - n);
+    s->nq -= n;
+    s->q_first += n;
+    /* no sample of those bytes will come: the samples restart after them */
+    s->nsmp = 0;
+    s->smp_first = s->q_first;
+    sb_trace(s, "USB async run: %u pin bytes (about %" PRIu64 " SPI bytes), nothing read back", n, spi);
+    return s->err.code;
+}
+
 /* Writes the next window of the queue (after reading the one in flight).
  * all: also a window shorter than the full size. */
 static int pump(sb *s, bool all)
@@ -205,6 +248,15 @@ static int pump(sb *s, bool all)
         /* the unsent rest is abandoned; what is written runs anyway */
         if (sb_check_interrupt(s))
             break;
+        /* a long run before the next byte anyone reads goes out unsampled */
+        uint64_t lim = s->dst_head < s->ndst ? s->dst[s->dst_head].at : s->q_first + s->nq;
+        uint64_t plain = lim > s->q_first ? lim - s->q_first : 0;
+        if (plain > s->nq)
+            plain = s->nq;
+        if (s->async_min && plain >= s->async_min) {
+            write_async(s, (uint32_t)plain);
+            continue;
+        }
         uint32_t n = s->nq < s->window ? (uint32_t)s->nq : s->window;
         int w = ftdi_write_data(s->ftdi, s->q, (int)n);
         s->st.writes++;
