@@ -86,6 +86,14 @@ FTEMU_FUSES=ff,de,fd emu "$T/c" -c arduino-ft232r -B 100 -p m328p -v -U flash:w:
 check "-B 100 (avrdude: ftdi_set_baudrate(10000), 640 kHz bytes): SCK 320 kHz" \
     eval 'rc_is 0 && grep -q "SCK 320 kHz" "$T/c/stderr"'
 
+# ---- Ctrl-C mid-write: target released, a plain re-run finishes ----
+fresh
+FTEMU_FAULT=signal_after=400:INT bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
+lvl=$(jstat "$T/c" "d['reset_level'][0]")
+check "Ctrl-C mid-write: exit 130, RESET released" eval 'rc_is 130 && [ "$lvl" = 1 ]'
+bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
+check "...and a plain re-run leaves the chip right" eval 'rc_is 0 && chip_right'
+
 # ---- sweeps, sampled ----
 fresh
 bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
