@@ -36,6 +36,10 @@ typedef struct ft_cli {
     char *termstore[FT_CLI_MAX_OPS]; /* owned commands made from -U config:w:...:m */
     int nterms;
     bool noconfig;                   /* -N: no ~/.avrduderc */
+    /* -B as a period (us) and -b as given: a bit-bang programmer
+     * (ftdi_syncbb) reads them as avrdude does; 0: not given */
+    double bitclock_us;
+    uint32_t baud;
     bool xhelp;                      /* -x help */
     /* avrdude options that mean nothing for an FTDI ISP adapter, accepted
      * so copied command lines run; -v names them. */

@@ -40,7 +40,9 @@ typedef struct ft_programmer {
     char problem[320];        /* avrftdi: why the MPSSE cannot use these pins ("" fine) */
     int channel;              /* usbdev: 0 = A, 1 = B */
     char serial[64];          /* usbsn, "" for any */
-    int reset_pin;            /* 3..15 (ADBUS3-7, ACBUS0-7) */
+    int reset_pin;            /* 3..15 (ADBUS3-7, ACBUS0-7); bit-bang: 0-7 (D0-D7) */
+    int sck_pin, sdo_pin, sdi_pin; /* 0, 1, 2 on MPSSE; any of D0-D7 for ftdi_syncbb */
+    uint16_t invert;          /* pins written ~ (through an inverter): ftdi_syncbb only */
     uint16_t buff_pins;       /* buffer-enable pins, driven while ftisp owns the adapter */
     uint16_t buff_high;       /* ...high where set here (no ~), else low */
     int led_pin[FT_LEDS];     /* -1: none */

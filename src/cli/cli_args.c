@@ -393,9 +393,17 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
     case 'c': cli->programmer = v; return FT_OK;
     case 'P': cli->port = v; return ft_station_option(&cli->station, "port", v, err);
     case 'l': cli->logfile = v; return FT_OK;
-    case 'B': return ft_parse_bitclock(v, &cli->plan.sck_hz, err);
+    case 'B': {
+        char *end;
+        double us = strtod(v, &end);
+        cli->bitclock_us = end != v && (*end == '\0' || strcasecmp(end, "us") == 0) ? us : 0;
+        cli->baud = 0;
+        return ft_parse_bitclock(v, &cli->plan.sck_hz, err);
+    }
     case 'b': {
+        cli->bitclock_us = 0;
         int rc = ft_parse_freq("-b", v, &cli->plan.sck_hz, err);
+        cli->baud = rc == FT_OK ? cli->plan.sck_hz : 0;
         return rc == FT_OK ? sck_in_range("-b", v, cli->plan.sck_hz, err) : rc;
     }
     case 'e': cli->plan.erase = true; return FT_OK;

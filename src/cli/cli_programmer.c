@@ -61,16 +61,12 @@ int ft_cli_programmer(const ft_cli *cli, const ft_progdb *pdb, const ft_programm
     const ft_programmer *p = ft_progdb_find(pdb, id);
     *out = p;
     if (!p)
-        return ft_err_set(err, FT_E_USAGE, "-c %s: unknown programmer; -c ? lists the FTDI MPSSE adapters "
+        return ft_err_set(err, FT_E_USAGE, "-c %s: unknown programmer; -c ? lists the FTDI adapters "
                           "ftisp drives, and -C or ~/.avrduderc can add programmer entries", id);
     if (ft_programmer_drivable(p))
         return FT_OK;
     if (p->problem[0])
         return ft_err_set(err, FT_E_INPUT, "-c %s: %s", id, p->problem);
-    if (strcmp(p->type, "ftdi_syncbb") == 0)
-        return ft_err_set(err, FT_E_USAGE, "-c %s (%s): programmer type ftdi_syncbb (FT232R bit-bang) is not "
-                          "supported yet; ftisp drives programmer types %s", id, p->source,
-                          ft_programmer_types_driven());
     const char *what = ft_programmer_type_desc(p->type);
     return ft_err_set(err, FT_E_USAGE, "-c %s (%s): a programmer of type \"%s\"%s%s; ftisp drives programmer "
                       "types %s; -c ? lists them", id, p->source, p->type[0] ? p->type : "none",
@@ -86,6 +82,10 @@ int ft_cli_adapter_opts(const ft_cli *cli, const ft_progdb *pdb, const ft_progra
     mo->pid = p->pid;
     mo->channel = cli->channel >= 0 ? cli->channel : p->channel;
     mo->reset_pin = cli->reset_pin >= 0 ? cli->reset_pin : p->reset_pin;
+    mo->sck_pin = p->sck_pin;
+    mo->sdo_pin = p->sdo_pin;
+    mo->sdi_pin = p->sdi_pin;
+    mo->invert = p->invert;
     mo->buffer_pin = cli->buffer_pin;
     mo->buff_pins = p->buff_pins;
     mo->buff_high = p->buff_high;
@@ -98,5 +98,18 @@ int ft_cli_adapter_opts(const ft_cli *cli, const ft_progdb *pdb, const ft_progra
     /* avrdude's default_bitclock: as if -B had been given */
     if (!plan->sck_hz && pdb->default_bitclock > 0)
         plan->sck_hz = (uint32_t)(1e6 / pdb->default_bitclock + 0.5);
+    if (strcmp(p->type, "ftdi_syncbb") == 0) {
+        /* avrdude's ftdi_syncbb: -B T (us) hands R = 1/T to ftdi_set_baudrate,
+         * -b hands R itself; libftdi makes that 4R baud in bit-bang, the chip
+         * clocks bytes at 16 x baud (3 MHz at most) and SCK takes 2 bytes:
+         * SCK = 32 x R, at most 1.5 MHz. A frequency (-B 125kHz) stays SCK. */
+        double r = cli->bitclock_us > 0 ? 1e6 / cli->bitclock_us : cli->baud ? (double)cli->baud
+                 : !cli->bitclock_us && !cli->baud && plan->sck_hz && pdb->default_bitclock > 0 &&
+                   plan->sck_hz == (uint32_t)(1e6 / pdb->default_bitclock + 0.5) ? 1e6 / pdb->default_bitclock : 0;
+        if (r > 0) {
+            double sck = 32.0 * r;
+            plan->sck_hz = sck > 1500000.0 ? 1500000u : sck < 23.0 ? 23u : (uint32_t)sck;
+        }
+    }
     return cli->port ? ft_parse_port(cli->port, mo, err) : FT_OK;
 }

@@ -12,13 +12,17 @@ void ft_programmer_blank(ft_programmer *p)
 {
     memset(p, 0, sizeof *p);
     p->reset_pin = 3;
+    p->sck_pin = 0;
+    p->sdo_pin = 1;
+    p->sdi_pin = 2;
     for (int i = 0; i < FT_LEDS; i++)
         p->led_pin[i] = -1;
 }
 
 bool ft_programmer_drivable(const ft_programmer *p)
 {
-    return (strcmp(p->type, "avrftdi") == 0 && !p->problem[0]) || strcmp(p->type, "dryrun") == 0;
+    return ((strcmp(p->type, "avrftdi") == 0 || strcmp(p->type, "ftdi_syncbb") == 0) && !p->problem[0]) ||
+           strcmp(p->type, "dryrun") == 0;
 }
 
 static void pin_set(ft_pins *ps, int pin, bool low)
@@ -30,11 +34,59 @@ static void pin_set(ft_pins *ps, int pin, bool low)
 
 #define PROBLEM(...) snprintf(p->problem, sizeof p->problem, __VA_ARGS__)
 
+/* ftdi_syncbb: one pin each for RESET, SCK, SDO and SDI among D0-D7, ~
+ * allowed (an inverter on the line); buffers and LEDs on the other pins. */
+static void derive_bitbang(ft_programmer *p)
+{
+    static const char *const name[] = {"reset", "sck", "sdo", "sdi"};
+    static const int fn[] = {FT_PIN_RESET, FT_PIN_SCK, FT_PIN_SDO, FT_PIN_SDI};
+    int *dst[] = {&p->reset_pin, &p->sck_pin, &p->sdo_pin, &p->sdi_pin};
+    uint16_t used = 0;
+    p->invert = 0;
+    for (int i = 0; i < 4; i++) {
+        const ft_pins *ps = &p->pins[fn[i]];
+        if (ps->n != 1) {
+            PROBLEM("%s: %s: one pin 0-7 (D0-D7) expected, found %d", p->source, name[i], ps->n);
+            return;
+        }
+        if (ps->pin[0] < 0 || ps->pin[0] > 7) {
+            PROBLEM("%s: %s = %d: a bit-bang programmer has pins 0-7 (D0-D7)", p->source, name[i], ps->pin[0]);
+            return;
+        }
+        if (used >> ps->pin[0] & 1) {
+            PROBLEM("%s: %s = %d: pin already used", p->source, name[i], ps->pin[0]);
+            return;
+        }
+        used |= (uint16_t)(1u << ps->pin[0]);
+        *dst[i] = ps->pin[0];
+        if (ps->low[0])
+            p->invert |= (uint16_t)(1u << ps->pin[0]);
+    }
+    const ft_pins *b = &p->pins[FT_PIN_BUFF];
+    p->buff_pins = p->buff_high = 0;
+    for (int i = 0; i < b->n; i++) {
+        if (b->pin[i] < 0 || b->pin[i] > 7 || (used >> b->pin[i] & 1)) {
+            PROBLEM("%s: buff pin %d: expected a free pin 0-7", p->source, b->pin[i]);
+            return;
+        }
+        p->buff_pins |= (uint16_t)(1u << b->pin[i]);
+        if (!b->low[i])
+            p->buff_high |= (uint16_t)(1u << b->pin[i]);
+    }
+    for (int k = 0; k < FT_LEDS; k++)
+        p->led_pin[k] = -1;
+}
+
 void ft_programmer_derive(ft_programmer *p)
 {
     p->problem[0] = '\0';
+    if (strcmp(p->type, "ftdi_syncbb") == 0) {
+        derive_bitbang(p);
+        return;
+    }
     if (strcmp(p->type, "avrftdi") != 0)
         return;
+    p->sck_pin = 0, p->sdo_pin = 1, p->sdi_pin = 2, p->invert = 0;
     const char *src = p->source;
     if (!p->usbdev[0] || strcasecmp(p->usbdev, "A") == 0 || strcmp(p->usbdev, "0") == 0)
         p->channel = 0;
@@ -161,7 +213,8 @@ const char *ft_programmer_type_desc(const char *type)
 
 const char *ft_programmer_types_driven(void)
 {
-    return "\"avrftdi\" (FTDI FT232H, FT2232H, FT4232H in MPSSE mode) and \"dryrun\"";
+    return "\"avrftdi\" (FTDI FT232H, FT2232H, FT4232H in MPSSE mode), \"ftdi_syncbb\" (FT232R, FT231X, "
+           "FT230X in synchronous bit-bang) and \"dryrun\"";
 }
 
 #define LOW(pin) ((uint16_t)(1u << (pin)))
@@ -278,6 +331,7 @@ int ft_progdb_init(ft_progdb *db, ft_err *err)
         pin_set(&p.pins[FT_PIN_SCK], b->sck, false);
         pin_set(&p.pins[FT_PIN_SDO], b->sdo, false);
         pin_set(&p.pins[FT_PIN_SDI], b->sdi, false);
+        ft_programmer_derive(&p);
         int rc = ft_progdb_put(db, &p, err);
         if (rc != FT_OK)
             return rc;

@@ -1,5 +1,6 @@
-/* Finding the adapters: every FT232H/FT2232H/FT4232H on USB (usb:all, and
- * -P ? which lists them with their serial numbers). The libftdi context is
+/* Finding the adapters: every FT232H/FT2232H/FT4232H (MPSSE) and FT232R,
+ * FT231X/FT230X (bit-bang) on USB. usb:all takes those of the programmer's
+ * family; -P ? lists them all with their chip and serial numbers. The libftdi context is
  * freed before the station forks: each adapter's process opens its own. */
 #include "station_priv.h"
 
@@ -8,16 +9,25 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct { uint16_t pid; const char *chip; } CHIPS[] = {
-    {0x6014, "FT232H"}, {0x6010, "FT2232H"}, {0x6011, "FT4232H"}};
+static const struct { uint16_t pid; const char *chip; bool bitbang; } CHIPS[] = {
+    {0x6014, "FT232H", false}, {0x6010, "FT2232H", false}, {0x6011, "FT4232H", false},
+    {0x6001, "FT232R", true}, {0x6015, "FT231X/FT230X", true}};
 
-int st_find_all(const ft_wire_opts *tmpl, st_adapter *out, int max, int *n, ft_err *err)
+static bool bitbang_pid(uint16_t pid)
+{
+    return pid == 0x6001 || pid == 0x6015;
+}
+
+/* family: 0 MPSSE chips, 1 bit-bang chips, 2 both */
+static int find(const ft_wire_opts *tmpl, int family, st_adapter *out, int max, int *n, ft_err *err)
 {
     struct ftdi_context *f = ftdi_new();
     if (!f)
         return ft_err_set(err, FT_E_FAIL, "out of memory");
     int rc = FT_OK;
     for (size_t k = 0; k < sizeof CHIPS / sizeof CHIPS[0] && rc == FT_OK; k++) {
+        if (family != 2 && CHIPS[k].bitbang != (family == 1))
+            continue;
         struct ftdi_device_list *list = NULL;
         int found = ftdi_usb_find_all(f, &list, 0x0403, CHIPS[k].pid);
         if (found < 0) {
@@ -53,11 +63,16 @@ int st_find_all(const ft_wire_opts *tmpl, st_adapter *out, int max, int *n, ft_e
     return rc;
 }
 
+int st_find_all(const ft_wire_opts *tmpl, st_adapter *out, int max, int *n, ft_err *err)
+{
+    return find(tmpl, bitbang_pid(tmpl->pid) ? 1 : 0, out, max, n, err);
+}
+
 int ft_station_list(FILE *out, const ft_wire_opts *tmpl, ft_err *err)
 {
     st_adapter a[64];
     int n = 0;
-    int rc = st_find_all(tmpl, a, 64, &n, err);
+    int rc = find(tmpl, 2, a, 64, &n, err);
     if (rc != FT_OK)
         return rc;
     for (int i = 0; i < n; i++) {
@@ -67,10 +82,11 @@ int ft_station_list(FILE *out, const ft_wire_opts *tmpl, ft_err *err)
                 chip = CHIPS[k].chip;
         char port[80];
         snprintf(port, sizeof port, "%s%s", a[i].mo.serial ? "usb:" : "", a[i].label);
-        fprintf(out, "%-24s %-8s 0403:%04x\n", port, chip, a[i].mo.pid);
+        fprintf(out, "%-24s %-13s 0403:%04x  %s\n", port, chip, a[i].mo.pid,
+                bitbang_pid(a[i].mo.pid) ? "bit-bang (-c arduino-ft232r, ft232r, ...)" : "MPSSE (-c ft232h, ...)");
     }
     if (n == 0)
-        return ft_err_set(err, FT_E_NODEV, "no FT232H, FT2232H or FT4232H found on USB (`lsusb -d 0403:` "
-                          "lists FTDI chips)");
+        return ft_err_set(err, FT_E_NODEV, "no FT232H, FT2232H, FT4232H, FT232R or FT231X/FT230X found "
+                          "on USB (`lsusb -d 0403:` lists FTDI chips)");
     return FT_OK;
 }

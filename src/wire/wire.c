@@ -8,6 +8,8 @@
 
 int ft_mpsse_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
                        ft_err *err);
+int ft_syncbb_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
+                        ft_err *err);
 int ft_dry_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
                      ft_err *err);
 
@@ -16,6 +18,7 @@ static const struct bridge {
     ft_wire_open_fn open;
 } bridges[] = {
     {"avrftdi", ft_mpsse_wire_open},   /* FT232H/FT2232H/FT4232H, MPSSE as SPI master */
+    {"ftdi_syncbb", ft_syncbb_wire_open}, /* FT232R/FT231X/FT230X, synchronous bit-bang */
     {"dryrun", ft_dry_wire_open},      /* a chip in host memory */
 };
 

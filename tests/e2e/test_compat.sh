@@ -72,7 +72,11 @@ while IFS= read -r line; do
     args=${args//\{boot\}/$T/boot.hex}; args=${args//\{conf\}/$CONF}; args=${args//\{conf8\}/$CONF8}
     args=${args//\{extra\}/$T/extra.conf}
     eval "set -- $args"
+    # leading FTEMU_*=VALUE words set up the emulator for this line only
+    sets=()
+    while [[ $1 == FTEMU_*=* ]]; do sets+=("$1"); export "${1?}"; shift; done
     FTISP=$T/avrdude emu "$d" "$@"
+    for s in "${sets[@]}"; do unset "${s%%=*}"; done
     want=0
     case $expect in refused:*) want=1 ;; esac
     good=true why=""

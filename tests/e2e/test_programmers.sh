@@ -52,9 +52,11 @@ emu "$T/e" -C "$T/other.conf" -c usbasp2 -p m328p
 check "non-FTDI programmer (beside a broken one): usage error (2)" rc_is 2
 check "says which type it is" says 'type "usbasp", a USBasp' "$T/e/stderr"
 check "says which types ftisp drives" says 'ftisp drives programmer types "avrftdi"' "$T/e/stderr"
+# a built-in ftdi_syncbb board is driven: with only an FT232H on the bus it
+# finds no FT232R (exit 4), rather than refusing the programmer
 emu "$T/e" -c arduino-ft232r -p m328p
-check "ftdi_syncbb built in, not drivable yet: usage error (2)" rc_is 2
-check "ftdi_syncbb: not supported yet" says "programmer type ftdi_syncbb (FT232R bit-bang) is not supported yet" "$T/e/stderr"
+check "ftdi_syncbb built in and driven: no FT232R found, exit 4" rc_is 4
+! says "not supported" "$T/e/stderr" && ok "ftdi_syncbb: not refused as unsupported" || notok "ftdi_syncbb: not refused as unsupported"
 
 # real avrdude.conf files (tests/data/avrdude-conf): avrdude 8.2's, Debian's
 # 7.1, an Arduino core's 6.x; -C FILE and -C +FILE, the usbasp judged

@@ -1,0 +1,96 @@
+/* What the two halves of the synchronous bit-bang bridge share: syncbb.c
+ * opens, clocks and closes an FT232R/FT231X/FT230X; syncbb_queue.c turns
+ * SPI bytes into pin bytes, windows them through the chip's FIFOs and
+ * decodes the samples that come back. */
+#ifndef FTISP_SYNCBB_PRIV_H
+#define FTISP_SYNCBB_PRIV_H
+
+#include <ftdi.h>
+
+#include "ftisp/wire.h"
+
+/* The byte clock (see syncbb.c, "The byte clock"): 48 MHz / divisor, the
+ * divisor in eighths from 16 (3 MHz) up to 16383.875. */
+#define SB_BYTE_BASE_HZ 48000000u
+#define SB_DIV8_MIN (16u * 8u)
+#define SB_DIV8_MAX (16383u * 8u + 7u)
+#define SB_PHASE_MAX 64u          /* bytes per SCK phase at the slowest */
+#define SB_CLOCK_MIN_HZ 23u       /* 48 MHz / (16383.875 x 2 x 64) = 22.9 Hz */
+
+/* One reply byte to decode: MISO for bit i (MSB first) is the sample at
+ * stream index at + (2i + 2) * phase. */
+typedef struct sb_dst {
+    uint8_t *p;
+    uint64_t at;
+    uint32_t phase;
+} sb_dst;
+
+/* A window written and not yet read back. */
+typedef struct sb_win {
+    uint64_t id;
+    uint64_t first;           /* stream index of its first byte */
+    uint32_t n;               /* bytes (= samples owed) */
+    uint64_t spi_bytes;
+} sb_win;
+
+typedef struct sb {
+    struct ftdi_context *ftdi;
+    bool usb_open;
+    ft_wire_opts o;
+    const char *chip;
+    uint32_t fifo_out, fifo_in;   /* host->chip, chip->host */
+    uint32_t window;              /* bytes in flight at most: both FIFOs */
+    uint32_t async_min;           /* unsampled runs this long go async; 0 never */
+    uint8_t m_reset, m_sck, m_sdo, m_sdi, dir, inv;
+    uint8_t level;                /* logical levels of the outputs (before ~) */
+    bool sck_high;                /* the last byte queued has SCK high */
+    uint32_t div8, phase, sck, byte_hz;
+
+    /* the stream: bytes queued and not yet written; stream index of q[0] */
+    uint8_t *q;
+    size_t nq, qcap;
+    uint64_t q_first;
+    uint64_t q_spi;
+
+    /* decodes owed, oldest first */
+    sb_dst *dst;
+    size_t dst_head, ndst, dstcap;
+
+    /* windows written and not read, oldest first (at most 1) */
+    sb_win win[2];
+    int nwin;
+    uint64_t next_id, last_id;
+
+    /* samples read and not yet decoded: stream index of smp[0] */
+    uint8_t *smp;
+    size_t nsmp, smpcap;
+    uint64_t smp_first;
+
+    uint8_t *rbuf;
+    int hold_interrupts;
+    ft_err err;
+    ft_wire_stats st;
+    ft_wire_trace_fn trace;
+    void *trace_ctx;
+    char desc[192], serial[64];
+} sb;
+
+int sb_fail(sb *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int sb_lost(sb *s, const char *what, int rc);
+void sb_trace(sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Queues one pin byte: the outputs' logical levels, ~ applied. */
+void sb_put_level(sb *s);
+/* Ends an SPI run: SCK back low (one byte) if it was left high. */
+void sb_sck_low(sb *s);
+uint64_t sb_monotonic_us(void);
+
+void sb_shift(sb *s, const uint8_t *out, uint8_t *in, size_t n);
+int sb_flush(sb *s);
+uint64_t sb_send(sb *s);
+int sb_wait(sb *s, uint64_t ticket);
+int sb_sleep_us(sb *s, uint32_t us);
+int sb_check_interrupt(sb *s);
+int sb_take_error(sb *s, ft_err *err);
+void sb_free_queue(sb *s);
+
+#endif
