@@ -155,23 +155,25 @@ for b in 150kHz 213kHz 220kHz 230kHz 4 2 1MHz 8MHz; do
     esac
 done
 
-# The confirmation read at the safe clock differs (a flipped MISO bit): with
-# -B the run stops before any erase, exit 9, naming the safe clock.
+# One flipped MISO bit in the confirmation read is outvoted: the reads are
+# repeated until two agree (issue 19), so with -B the run goes on, warned,
+# and writes the flash.
 d=$T/confirm; mkdir -p "$d"
 LD_PRELOAD=$EMU FTEMU_OUT=$d FTEMU_FLASH=$T/old.bin FTEMU_FAULT=miso_flip=51 timeout 60 "$FTISP" -c ft232h \
     -p m328p -B 220kHz -U "flash:w:$T/app.hex" >"$d/stdout" 2>"$d/stderr"
 rc=$?
-rc_is 9 && cmp -s "$d/flash.bin" "$T/old.bin" && says "stopped before touching the chip" "$d/stderr" &&
-    says "212.8kHz" "$d/stderr" && ok "-B confirmation fails: exit 9, chip untouched, safe -B named" ||
-    { notok "-B confirmation: exit $rc"; tail -3 "$d/stderr"; }
-# Without -B the same difference steps the clock down, says so, and goes on.
+rc_is 0 && same_at "$d/flash.bin" "$T/app.bin" 0 && says "212.8kHz would be safe" "$d/stderr" &&
+    ok "-B: one flip in the confirmation read outvoted, warned, written" ||
+    { notok "-B confirmation with one flip: exit $rc"; tail -3 "$d/stderr"; }
+# Without -B the same flip is outvoted too: the clock stays where the fuses
+# prove it safe.
 d=$T/confirm-auto; mkdir -p "$d"
 LD_PRELOAD=$EMU FTEMU_OUT=$d FTEMU_FLASH=$T/old.bin FTEMU_FAULT=miso_flip=51 timeout 60 "$FTISP" -c ft232h \
     -p m328p -U "flash:w:$T/app.hex" >"$d/stdout" 2>"$d/stderr"
 rc=$?
-rc_is 0 && same_at "$d/flash.bin" "$T/app.bin" 0 && says "reads differently" "$d/stderr" &&
-    [ "$(sck_of "$d")" = "125 kHz" ] && ok "confirmation differs: stepped down to 125 kHz, said so, written" ||
-    { notok "auto confirmation: exit $rc, SCK $(sck_of "$d")"; tail -3 "$d/stderr"; }
+rc_is 0 && same_at "$d/flash.bin" "$T/app.bin" 0 && [ "$(sck_of "$d")" = "212.8 kHz" ] &&
+    ok "one flip in the confirmation read outvoted: SCK stays 212.8 kHz, written" ||
+    { notok "auto confirmation with one flip: exit $rc, SCK $(sck_of "$d")"; tail -3 "$d/stderr"; }
 
 # Impossible clocks are usage errors with the accepted range.
 for a in "-B 2000000" "-B 100Hz" "-b 50MHz" "--fck 16000" "--fck 16Hz"; do
