@@ -29,15 +29,18 @@ below = {
     "base": set(),
     "image": BASE,
     "partdb": BASE,
-    "wire": BASE | {"wire/mpsse", "wire/dry"},   # the table of bridges (wire.c)
+    "wire": BASE | {"wire/mpsse", "wire/syncbb", "wire/dry"},   # the table of bridges (wire.c)
     "wire/mpsse": BASE,
+    "wire/syncbb": BASE,
     "wire/dry": BASE | {"partdb"},
     "isp": BASE | {"wire", "partdb"},
+    "tpi": BASE | {"wire", "partdb"},
+    "proto": BASE | {"isp", "tpi", "wire", "partdb"},   # the table of protocols
     "plan": BASE | {"image", "partdb"},
-    "session": BASE | {"isp", "wire", "plan", "image", "partdb"},
+    "session": BASE | {"proto", "wire", "plan", "image", "partdb"},
     "report": BASE | {"plan", "image", "partdb"},
     "term": BASE | {"session", "plan", "report", "wire", "image", "partdb"},
-    "station": BASE | {"session", "isp", "plan", "report", "wire", "image", "partdb"},
+    "station": BASE | {"session", "proto", "plan", "report", "wire", "image", "partdb"},
     "cli": BASE | {"term", "station", "session", "plan", "report", "wire", "image", "partdb"},
     "main": {"cli"},
 }
@@ -50,12 +53,16 @@ for d, _, fs in os.walk(obj):
              (os.path.exists(os.path.join(src, os.path.relpath(os.path.join(d, f[:-2] + ".c"), obj)))
               or f.startswith("zz_"))]
 owner = {}
-for o in objs:
-    out = subprocess.run(["nm", "--defined-only", "-g", o], capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        f = line.split()
-        if len(f) == 3 and f[1] in "TDBRC":
-            owner[f[2]] = layer(o)
+undef = {o: [] for o in objs}
+# one nm for all objects: "file.o:addr type name" / "file.o:   U name"
+out = subprocess.run(["nm", "-A", "-g"] + objs, capture_output=True, text=True).stdout
+for line in out.splitlines():
+    o, _, rest = line.partition(":")
+    f = rest.split()
+    if len(f) == 3 and f[1] in "TDBRC":
+        owner[f[2]] = layer(o)
+    elif len(f) == 2 and f[0] == "U" and o in undef:
+        undef[o].append(f[1])
 bad = 0
 checked = 0
 for o in sorted(objs):
@@ -64,10 +71,7 @@ for o in sorted(objs):
         print(f"not ok - {os.path.relpath(o, obj)}: layer {me} is not in the table")
         bad += 1
         continue
-    out = subprocess.run(["nm", "-u", o], capture_output=True, text=True).stdout
-    for line in out.split():
-        if line == "U":
-            continue
+    for line in undef[o]:
         them = owner.get(line)
         checked += 1
         if them is None or them == me:
@@ -91,7 +95,7 @@ for d, _, fs in os.walk(src):
         if not f.endswith((".c", ".h")):
             continue
         for h in inc.findall(open(p, encoding="utf-8").read()):
-            if me in ("isp", "session", "plan", "term", "report", "image", "partdb") and h in bridge_headers:
+            if me in ("isp", "tpi", "proto", "session", "plan", "term", "report", "image", "partdb") and h in bridge_headers:
                 print(f"not ok - {os.path.relpath(p, src)} ({me}) includes {h}: only ftisp/wire.h")
                 bad_inc += 1
             if me.startswith("wire/"):

@@ -117,7 +117,8 @@ static void entries(void **state)
     ft_progdb_free(&pdb);
 }
 
-/* avrdude's ftdi_syncbb boards are built in, with their pins, not drivable yet */
+/* avrdude's ftdi_syncbb boards are built in, with their pins, and driven by
+ * the bit-bang bridge: the pins as written and as resolved agree */
 static void syncbb_builtins(void **state)
 {
     (void)state;
@@ -132,7 +133,11 @@ static void syncbb_builtins(void **state)
         const ft_programmer *p = ft_progdb_find(&pdb, want[i].id);
         assert_non_null(p);
         assert_string_equal(p->type, "ftdi_syncbb");
-        assert_false(ft_programmer_drivable(p));
+        assert_true(ft_programmer_drivable(p));
+        assert_int_equal(p->reset_pin, want[i].reset);
+        assert_int_equal(p->sck_pin, want[i].sck);
+        assert_int_equal(p->sdo_pin, want[i].sdo);
+        assert_int_equal(p->sdi_pin, want[i].sdi);
         assert_int_equal(p->vid, 0x0403);
         assert_int_equal(p->pid, 0x6001);
         assert_int_equal(p->pins[FT_PIN_RESET].pin[0], want[i].reset);
