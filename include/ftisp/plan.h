@@ -50,11 +50,19 @@ typedef struct ft_plan_opts {
                                  raw binary whatever the file's name (avrdude 8) */
 } ft_plan_opts;
 
-/* One operation with its data and, after the run, its result. */
+/* One operation, as decided: what to do and with which data. */
 typedef struct ft_op {
     ft_opspec spec;
     uint32_t mem_size;
-    ft_image img;             /* write/verify: the file; read: what was read */
+    ft_image img;             /* write/verify: the file's bytes (read: empty) */
+    char note[200];           /* from building: e.g. how an unnamed format was read */
+    int multi;                /* 0; else 1 + index of the first op of the multi-memory -U it came from */
+    uint32_t flat;            /* where its bytes sit in that -U's file */
+} ft_op;
+
+/* What a run did with one operation (ft_result.ops[i] is plan.ops[i]'s). */
+typedef struct ft_op_result {
+    ft_image img;             /* read: what was read */
     uint32_t bytes;           /* bytes written, read or verified */
     uint8_t sha256[32];
     bool have_sha;
@@ -66,10 +74,7 @@ typedef struct ft_op {
     bool started;             /* the run reached this operation */
     bool chip_changed;        /* a write instruction for it went to the chip */
     bool written;             /* all its writes went to the chip (verify may follow) */
-    char note[200];           /* from building: e.g. how an unnamed format was read */
-    int multi;                /* 0; else 1 + index of the first op of the multi-memory -U it came from */
-    uint32_t flat;            /* where its bytes sit in that -U's file */
-} ft_op;
+} ft_op_result;
 
 /* Events from the run for the CLI to show. level: 0 normal, 1 -v, 2 -vv. */
 typedef struct ft_plan_events {
@@ -90,7 +95,13 @@ typedef struct ft_plan {
                                  lock writes last */
     bool writes_flash;
     bool auto_erase;          /* erase because flash is written (no -D, no -e) */
-    /* Filled while running (ft_plan_reset_run clears each: keep it in step): */
+} ft_plan;
+
+/* What a run of a plan did, filled by the session and read by the report,
+ * the terminal and the station; the plan itself is not changed by a run. */
+typedef struct ft_result {
+    int nops;
+    ft_op_result *ops;        /* one per plan operation, same index */
     uint8_t signature[3];
     bool have_signature;
     uint32_t target_hz;       /* inferred target clock, 0 unknown */
@@ -113,21 +124,23 @@ typedef struct ft_plan {
     char eeprom_kept[16];
     char eeprom_copy[512];
     char chip_state[640];
-} ft_plan;
+} ft_result;
+
+/* A result for a run of plan: nothing done yet. ft_result_free releases it
+ * (and the images of reads). */
+int ft_result_init(ft_result *res, const ft_plan *plan, ft_err *err);
+void ft_result_free(ft_result *res);
 
 /* One or two sentences on what the chip holds after a run that stopped
  * early: what was done, what was cut short (flash partly written, the chip
  * erased), what was not done, where the EEPROM copy is. */
-void ft_plan_state(const ft_plan *plan, char *buf, size_t len);
+void ft_plan_state(const ft_plan *plan, const ft_result *res, char *buf, size_t len);
 
 /* Parses and checks every file against the part, checks fuse values that
  * can be checked without the chip, and decides the order. No device needed. */
 int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const ft_opspec *specs, int nspecs,
                   const ft_plan_opts *opts, ft_err *err);
 void ft_plan_free(ft_plan *plan);
-/* Clears every result "filled while running" (the plan's and each op's) so
- * the same plan can run again on the next board; the plan's data stays. */
-void ft_plan_reset_run(ft_plan *plan);
 
 /* The memory a -U names: kind and, for fuses, which one. */
 enum ft_memkind { FT_MEM_FLASH, FT_MEM_EEPROM, FT_MEM_FUSE, FT_MEM_LOCK, FT_MEM_SIGNATURE,

@@ -24,7 +24,8 @@ typedef struct ft_out {
     bool in_phase;
     /* the avrdude persona (ftisp called as avrdude): avrdude's lines and bars */
     bool avrdude;
-    const ft_plan *plan;    /* its signature is shown once known */
+    const ft_plan *plan;    /* the run's plan and result: the signature is */
+    const ft_result *res;   /* shown once known */
     bool sig_shown;
     double phase_t0;
 } ft_out;
@@ -33,9 +34,9 @@ void ft_out_init(ft_out *o, FILE *f, int verbosity);
 /* Speak as avrdude 8.2 for what tools parse: "avrdude: " lines, "Device
  * signature = 0x1e950f", "Writing | ### | 100% 0.12s" bars, the
  * "N bytes of flash written/verified" lines, "avrdude done.  Thank you.". */
-void ft_out_avrdude(ft_out *o, const ft_plan *plan);
+void ft_out_avrdude(ft_out *o, const ft_plan *plan, const ft_result *res);
 /* avrdude's closing lines for the plan's operations, then the goodbye. */
-void ft_out_avrdude_end(ft_out *o, const ft_plan *plan);
+void ft_out_avrdude_end(ft_out *o, const ft_plan *plan, const ft_result *res);
 void ft_out_msg(ft_out *o, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ft_out_error(ft_out *o, const char *msg);
 /* Plan events that draw on this output. */
@@ -47,6 +48,7 @@ typedef struct ft_json_run {
     const char *adapter_desc;   /* NULL: no adapter opened */
     const char *adapter_serial;
     const ft_plan *plan;        /* NULL: failed before a plan existed */
+    const ft_result *result;    /* what the run of plan did; NULL with plan */
     const char *part;
     int status;                 /* enum ft_status */
     int exit_status;            /* what the process exits with */

@@ -9,13 +9,15 @@
 #include "ftisp/plan.h"
 #include "ftisp/wire.h"
 
-/* Carries the plan out on an open wire. Reads are written to their files
- * as they complete. Returns FT_OK or the first error's status. */
-int ft_plan_run(ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err);
+/* Carries the plan out on an open wire, recording in res (from
+ * ft_result_init) what was done; the plan is only read. Reads are written to
+ * their files as they complete. Returns FT_OK or the first error's status. */
+int ft_plan_run(const ft_plan *plan, ft_result *res, ft_wire *w, const ft_plan_events *ev, ft_err *err);
 
 /* Diagnosis (no -U): signature, fuses decoded, lock, inferred clock. The
  * text goes to ev->note at level 0. */
-int ft_plan_diagnose(ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err);
+int ft_plan_diagnose(const ft_plan *plan, ft_result *res, ft_wire *w, const ft_plan_events *ev,
+                     ft_err *err);
 
 /* The fastest SCK a target running at no less than fck_hz follows: each SCK
  * phase more than 2 target clocks (3 from 12 MHz), less a 5 % margin for the

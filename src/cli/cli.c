@@ -121,11 +121,11 @@ static int check_outputs(const ft_cli *cli, ft_err *err)
     return FT_OK;
 }
 
-static bool plan_changed_chip(const ft_plan *plan)
+static bool run_changed_chip(const ft_result *res)
 {
-    bool changed = plan->erased;
-    for (int i = 0; i < plan->nops; i++)
-        changed |= plan->ops[i].chip_changed;
+    bool changed = res->erased;
+    for (int i = 0; i < res->nops; i++)
+        changed |= res->ops[i].chip_changed;
     return changed;
 }
 
@@ -137,6 +137,7 @@ int ft_cli_main(int argc, char **argv)
     ft_out out;
     ft_partdb db;
     ft_plan plan;
+    ft_result res = {0};
     ft_wire *w = NULL;
     const ft_programmer *prog = NULL;
     ft_progdb pdb = {0};
@@ -150,7 +151,7 @@ int ft_cli_main(int argc, char **argv)
     cli.plan.avrdude_formats = avrdude;
     ft_out_init(&out, stderr, cli.verbosity);
     if (avrdude)
-        ft_out_avrdude(&out, NULL);
+        ft_out_avrdude(&out, NULL, NULL);
     if (rc == FT_OK && cli.help) {
         fputs(USAGE, stdout);
         ft_cli_free(&cli);
@@ -172,7 +173,7 @@ int ft_cli_main(int argc, char **argv)
         else
             ft_out_init(&out, log, cli.verbosity);
         if (log && avrdude)
-            ft_out_avrdude(&out, NULL);
+            ft_out_avrdude(&out, NULL, NULL);
     }
     if (rc == FT_OK)
         rc = check_outputs(&cli, &err);
@@ -211,8 +212,10 @@ int ft_cli_main(int argc, char **argv)
     if (rc == FT_OK) {
         rc = ft_plan_build(&plan, &db, part, cli.ops, cli.nops, &cli.plan, &err);
         have_plan = true;
+        if (rc == FT_OK)
+            rc = ft_result_init(&res, &plan, &err);
         if (avrdude)
-            ft_out_avrdude(&out, &plan);
+            ft_out_avrdude(&out, &plan, &res);
         for (int i = 0; rc == FT_OK && i < plan.nops; i++)
             if (plan.ops[i].note[0])
                 ft_out_msg(&out, 0, "note: %s", plan.ops[i].note);
@@ -245,11 +248,11 @@ int ft_cli_main(int argc, char **argv)
         ft_wire_led(w, FT_LED_RDY, true);
         ft_wire_led(w, FT_LED_PGM, true);
         if (cli.nterms)
-            rc = ft_cli_run_terms(&cli, &db, part, w, &out, &plan, &err);
+            rc = ft_cli_run_terms(&cli, &db, part, w, &out, &plan, &res, &err);
         else if (cli.nops == 0 && !cli.plan.erase)
-            rc = ft_plan_diagnose(&plan, w, &ev, &err);
+            rc = ft_plan_diagnose(&plan, &res, w, &ev, &err);
         else
-            rc = ft_plan_run(&plan, w, &ev, &err);
+            rc = ft_plan_run(&plan, &res, w, &ev, &err);
         ft_wire_led(w, FT_LED_PGM, false);
         ft_wire_led(w, FT_LED_VFY, false);
         ft_wire_led(w, FT_LED_ERR, rc != FT_OK);
@@ -274,20 +277,20 @@ done:;
         ft_wire_close(w);
         w = NULL;
         if (have_plan)
-            ft_plan_state(&plan, state, sizeof state);
+            ft_plan_state(&plan, &res, state, sizeof state);
         else
             snprintf(state, sizeof state, "the chip was not touched");
     }
     if (rc != FT_OK && !station)
         ft_out_error(&out, err.msg[0] ? err.msg : "failed");
-    if (!station && !sig && rc != FT_OK && have_plan && plan_changed_chip(&plan)) {
+    if (!station && !sig && rc != FT_OK && have_plan && run_changed_chip(&res)) {
         /* a failure after the chip was changed: say what it holds now */
         char now[600];
-        ft_plan_state(&plan, now, sizeof now);
+        ft_plan_state(&plan, &res, now, sizeof now);
         ft_out_msg(&out, -99, "chip: %s", now);
         if (rc == FT_E_LOST)
             ft_out_msg(&out, -99, "plug the adapter back in and run the same command again to finish");
-    } else if (!station && !sig && rc == FT_E_LOST && (!have_plan || (!plan.erased && !plan.chip_state[0]))) {
+    } else if (!station && !sig && rc == FT_E_LOST && (!have_plan || (!res.erased && !res.chip_state[0]))) {
         /* lost before anything on the chip changed: say so, and what to do */
         ft_out_msg(&out, -99, "chip: untouched (nothing had been written or erased); plug the adapter "
                               "back in and run the same command again");
@@ -298,12 +301,13 @@ done:;
                    have_plan && plan.nops ? "run the same command again to finish" : "nothing to finish");
     }
     if (avrdude && !station && !cli.json && rc != FT_E_USAGE && (have_plan || rc != FT_OK))
-        ft_out_avrdude_end(&out, have_plan ? &plan : NULL);
+        ft_out_avrdude_end(&out, have_plan ? &plan : NULL, have_plan ? &res : NULL);
     if (cli.json && !station) {
         ft_json_run jr = {
             .adapter_desc = adesc[0] ? adesc : NULL,
             .adapter_serial = adesc[0] ? aserial : NULL,
             .plan = have_plan ? &plan : NULL,
+            .result = have_plan ? &res : NULL,
             .part = part ? (part->name[0] ? part->name : part->id) : NULL,
             .status = rc,
             .error = rc != FT_OK ? err.msg : NULL,
@@ -317,6 +321,7 @@ done:;
     ft_wire_close(w);
     if (have_plan)
         ft_plan_free(&plan);
+    ft_result_free(&res);
     if (have_db) {
         ft_partdb_free(&db);
         ft_progdb_free(&pdb);

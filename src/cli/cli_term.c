@@ -10,18 +10,16 @@
 
 #include <string.h>
 
-/* The results of one segment's operations into the whole plan (which
+/* The results of one segment's operations into the whole run's (which
  * --json reports): segments expand their -U options as the whole plan did,
  * so their operations follow each other in the same order. */
-static void report(ft_plan *whole, int *at, const ft_plan *seg)
+static void report(ft_result *whole, int *at, ft_result *seg)
 {
     for (int i = 0; i < seg->nops && *at < whole->nops; i++, (*at)++) {
-        ft_op *w = &whole->ops[*at];
+        ft_op_result *w = &whole->ops[*at];
         ft_image img = w->img;
-        ft_opspec spec = w->spec;
-        *w = seg->ops[i];     /* results, flags, note */
-        w->img = img;         /* the whole plan's own image and names */
-        w->spec = spec;
+        *w = seg->ops[i];     /* the segment's result, its read image moved over */
+        seg->ops[i].img = img;
     }
     if (seg->have_signature) {
         memcpy(whole->signature, seg->signature, 3);
@@ -52,9 +50,10 @@ static void report(ft_plan *whole, int *at, const ft_plan *seg)
 }
 
 int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part, ft_wire *w, ft_out *out,
-                     ft_plan *whole, ft_err *err)
+                     const ft_plan *whole, ft_result *res, ft_err *err)
 {
     int at = 0;
+    (void)whole;
     ft_term_target tg = {.db = db, .part = part, .opts = cli->plan, .w = w, .out = out};
     ft_term *t;
     FILE *tout = cli->json ? stderr : stdout;   /* --json owns standard output */
@@ -70,15 +69,23 @@ int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part
             ft_plan plan;
             ft_plan_opts o = cli->plan;
             o.erase = erase;
-            if (rc == FT_OK)
+            bool built = false;
+            ft_result seg = {0};
+            if (rc == FT_OK) {
                 rc = ft_plan_build(&plan, db, part, cli->ops + done, upto - done, &o, err);
+                built = rc == FT_OK;
+            }
+            if (rc == FT_OK)
+                rc = ft_result_init(&seg, &plan, err);
             if (rc == FT_OK) {
                 ft_plan_events ev;
                 ft_out_events(out, &ev);
-                rc = ft_plan_run(&plan, w, &ev, err);
-                report(whole, &at, &plan);
-                ft_plan_free(&plan);
+                rc = ft_plan_run(&plan, &seg, w, &ev, err);
+                report(res, &at, &seg);
             }
+            if (built)
+                ft_plan_free(&plan);
+            ft_result_free(&seg);
             erase = false;
             done = upto;
             ft_term_free(t);   /* the chip changed under the cache */

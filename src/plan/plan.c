@@ -187,7 +187,6 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
                   int nspecs, const ft_plan_opts *opts, ft_err *err)
 {
     memset(plan, 0, sizeof *plan);
-    plan->erase_status = -1;
     plan->part = part;
     plan->db = db;
     plan->opts = *opts;
@@ -237,8 +236,6 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
             memset(op->spec.memory, 0, sizeof op->spec.memory);
             memcpy(op->spec.memory, sel[k].name, sizeof sel[k].name);
             op->spec.fmt = fmt;
-            op->verified = -1;
-            op->status = -1;
             op->multi = multi ? first + 1 : 0;
             op->flat = sel[k].flat;
             int fi;
@@ -298,38 +295,30 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
     return FT_OK;
 }
 
-void ft_plan_reset_run(ft_plan *p)
+int ft_result_init(ft_result *res, const ft_plan *plan, ft_err *err)
 {
-    for (int i = 0; i < p->nops; i++) {
-        ft_op *op = &p->ops[i];
-        op->bytes = 0;
-        memset(op->sha256, 0, sizeof op->sha256);
-        op->have_sha = false;
-        op->verified = -1;
-        op->seconds = 0;
-        op->status = -1;
-        op->skipped = false;
-        op->dry_run = false;
-        op->started = false;
-        op->chip_changed = false;
-        op->written = false;
+    memset(res, 0, sizeof *res);
+    res->erase_status = -1;
+    if (plan->nops == 0)
+        return FT_OK;
+    res->ops = calloc((size_t)plan->nops, sizeof *res->ops);
+    if (!res->ops)
+        return ft_err_set(err, FT_E_FAIL, "out of memory");
+    res->nops = plan->nops;
+    for (int i = 0; i < res->nops; i++) {
+        ft_image_init(&res->ops[i].img, plan->ops[i].mem_size);
+        res->ops[i].verified = -1;
+        res->ops[i].status = -1;
     }
-    memset(p->signature, 0, sizeof p->signature);
-    p->have_signature = false;
-    p->target_hz = 0;
-    p->sck_hz = 0;
-    memset(p->clock_why, 0, sizeof p->clock_why);
-    p->erased = false;
-    p->erase_started = false;
-    p->erase_status = -1;
-    p->erase_seconds = 0;
-    memset(p->fuses, 0, sizeof p->fuses);
-    p->have_fuses = false;
-    p->lock = 0;
-    p->have_lock = false;
-    memset(p->eeprom_kept, 0, sizeof p->eeprom_kept);
-    memset(p->eeprom_copy, 0, sizeof p->eeprom_copy);
-    memset(p->chip_state, 0, sizeof p->chip_state);
+    return FT_OK;
+}
+
+void ft_result_free(ft_result *res)
+{
+    for (int i = 0; i < res->nops; i++)
+        ft_image_free(&res->ops[i].img);
+    free(res->ops);
+    memset(res, 0, sizeof *res);
 }
 
 void ft_plan_free(ft_plan *plan)

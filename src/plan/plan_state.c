@@ -29,7 +29,7 @@ static const char *verb(const ft_op *op)
     return op->spec.kind == FT_OP_READ ? "read" : op->spec.kind == FT_OP_WRITE ? "write" : "verify";
 }
 
-static void cut_short(sbuf *b, const ft_plan *plan, const ft_op *op)
+static void cut_short(sbuf *b, const ft_op *op, const ft_op_result *or)
 {
     const char *m = op->spec.memory;
     bool big = strcmp(m, "flash") == 0 || strcmp(m, "eeprom") == 0;
@@ -38,47 +38,47 @@ static void cut_short(sbuf *b, const ft_plan *plan, const ft_op *op)
                                                                                     : "nothing written");
     else if (op->spec.kind == FT_OP_VERIFY)
         add(b, "%s verify cut short", m);
-    else if (!op->chip_changed)
+    else if (!or->chip_changed)
         add(b, "%s not written", m);
-    else if (op->written)
+    else if (or->written)
         add(b, "%s written but not verified", m);
     else if (big)
         add(b, "%s partly written", m);
     else
         add(b, "%s write cut short", m);   /* not reached: a byte's write is waited out */
-    (void)plan;
 }
 
-void ft_plan_state(const ft_plan *plan, char *buf, size_t len)
+void ft_plan_state(const ft_plan *plan, const ft_result *res, char *buf, size_t len)
 {
     sbuf b = {buf, len, 0};
     buf[0] = '\0';
-    int ndone = 0, nnot = 0;
-    const ft_op *cut = NULL;
-    if (plan->erased)
+    int ndone = 0, nnot = 0, cut = -1;
+    if (res->erased)
         add(&b, "done: %s", plan->opts.erase ? "chip erase (-e)" : "chip erase (before the flash write)");
-    ndone = plan->erased;
-    for (int i = 0; i < plan->nops; i++) {
-        const ft_op *op = &plan->ops[plan->order[i]];
-        if (op->started && op->status == FT_OK)
+    ndone = res->erased;
+    for (int i = 0; i < plan->nops && i < res->nops; i++) {
+        int k = plan->order[i];
+        const ft_op *op = &plan->ops[k];
+        if (res->ops[k].started && res->ops[k].status == FT_OK)
             add(&b, "%s%s %s", ndone++ ? ", " : "done: ", op->spec.memory, verb(op));
-        else if (op->started && !cut)
-            cut = op;
+        else if (res->ops[k].started && cut < 0)
+            cut = k;
     }
-    if (cut) {
+    if (cut >= 0) {
         add(&b, "%s", ndone ? "; " : "");
-        cut_short(&b, plan, cut);
+        cut_short(&b, &plan->ops[cut], &res->ops[cut]);
     }
-    for (int i = 0; i < plan->nops; i++) {
-        const ft_op *op = &plan->ops[plan->order[i]];
-        if (!op->started)
-            add(&b, "%s%s %s", nnot++ ? ", " : ndone || cut ? "; not done: " : "not done: ",
+    for (int i = 0; i < plan->nops && i < res->nops; i++) {
+        int k = plan->order[i];
+        const ft_op *op = &plan->ops[k];
+        if (!res->ops[k].started)
+            add(&b, "%s%s %s", nnot++ ? ", " : ndone || cut >= 0 ? "; not done: " : "not done: ",
                 op->spec.memory, verb(op));
     }
-    if (!ndone && !cut && !nnot)
+    if (!ndone && cut < 0 && !nnot)
         add(&b, "nothing was done");
-    if (plan->chip_state[0])
-        add(&b, "; %s", plan->chip_state);
-    else if (plan->eeprom_copy[0])
-        add(&b, "; the EEPROM's copy is in %s", plan->eeprom_copy);
+    if (res->chip_state[0])
+        add(&b, "; %s", res->chip_state);
+    else if (res->eeprom_copy[0])
+        add(&b, "; the EEPROM's copy is in %s", res->eeprom_copy);
 }

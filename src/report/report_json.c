@@ -84,51 +84,53 @@ static bool set(json_t *o, const char *key, json_t *v)
 }
 
 /* -e: an operation of its own, where it ran: after the fuse writes. */
-static json_t *erase_op(const ft_plan *p)
+static json_t *erase_op(const ft_plan *p, const ft_result *res)
 {
     json_t *o = json_object();
     bool ok = o && set(o, "memory", json_string("flash")) && set(o, "op", json_string("erase")) &&
               set(o, "file", json_null()) && set(o, "format", json_null()) &&
               set(o, "bytes", json_integer(p->part ? p->part->flash.size : 0)) && set(o, "sha256", json_null()) &&
-              set(o, "verified", json_null()) && set(o, "seconds", ft_json_seconds(p->erase_seconds)) &&
-              set(o, "result", json_string(result(p->erase_status, p->opts.dry_run && p->erase_status == FT_OK,
+              set(o, "verified", json_null()) && set(o, "seconds", ft_json_seconds(res->erase_seconds)) &&
+              set(o, "result", json_string(result(res->erase_status, p->opts.dry_run && res->erase_status == FT_OK,
                                                   p->opts.dry_run)));
     if (!ok)
         json_decref(o);
     return ok ? o : NULL;
 }
 
-static json_t *operation(const ft_op *op)
+static json_t *operation(const ft_op *op, const ft_op_result *or)
 {
     char fmt[2] = {(char)op->spec.fmt, 0};
     json_t *o = json_object();
     bool ok = o && set(o, "memory", ft_json_str(op->spec.memory)) &&
               set(o, "op", json_string(opname(op->spec.kind))) &&
               set(o, "file", ft_json_str(op->spec.fmt == FT_FMT_IMM ? NULL : op->spec.file)) &&
-              set(o, "format", ft_json_str(fmt)) && set(o, "bytes", json_integer(op->bytes)) &&
-              set(o, "sha256", op->have_sha ? hex(op->sha256, 32) : json_null()) &&
-              set(o, "verified", op->verified < 0 ? json_null() : json_boolean(op->verified)) &&
-              set(o, "seconds", ft_json_seconds(op->seconds)) &&
-              set(o, "result", json_string(result(op->status, op->skipped, op->dry_run)));
+              set(o, "format", ft_json_str(fmt)) && set(o, "bytes", json_integer(or->bytes)) &&
+              set(o, "sha256", or->have_sha ? hex(or->sha256, 32) : json_null()) &&
+              set(o, "verified", or->verified < 0 ? json_null() : json_boolean(or->verified)) &&
+              set(o, "seconds", ft_json_seconds(or->seconds)) &&
+              set(o, "result", json_string(result(or->status, or->skipped, or->dry_run)));
     if (!ok)
         json_decref(o);
     return ok ? o : NULL;
 }
 
-static json_t *operations(const ft_plan *p)
+static json_t *operations(const ft_plan *p, const ft_result *res)
 {
     json_t *a = json_array();
     bool erase_shown = !(p && p->opts.erase);
     for (int i = 0; a && p && i <= p->nops; i++) {
-        const ft_op *op = i < p->nops ? &p->ops[p->order[i]] : NULL;
+        int k = i < p->nops ? p->order[i] : -1;
+        const ft_op *op = k >= 0 ? &p->ops[k] : NULL;
         if (!erase_shown && (!op || !ft_plan_fuse_write(p->part, op))) {
-            if (json_array_append_new(a, erase_op(p)) != 0)
+            if (json_array_append_new(a, erase_op(p, res)) != 0)
                 break;
             erase_shown = true;
         }
         if (!op)
             return a;
-        if (json_array_append_new(a, operation(op)) != 0)
+        static const ft_op_result not_run = {.verified = -1, .status = -1};
+        if (json_array_append_new(a, operation(op, k < res->nops ? &res->ops[k] : &not_run)) != 0)
             break;
     }
     if (a && p) {   /* out of memory on the way */
@@ -138,13 +140,13 @@ static json_t *operations(const ft_plan *p)
     return a;
 }
 
-static json_t *fuses(const ft_plan *p)
+static json_t *fuses(const ft_plan *p, const ft_result *res)
 {
-    if (!p || !p->have_fuses)
+    if (!p || !res->have_fuses)
         return json_null();
     json_t *o = json_object();
     for (int i = 0; o && i < p->part->nfuses; i++) {
-        uint8_t v = p->fuses[p->part->fuses[i].index];
+        uint8_t v = res->fuses[p->part->fuses[i].index];
         if (!set(o, p->part->fuses[i].name, hex(&v, 1))) {
             json_decref(o);
             return NULL;
@@ -166,18 +168,20 @@ static json_t *adapter(const ft_json_run *r)
 
 json_t *ft_json_result(const ft_json_run *r)
 {
+    static const ft_result none = {.erase_status = -1};
     const ft_plan *p = r->plan;
+    const ft_result *s = r->result ? r->result : &none;   /* no result: nothing ran */
     json_t *o = json_object();
     bool ok = o && set(o, "ftisp", json_string(FTISP_VERSION)) && set(o, "adapter", adapter(r)) &&
               set(o, "part", ft_json_str(r->part)) &&
-              set(o, "signature", p && p->have_signature ? hex(p->signature, 3) : json_null()) &&
-              set(o, "sck_hz", p && p->sck_hz ? json_integer(p->sck_hz) : json_null()) &&
-              set(o, "target_hz", p && p->target_hz ? json_integer(p->target_hz) : json_null()) &&
-              set(o, "fuses", fuses(p)) && set(o, "lock", p && p->have_lock ? hex(&p->lock, 1) : json_null()) &&
-              set(o, "clock", ft_json_str(p && p->clock_why[0] ? p->clock_why : NULL)) &&
-              set(o, "eeprom_kept", ft_json_str(p && p->eeprom_kept[0] ? p->eeprom_kept : NULL)) &&
-              set(o, "eeprom_copy", ft_json_str(p && p->eeprom_copy[0] ? p->eeprom_copy : NULL)) &&
-              set(o, "operations", operations(p)) &&
+              set(o, "signature", s->have_signature ? hex(s->signature, 3) : json_null()) &&
+              set(o, "sck_hz", s->sck_hz ? json_integer(s->sck_hz) : json_null()) &&
+              set(o, "target_hz", s->target_hz ? json_integer(s->target_hz) : json_null()) &&
+              set(o, "fuses", fuses(p, s)) && set(o, "lock", s->have_lock ? hex(&s->lock, 1) : json_null()) &&
+              set(o, "clock", ft_json_str(s->clock_why[0] ? s->clock_why : NULL)) &&
+              set(o, "eeprom_kept", ft_json_str(s->eeprom_kept[0] ? s->eeprom_kept : NULL)) &&
+              set(o, "eeprom_copy", ft_json_str(s->eeprom_copy[0] ? s->eeprom_copy : NULL)) &&
+              set(o, "operations", operations(p, s)) &&
               set(o, "result", json_string(r->status == 0                      ? "ok"
                                            : r->status == FT_E_INTERRUPTED ? "interrupted"
                                                                            : "error")) &&

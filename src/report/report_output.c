@@ -24,9 +24,9 @@ static double mono(void)
 /* avrdude names the part by its -p id */
 static void ad_signature(ft_out *o)
 {
-    if (!o->avrdude || o->sig_shown || !o->plan || !o->plan->have_signature || o->verbosity < 0)
+    if (!o->avrdude || o->sig_shown || !o->plan || !o->res || !o->res->have_signature || o->verbosity < 0)
         return;
-    const uint8_t *s = o->plan->signature;
+    const uint8_t *s = o->res->signature;
     o->sig_shown = true;
     const ft_part *p = o->plan->part;
     bool match = p && memcmp(p->signature, s, 3) == 0;
@@ -36,8 +36,9 @@ static void ad_signature(ft_out *o)
     fputc('\n', o->f);
 }
 
-void ft_out_avrdude(ft_out *o, const ft_plan *plan)
+void ft_out_avrdude(ft_out *o, const ft_plan *plan, const ft_result *res)
 {
+    o->res = res;
     o->avrdude = true;
     o->plan = plan;
 }
@@ -159,26 +160,28 @@ static const char *plural(uint32_t n)
     return n == 1 ? "" : "s";
 }
 
-void ft_out_avrdude_end(ft_out *o, const ft_plan *plan)
+void ft_out_avrdude_end(ft_out *o, const ft_plan *plan, const ft_result *res)
 {
     if (o->verbosity < -1)
         return;   /* -qq: silent, as avrdude (its test script wants nothing on stderr) */
     ad_signature(o);
-    for (int k = 0; plan && o->verbosity >= 0 && k < plan->nops; k++) {
-        const ft_op *op = &plan->ops[plan->order ? plan->order[k] : k];
+    for (int k = 0; plan && res && o->verbosity >= 0 && k < plan->nops && k < res->nops; k++) {
+        int i = plan->order ? plan->order[k] : k;
+        const ft_op *op = &plan->ops[i];
+        const ft_op_result *or = &res->ops[i];
         const char *mem = op->spec.memory;
-        if (op->status != FT_OK || op->spec.in_memory)
+        if (or->status != FT_OK || op->spec.in_memory)
             continue;
         if (op->spec.kind == FT_OP_WRITE) {
-            if (!op->dry_run)
-                fprintf(o->f, "avrdude: %u byte%s of %s written\n", op->bytes, plural(op->bytes), mem);
-            if (op->verified == 1)
-                fprintf(o->f, "avrdude: %u byte%s of %s verified\n", op->bytes, plural(op->bytes), mem);
+            if (!or->dry_run)
+                fprintf(o->f, "avrdude: %u byte%s of %s written\n", or->bytes, plural(or->bytes), mem);
+            if (or->verified == 1)
+                fprintf(o->f, "avrdude: %u byte%s of %s verified\n", or->bytes, plural(or->bytes), mem);
         } else if (op->spec.kind == FT_OP_READ) {
-            fprintf(o->f, "avrdude: writing %u byte%s to output file %s\n", op->bytes, plural(op->bytes),
+            fprintf(o->f, "avrdude: writing %u byte%s to output file %s\n", or->bytes, plural(or->bytes),
                     strcmp(op->spec.file, "-") == 0 ? "<stdout>" : op->spec.file);
-        } else if (op->verified == 1) {
-            fprintf(o->f, "avrdude: %u byte%s of %s verified\n", op->bytes, plural(op->bytes), mem);
+        } else if (or->verified == 1) {
+            fprintf(o->f, "avrdude: %u byte%s of %s verified\n", or->bytes, plural(or->bytes), mem);
         }
     }
     fprintf(o->f, "\navrdude done.  Thank you.\n\n");

@@ -69,18 +69,18 @@ bool ses_field_programmed(const ft_part *p, const uint8_t *fuses, const char *na
 
 int ses_check_signature(ft_session *r)
 {
-    ft_plan *plan = r->plan;
+    const ft_plan *plan = r->plan;
     /* The clock settling has read it once already: a second read that
      * agrees confirms it; one that does not is resolved by reading until two
      * agree. */
     uint8_t again[3];
     int rc = ft_proto_read_signature(r->proto, again, r->err);
-    if (rc == FT_OK && memcmp(again, plan->signature, 3) != 0)
-        rc = ses_read_checked(r, FT_MEM_SIGNATURE, 0, 0, plan->signature, 3);
+    if (rc == FT_OK && memcmp(again, r->res->signature, 3) != 0)
+        rc = ses_read_checked(r, FT_MEM_SIGNATURE, 0, 0, r->res->signature, 3);
     if (rc != FT_OK)
         return rc;
-    plan->have_signature = true;
-    const uint8_t *s = plan->signature;
+    r->res->have_signature = true;
+    const uint8_t *s = r->res->signature;
     if (memcmp(s, r->part->signature, 3) == 0)
         return FT_OK;
     const char *hint = "";
@@ -122,7 +122,7 @@ int ses_enter(ft_session *r, uint32_t sck)
     if (rc != FT_OK)
         return rc;
     r->sck_hz = used;
-    r->plan->sck_hz = used;
+    r->res->sck_hz = used;
     ses_note(r, 1, "programming mode entered at SCK %.1f kHz", used / 1000.0);
     return FT_OK;
 }
@@ -162,10 +162,12 @@ int ses_confirm_fuses(ft_session *r)
     return FT_OK;
 }
 
-int ses_start(ft_session *r, ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err)
+int ses_start(ft_session *r, const ft_plan *plan, ft_result *res, ft_wire *w, const ft_plan_events *ev,
+              ft_err *err)
 {
     memset(r, 0, sizeof *r);
     r->plan = plan;
+    r->res = res;
     r->part = plan->part;
     r->w = w;
     r->ev = ev;
@@ -185,12 +187,12 @@ void ses_finish(ft_session *r)
     ft_wire_set_trace(r->w, NULL, NULL);
     /* what the chip's fuses and lock are now, for --json */
     if (r->plan && r->have_fuses) {
-        memcpy(r->plan->fuses, r->fuses, sizeof r->plan->fuses);
-        r->plan->have_fuses = true;
+        memcpy(r->res->fuses, r->fuses, sizeof r->res->fuses);
+        r->res->have_fuses = true;
     }
     if (r->plan && r->have_lock) {
-        r->plan->lock = r->lock;
-        r->plan->have_lock = true;
+        r->res->lock = r->lock;
+        r->res->have_lock = true;
     }
     free(r->chip);
     r->chip = NULL;

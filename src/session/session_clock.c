@@ -83,7 +83,7 @@ static int take_snapshot(ft_session *r, snapshot *s)
 static void adopt(ft_session *r, const snapshot *s)
 {
     const ft_part *p = r->part;
-    memcpy(r->plan->signature, s->b, 3);
+    memcpy(r->res->signature, s->b, 3);
     int k = 3;
     for (int i = 0; i < p->nfuses; i++)
         r->fuses[p->fuses[i].index] = s->b[k++];
@@ -146,7 +146,7 @@ static uint32_t target_min_hz(ft_session *r, char *why, int whylen)
 static void set_clock(ft_session *r, uint32_t hz)
 {
     r->sck_hz = hz;
-    r->plan->sck_hz = hz;
+    r->res->sck_hz = hz;
 }
 
 /* Leaves programming mode and enters it again at sck (stepping down from
@@ -161,29 +161,28 @@ static int reenter(ft_session *r, uint32_t sck)
  * than they prove safe, confirmed against a read at the safe clock. */
 static int judge_user_clock(ft_session *r, const snapshot *at_user, uint32_t fmin, const char *why)
 {
-    ft_plan *plan = r->plan;
     uint32_t user = r->sck_hz;
     if (!fmin) {
-        snprintf(plan->clock_why, sizeof plan->clock_why,
+        snprintf(r->res->clock_why, sizeof r->res->clock_why,
                  "SCK %.4g kHz set by -B/-b; target clock unknown (%.160s): ftisp cannot judge it",
                  user / 1e3, why);
-        ses_note(r, 1, "%s", plan->clock_why);
+        ses_note(r, 1, "%s", r->res->clock_why);
         return FT_OK;
     }
     uint32_t safe = ft_sck_for_target(fmin);
     if (user <= safe) {
-        snprintf(plan->clock_why, sizeof plan->clock_why,
+        snprintf(r->res->clock_why, sizeof r->res->clock_why,
                  "SCK %.4g kHz set by -B/-b; the fuses prove up to %.4g kHz safe (%.160s)", user / 1e3,
                  safe / 1e3, why);
-        ses_note(r, 1, "%s", plan->clock_why);
+        ses_note(r, 1, "%s", r->res->clock_why);
         return FT_OK;
     }
     uint32_t slow = ft_proto_set_sck(r->proto, safe);
-    snprintf(plan->clock_why, sizeof plan->clock_why,
+    snprintf(r->res->clock_why, sizeof r->res->clock_why,
              "SCK %.4g kHz set by -B/-b is faster than the fuses prove safe: %.160s, which allows "
              "SCK up to %.4g kHz; -B %.4gkHz would be safe",
              user / 1e3, why, safe / 1e3, slow / 1e3);
-    ses_note(r, 0, "warning: %s", plan->clock_why);
+    ses_note(r, 0, "warning: %s", r->res->clock_why);
     snapshot at_slow;
     int rc = take_snapshot(r, &at_slow);
     ft_proto_set_sck(r->proto, user);
@@ -205,13 +204,12 @@ static int judge_user_clock(ft_session *r, const snapshot *at_user, uint32_t fmi
  * what was read at the slower clock; steps down on any difference. */
 static int raise_clock(ft_session *r, const snapshot *trusted, uint32_t fmin, const char *why)
 {
-    ft_plan *plan = r->plan;
     uint32_t slow = r->sck_hz;
     if (!fmin) {
-        snprintf(plan->clock_why, sizeof plan->clock_why,
+        snprintf(r->res->clock_why, sizeof r->res->clock_why,
                  "target clock unknown (%.160s): SCK stays at %.4g kHz; --fck or -B can raise it", why,
                  slow / 1e3);
-        ses_note(r, 1, "%s", plan->clock_why);
+        ses_note(r, 1, "%s", r->res->clock_why);
         return FT_OK;
     }
     uint32_t want = ft_sck_for_target(fmin);
@@ -258,17 +256,17 @@ static int raise_clock(ft_session *r, const snapshot *trusted, uint32_t fmin, co
     double limit = fmin >= 12000000u ? fmin / 6.0 : fmin / 4.0;
     if (fmin < 12000000u && limit > 2e6)
         limit = 2e6;
-    snprintf(plan->clock_why, sizeof plan->clock_why,
+    snprintf(r->res->clock_why, sizeof r->res->clock_why,
              "target clock at least %s (%.160s): SCK %s, %d %% or more below the limit %s",
              hz_text(f, sizeof f, fmin), why, hz_text(sck, sizeof sck, r->sck_hz), SCK_MARGIN_PCT,
              hz_text(lim, sizeof lim, limit));
-    ses_note(r, 1, "%s", plan->clock_why);
+    ses_note(r, 1, "%s", r->res->clock_why);
     return FT_OK;
 }
 
 int ses_settle_clock(ft_session *r, uint32_t start)
 {
-    ft_plan *plan = r->plan;
+    const ft_plan *plan = r->plan;
     uint32_t user = plan->opts.sck_hz;
     int rc = ses_enter(r, user ? user : start);
     snapshot first;
@@ -298,13 +296,13 @@ int ses_settle_clock(ft_session *r, uint32_t start)
     }
     if (rc == FT_OK)
         rc = ses_check_signature(r);
-    plan->target_hz = fmin;
+    r->res->target_hz = fmin;
     if (rc == FT_OK && ft_proto_fixed_hz(r->proto)) {
         /* TPI: TPICLK does not depend on the target's clock */
-        snprintf(plan->clock_why, sizeof plan->clock_why,
+        snprintf(r->res->clock_why, sizeof r->res->clock_why,
                  "%s clock %.4g kHz, below the datasheet's limit of 2 MHz (independent of the target "
                  "clock)", ft_proto_name(r->proto), r->sck_hz / 1e3);
-        ses_note(r, 1, "%s", plan->clock_why);
+        ses_note(r, 1, "%s", r->res->clock_why);
         return FT_OK;
     }
     if (rc == FT_OK)

@@ -51,15 +51,16 @@ void ses_explain_fuses(ft_session *r, int level)
         explain_byte(r, level, &p->lock, bytes);
 }
 
-int ft_plan_diagnose(ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err)
+int ft_plan_diagnose(const ft_plan *plan, ft_result *res, ft_wire *w, const ft_plan_events *ev,
+                     ft_err *err)
 {
     ft_session r;
-    int rc = ses_start(&r, plan, w, ev, err);
+    int rc = ses_start(&r, plan, res, w, ev, err);
     if (rc == FT_OK) {
-        const uint8_t *s = plan->signature;
+        const uint8_t *s = res->signature;
         ses_note(&r, 0, "%s, signature %02x %02x %02x", ses_pname(r.part), s[0], s[1], s[2]);
         ses_explain_fuses(&r, 0);
-        ses_note(&r, 0, "%s", plan->clock_why);
+        ses_note(&r, 0, "%s", res->clock_why);
     }
     ses_finish(&r);
     return rc;

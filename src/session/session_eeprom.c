@@ -71,7 +71,7 @@ static void keep_names(ft_session *r, keep *k)
     for (const char *c = ser ? ser : ""; *c && j < (int)sizeof s - 1; c++)
         s[j++] = isalnum((unsigned char)*c) || *c == '-' || *c == '_' ? *c : '_';
     s[j] = '\0';
-    const uint8_t *g = r->plan->signature;
+    const uint8_t *g = r->res->signature;
     snprintf(k->journal, sizeof k->journal, "%s/%s-%s-%02x%02x%02x.journal", k->dir, j ? s : "noserial",
              r->part->id, g[0], g[1], g[2]);
     snprintf(k->copy, sizeof k->copy, "%.*s.eeprom.bin", (int)(strlen(k->journal) - 8), k->journal);
@@ -166,7 +166,7 @@ static int journal_write(ft_session *r, keep *k, const uint8_t *ee)
         return rc;
     char text[1400], sha[65];
     sha_hex(ee, n, sha);
-    const uint8_t *g = r->plan->signature;
+    const uint8_t *g = r->res->signature;
     int len = snprintf(text, sizeof text,
                        JOURNAL_MAGIC "\n"
                        "# ftisp was erasing this chip keeping its EEPROM; a run on the same\n"
@@ -179,7 +179,7 @@ static int journal_write(ft_session *r, keep *k, const uint8_t *ee)
     if (rc == FT_OK && sync_dir(k->dir) != 0)
         rc = ft_err_set(r->err, FT_E_UNSAFE, "%s: cannot sync: %s", k->dir, strerror(errno));
     if (rc == FT_OK)
-        snprintf(r->plan->eeprom_copy, sizeof r->plan->eeprom_copy, "%s", k->copy);
+        snprintf(r->res->eeprom_copy, sizeof r->res->eeprom_copy, "%s", k->copy);
     return rc;
 }
 
@@ -190,8 +190,8 @@ static void journal_remove(ft_session *r, keep *k)
     unlink(k->journal);
     sync_dir(k->dir);
     unlink(k->copy);
-    r->plan->eeprom_copy[0] = '\0';
-    r->plan->chip_state[0] = '\0';
+    r->res->eeprom_copy[0] = '\0';
+    r->res->chip_state[0] = '\0';
 }
 
 /* ---- reading a journal back: files on disk are input like any other ---- */
@@ -308,7 +308,7 @@ static int journal_read(ft_session *r, keep *k, uint8_t *ee, bool *found)
                                : ft_err_set(r->err, FT_E_FAIL, "%s: cannot read: %s", k->journal, strerror(errno));
     ses_journal j;
     uint32_t n = r->part->eeprom.size;
-    const uint8_t *g = r->plan->signature;
+    const uint8_t *g = r->res->signature;
     if (ses_journal_parse(text, len, &j) != 0 || strcmp(j.part, r->part->id) != 0 ||
         memcmp(j.signature, g, 3) != 0 || j.nfuses != r->part->nfuses || j.size != n)
         return ft_err_set(r->err, FT_E_FAIL,
@@ -459,7 +459,7 @@ static void note_state(ft_session *r, const keep *k, enum step s, bool eesave_se
 {
     char now[400];
     state_text(r, k, s, eesave_set, now, sizeof now);
-    snprintf(r->plan->chip_state, sizeof r->plan->chip_state, "%.300s; the EEPROM's copy is in %.300s", now,
+    snprintf(r->res->chip_state, sizeof r->res->chip_state, "%.300s; the EEPROM's copy is in %.300s", now,
              k->copy);
 }
 
@@ -503,7 +503,7 @@ int ses_erase_keeping(ft_session *r)
         t0 = ses_now();
         rc = ft_proto_chip_erase(r->proto, r->err);
         ses_phase_end(r, rc, t0);
-        r->plan->erased = rc == FT_OK;
+        r->res->erased = rc == FT_OK;
         return rc;
     }
     if (rc == FT_OK)
@@ -534,7 +534,7 @@ int ses_erase_keeping(ft_session *r)
         rc = ft_proto_chip_erase(r->proto, r->err);
         ses_phase_end(r, rc, t0);
         if (rc == FT_OK)
-            r->plan->erased = true;
+            r->res->erased = true;
     }
     if (rc == FT_OK && eesave_set) {
         step = STEP_FUSE_BACK;
@@ -549,7 +549,7 @@ int ses_erase_keeping(ft_session *r)
     }
     if (rc == FT_OK) {
         journal_remove(r, &k);
-        snprintf(r->plan->eeprom_kept, sizeof r->plan->eeprom_kept, "%s",
+        snprintf(r->res->eeprom_kept, sizeof r->res->eeprom_kept, "%s",
                  restored ? "rewritten" : use_eesave ? "eesave" : "untouched");
         if (use_eesave)
             ses_note(r, 0, "%s written twice: 0x%02x with EESAVE programmed for the erase, then back to "
@@ -633,7 +633,7 @@ int ses_keep_recover(ft_session *r)
         ses_note(r, 0, "finishing what an interrupted run left (journal %s): %s%s%s", k.journal,
                  fuse_off ? fuse_name(p, k.efi) : "", fuse_off && missing ? " and " : "",
                  missing ? "EEPROM" : fuse_off ? "" : "nothing to put back");
-        snprintf(r->plan->eeprom_copy, sizeof r->plan->eeprom_copy, "%s", k.copy);
+        snprintf(r->res->eeprom_copy, sizeof r->res->eeprom_copy, "%s", k.copy);
         uint32_t restored = 0;
         note_state(r, &k, STEP_RECOVER, fuse_off);
         rc = eeprom_make(r, ee, &restored);

@@ -11,7 +11,7 @@
  * the automatic erase before a flash write keeps it (session_eeprom.c). */
 int ses_erase(ft_session *r)
 {
-    ft_plan *plan = r->plan;
+    const ft_plan *plan = r->plan;
     if (plan->opts.dry_run) {
         ses_note(r, 0, "the chip would be erased (-n)");
         return FT_OK;
@@ -23,7 +23,7 @@ int ses_erase(ft_session *r)
     int rc = ft_proto_chip_erase(r->proto, r->err);
     ses_phase_end(r, rc, t0);
     if (rc == FT_OK)
-        plan->erased = true;
+        r->res->erased = true;
     return rc;
 }
 

@@ -16,7 +16,8 @@
 #include <stdint.h>
 
 typedef struct ft_session {
-    ft_plan *plan;
+    const ft_plan *plan;
+    ft_result *res;           /* what the run did, filled here */
     const ft_part *part;
     ft_wire *w;
     ft_proto *proto;
@@ -34,6 +35,12 @@ typedef struct ft_session {
     ft_wire_stats phase_st;  /* counters when it began (-vv) */
 } ft_session;
 
+/* The result of a plan operation, by the operation. */
+static inline ft_op_result *ses_res(const ft_session *r, const ft_op *op)
+{
+    return &r->res->ops[op - r->plan->ops];
+}
+
 /* session.c */
 double ses_now(void);
 void ses_note(ft_session *r, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -44,7 +51,8 @@ bool ses_field_programmed(const ft_part *p, const uint8_t *fuses, const char *na
 int ses_check_signature(ft_session *r);
 int ses_enter(ft_session *r, uint32_t sck);
 int ses_confirm_fuses(ft_session *r);
-int ses_start(ft_session *r, ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err);
+int ses_start(ft_session *r, const ft_plan *plan, ft_result *res, ft_wire *w, const ft_plan_events *ev,
+              ft_err *err);
 void ses_finish(ft_session *r);
 
 /* session_clock.c: enters programming mode (at start, or -B/-b), reads the
@@ -63,7 +71,7 @@ int ses_read_checked(ft_session *r, int kind, int fi, uint32_t addr, uint8_t *bu
 int ses_read_mem(ft_session *r, int kind, int fi, uint32_t addr, uint8_t *buf, uint32_t n);
 uint8_t ses_writable_mask(const ft_part *p, int kind, int fi);
 uint32_t ses_image_start(const ft_image *img, uint32_t align);
-int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image *want);
+int ses_verify_image(ft_session *r, const ft_op *op, int kind, int fi, const ft_image *want);
 /* The phase of that verify: "the file's range", or the gaps not read. */
 void ses_verify_phase(ft_session *r, const char *memory, const ft_image *want);
 void ses_image_sha(const ft_image *img, uint32_t lo, uint8_t out[32]);

@@ -144,7 +144,7 @@ void ses_verify_phase(ft_session *r, const char *memory, const ft_image *want)
     ses_phase(r, what, nread);
 }
 
-int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image *want)
+int ses_verify_image(ft_session *r, const ft_op *op, int kind, int fi, const ft_image *want)
 {
     uint32_t lo = ses_image_start(want, 1), hi = ft_image_extent(want);
     if (hi <= lo)
@@ -170,14 +170,14 @@ int ses_verify_image(ft_session *r, ft_op *op, int kind, int fi, const ft_image 
             break;
     }
     if (rc == FT_OK && bad == UINT32_MAX) {
-        op->verified = 1;
+        ses_res(r, op)->verified = 1;
     } else if (rc == FT_OK) {
-        op->verified = 0;
+        ses_res(r, op)->verified = 0;
         uint8_t file_has = ft_image_get(want, bad), chip_has = buf[bad - lo];
         /* -D is to blame only where it kept the erase away and the file
          * wants a 1 where the chip holds a 0 */
         bool d_hint = kind == FT_MEM_FLASH && op->spec.kind == FT_OP_WRITE && r->plan->opts.no_erase &&
-                      !r->plan->erased && (file_has & ~chip_has) != 0;
+                      !r->res->erased && (file_has & ~chip_has) != 0;
         rc = ft_err_set(r->err, FT_E_VERIFY,
                         "%s verify error at 0x%04x: %s has 0x%02x, the chip has 0x%02x%s",
                         op->spec.memory, bad, op->spec.file, file_has, chip_has,

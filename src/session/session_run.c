@@ -11,15 +11,15 @@
 
 /* The last read of a multi-memory -U writes the file: every memory of
  * that -U at its flat address. */
-static int write_multi(ft_session *r, ft_op *op)
+static int write_multi(ft_session *r, const ft_op *op)
 {
-    ft_plan *plan = r->plan;
+    const ft_plan *plan = r->plan;
     uint32_t lim = 0;
     for (int i = 0; i < plan->nops; i++) {
         const ft_op *o = &plan->ops[i];
         if (o->multi != op->multi || o == op)
             continue;
-        if (o->status != FT_OK)
+        if (ses_res(r, o)->status != FT_OK)
             return FT_OK;   /* not all read yet */
         if (o->flat + o->mem_size > lim)
             lim = o->flat + o->mem_size;
@@ -32,18 +32,20 @@ static int write_multi(ft_session *r, ft_op *op)
         const ft_op *o = &plan->ops[i];
         if (o->multi != op->multi)
             continue;
-        uint32_t ext = ft_image_extent(&o->img);
+        const ft_image *got = &ses_res(r, o)->img;
+        uint32_t ext = ft_image_extent(got);
         for (uint32_t a = 0; a < ext; a++)
-            if (ft_image_is_set(&o->img, a))
-                ft_image_store(&all, o->flat + a, ft_image_get(&o->img, a));
+            if (ft_image_is_set(got, a))
+                ft_image_store(&all, o->flat + a, ft_image_get(got, a));
     }
     int rc = ft_image_write_file(&all, op->spec.file, op->spec.fmt, r->err);
     ft_image_free(&all);
     return rc;
 }
 
-static int op_read(ft_session *r, ft_op *op, int kind, int fi)
+static int op_read(ft_session *r, const ft_op *op, int kind, int fi)
 {
+    ft_image *got = &ses_res(r, op)->img;
     uint32_t n = op->mem_size;
     uint8_t *buf = malloc(n ? n : 1);
     if (!buf)
@@ -59,25 +61,25 @@ static int op_read(ft_session *r, ft_op *op, int kind, int fi)
                                      : ses_read_checked(r, kind, fi, 0, buf, n);
     ses_phase_end(r, rc, t0);
     if (rc == FT_OK) {
-        ft_image_clear(&op->img);
+        ft_image_clear(got);
         for (uint32_t a = 0; a < n; a++)
-            ft_image_store(&op->img, a, buf[a]);
+            ft_image_store(got, a, buf[a]);
         /* a multi-memory backup keeps flash whole, as avrdude does */
         if (kind == FT_MEM_FLASH && !r->plan->opts.keep_ff && !op->multi)
-            ft_image_trim_ff(&op->img);
-        op->bytes = ft_image_extent(&op->img);
-        ses_image_sha(&op->img, 0, op->sha256);
-        op->have_sha = true;
+            ft_image_trim_ff(got);
+        ses_res(r, op)->bytes = ft_image_extent(got);
+        ses_image_sha(got, 0, ses_res(r, op)->sha256);
+        ses_res(r, op)->have_sha = true;
         if (op->multi)
             rc = write_multi(r, op);
         else if (!op->spec.in_memory)
-            rc = ft_image_write_file(&op->img, op->spec.file, op->spec.fmt, r->err);
+            rc = ft_image_write_file(got, op->spec.file, op->spec.fmt, r->err);
     }
     free(buf);
     return rc;
 }
 
-static int op_write_flash(ft_session *r, ft_op *op)
+static int op_write_flash(ft_session *r, const ft_op *op)
 {
     const ft_part *p = r->part;
     uint32_t psz = p->flash.page_size > 1 ? p->flash.page_size : 2;
@@ -96,20 +98,20 @@ static int op_write_flash(ft_session *r, ft_op *op)
             pages[npages++] = page;
         page += psz;
     }
-    op->bytes = ft_image_count(&op->img);
-    ses_image_sha(&op->img, ses_image_start(&op->img, 1), op->sha256);
-    op->have_sha = true;
+    ses_res(r, op)->bytes = ft_image_count(&op->img);
+    ses_image_sha(&op->img, ses_image_start(&op->img, 1), ses_res(r, op)->sha256);
+    ses_res(r, op)->have_sha = true;
     int rc = FT_OK;
     if (r->flash_plan == FLASH_PLAN_NOTHING) {
-        op->skipped = true;
-        op->verified = 1;
-        ses_note(r, 0, "flash: already holds the file's %u bytes; nothing to write", op->bytes);
+        ses_res(r, op)->skipped = true;
+        ses_res(r, op)->verified = 1;
+        ses_note(r, 0, "flash: already holds the file's %u bytes; nothing to write", ses_res(r, op)->bytes);
     } else if (r->plan->opts.dry_run) {
-        op->skipped = op->dry_run = true;
+        ses_res(r, op)->skipped = ses_res(r, op)->dry_run = true;
         ses_note(r, 0, "flash: %u whole page%s (%u bytes) would be written for the file's %u bytes (-n)",
-                 npages, npages == 1 ? "" : "s", npages * psz, op->bytes);
+                 npages, npages == 1 ? "" : "s", npages * psz, ses_res(r, op)->bytes);
     } else {
-        op->chip_changed = true;
+        ses_res(r, op)->chip_changed = true;
         /* Whole pages are written (0xFF around the file's bytes); only the
          * range the file sets is read back. */
         char what[96];
@@ -118,7 +120,7 @@ static int op_write_flash(ft_session *r, ft_op *op)
         double t0 = ses_now();
         rc = ft_proto_write_flash_pages(r->proto, data, pages, npages, r->err);
         ses_phase_end(r, rc, t0);
-        op->written = rc == FT_OK;
+        ses_res(r, op)->written = rc == FT_OK;
         if (rc == FT_OK && !r->plan->opts.no_verify) {
             ses_verify_phase(r, "flash", &op->img);
             t0 = ses_now();
@@ -131,12 +133,12 @@ static int op_write_flash(ft_session *r, ft_op *op)
     return rc;
 }
 
-static int op_write_eeprom(ft_session *r, ft_op *op)
+static int op_write_eeprom(ft_session *r, const ft_op *op)
 {
     uint32_t lo = ses_image_start(&op->img, 1), hi = ft_image_extent(&op->img);
-    op->bytes = ft_image_count(&op->img);
-    ses_image_sha(&op->img, lo, op->sha256);
-    op->have_sha = true;
+    ses_res(r, op)->bytes = ft_image_count(&op->img);
+    ses_image_sha(&op->img, lo, ses_res(r, op)->sha256);
+    ses_res(r, op)->have_sha = true;
     if (hi <= lo)
         return FT_OK;
     uint32_t n = hi - lo;
@@ -157,22 +159,22 @@ static int op_write_eeprom(ft_session *r, ft_op *op)
         changes += mask[i];
     }
     if (r->plan->opts.dry_run) {
-        op->skipped = op->dry_run = true;
-        ses_note(r, 0, "eeprom: %u of %u bytes would change (-n)", changes, op->bytes);
+        ses_res(r, op)->skipped = ses_res(r, op)->dry_run = true;
+        ses_note(r, 0, "eeprom: %u of %u bytes would change (-n)", changes, ses_res(r, op)->bytes);
         goto out;
     }
     if (changes == 0) {
-        op->skipped = true;
-        op->verified = 1;
-        ses_note(r, 0, "eeprom: already holds the file's %u bytes", op->bytes);
+        ses_res(r, op)->skipped = true;
+        ses_res(r, op)->verified = 1;
+        ses_note(r, 0, "eeprom: already holds the file's %u bytes", ses_res(r, op)->bytes);
         goto out;
     }
-    op->chip_changed = true;
+    ses_res(r, op)->chip_changed = true;
     ses_phase(r, "writing eeprom (bytes that differ)", changes);
     double t0 = ses_now();
     rc = ft_proto_write_eeprom(r->proto, lo, want, mask, n, r->err);
     ses_phase_end(r, rc, t0);
-    op->written = rc == FT_OK;
+    ses_res(r, op)->written = rc == FT_OK;
     if (rc == FT_OK && !r->plan->opts.no_verify) {
         ses_verify_phase(r, "eeprom", &op->img);
         t0 = ses_now();
@@ -187,34 +189,34 @@ out:
 }
 
 /* Fuses and lock: one byte, written only if it changes. */
-static int op_write_byte(ft_session *r, ft_op *op, int kind, int fi)
+static int op_write_byte(ft_session *r, const ft_op *op, int kind, int fi)
 {
     uint8_t v = ft_image_get(&op->img, 0), cur = 0;
     uint8_t mask = ses_writable_mask(r->part, kind, fi);
-    op->bytes = 1;
-    ft_sha256(&v, 1, op->sha256);
-    op->have_sha = true;
+    ses_res(r, op)->bytes = 1;
+    ft_sha256(&v, 1, ses_res(r, op)->sha256);
+    ses_res(r, op)->have_sha = true;
     /* "already that value" skips the write: a read that decides it is
      * confirmed by a second one. */
     int rc = ses_read_checked(r, kind, fi, 0, &cur, 1);
     if (rc != FT_OK)
         return rc;
     if (((cur ^ v) & mask) == 0) {
-        op->skipped = true;
-        op->verified = 1;
+        ses_res(r, op)->skipped = true;
+        ses_res(r, op)->verified = 1;
         ses_note(r, 1, "%s: already 0x%02x", op->spec.memory, cur);
         return FT_OK;
     }
     if (r->plan->opts.dry_run) {
-        op->skipped = op->dry_run = true;
+        ses_res(r, op)->skipped = ses_res(r, op)->dry_run = true;
         ses_note(r, 0, "%s: 0x%02x would become 0x%02x (-n)", op->spec.memory, cur, v);
         return FT_OK;
     }
     uint8_t out = (uint8_t)(v | ~mask);
-    op->chip_changed = true;
+    ses_res(r, op)->chip_changed = true;
     rc = kind == FT_MEM_LOCK ? ft_proto_write_lock(r->proto, out, r->err)
                              : ft_proto_write_fuse(r->proto, fi, out, r->err);
-    op->written = rc == FT_OK;
+    ses_res(r, op)->written = rc == FT_OK;
     if (rc == FT_OK && kind == FT_MEM_FUSE)
         r->fuses[fi] = out;
     ses_note(r, 0, "%s: 0x%02x written (was 0x%02x)", op->spec.memory, v, cur);
@@ -223,9 +225,9 @@ static int op_write_byte(ft_session *r, ft_op *op, int kind, int fi)
     return rc;
 }
 
-static int op_verify(ft_session *r, ft_op *op, int kind, int fi)
+static int op_verify(ft_session *r, const ft_op *op, int kind, int fi)
 {
-    op->bytes = ft_image_count(&op->img);
+    ses_res(r, op)->bytes = ft_image_count(&op->img);
     char what[96];
     snprintf(what, sizeof what, "verifying %s", op->spec.memory);
     ses_phase(r, what, ft_image_extent(&op->img) - ses_image_start(&op->img, 1));
@@ -235,13 +237,13 @@ static int op_verify(ft_session *r, ft_op *op, int kind, int fi)
     return rc;
 }
 
-static int run_op(ft_session *r, ft_op *op)
+static int run_op(ft_session *r, const ft_op *op)
 {
     int fi;
     int kind = ft_plan_memkind(r->part, op->spec.memory, &fi);
     double t0 = ses_now();
     int rc;
-    op->started = true;
+    ses_res(r, op)->started = true;
     if (op->spec.kind == FT_OP_READ)
         rc = op_read(r, op, kind, fi);
     else if (op->spec.kind == FT_OP_VERIFY)
@@ -252,8 +254,8 @@ static int run_op(ft_session *r, ft_op *op)
         rc = op_write_eeprom(r, op);
     else
         rc = op_write_byte(r, op, kind, fi);
-    op->seconds = ses_now() - t0;
-    op->status = rc;
+    ses_res(r, op)->seconds = ses_now() - t0;
+    ses_res(r, op)->status = rc;
     return rc;
 }
 
@@ -267,7 +269,7 @@ static int precheck_fuses(ft_session *r)
     memcpy(after, r->fuses, sizeof after);
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < r->plan->nops; i++) {
-            ft_op *op = &r->plan->ops[i];
+            const ft_op *op = &r->plan->ops[i];
             int fi;
             int kind = ft_plan_memkind(r->part, op->spec.memory, &fi);
             if (op->spec.kind != FT_OP_WRITE || (kind != FT_MEM_FUSE && kind != FT_MEM_LOCK))
@@ -289,14 +291,14 @@ static int precheck_fuses(ft_session *r)
     return FT_OK;
 }
 
-int ft_plan_run(ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err)
+int ft_plan_run(const ft_plan *plan, ft_result *res, ft_wire *w, const ft_plan_events *ev, ft_err *err)
 {
     ft_session r;
-    int rc = ses_start(&r, plan, w, ev, err);
+    int rc = ses_start(&r, plan, res, w, ev, err);
     if (rc == FT_OK)
         rc = ses_confirm_fuses(&r);
     if (rc == FT_OK) {
-        const uint8_t *s = plan->signature;
+        const uint8_t *s = res->signature;
         ses_note(&r, 0, "%s, signature %02x %02x %02x, SCK %.4g kHz", ses_pname(r.part), s[0], s[1], s[2],
              r.sck_hz / 1e3);
         ses_explain_fuses(&r, 1);
@@ -312,11 +314,11 @@ int ft_plan_run(ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err
     bool fuse_changed = false;
     int i = 0;
     for (; rc == FT_OK && i < plan->nops; i++) {
-        ft_op *op = &plan->ops[plan->order[i]];
+        const ft_op *op = &plan->ops[plan->order[i]];
         if (!ft_plan_fuse_write(r.part, op))
             break;
         rc = run_op(&r, op);
-        fuse_changed |= !op->skipped;
+        fuse_changed |= !ses_res(&r, op)->skipped;
     }
     if (rc == FT_OK && fuse_changed) {
         ses_note(&r, 1, "leaving programming mode so the new fuses take effect");
@@ -330,14 +332,14 @@ int ft_plan_run(ft_plan *plan, ft_wire *w, const ft_plan_events *ev, ft_err *err
         rc = ses_look_before_erase(&r);
     if (rc == FT_OK && plan->opts.erase) {
         double t0 = ses_now();
-        rc = plan->erase_status = ses_erase(&r);
-        plan->erase_seconds = ses_now() - t0;
+        rc = res->erase_status = ses_erase(&r);
+        res->erase_seconds = ses_now() - t0;
     }
     /* The automatic erase comes just before the flash write, so that reads
      * given before it still see the old contents. */
     bool erase_due = plan->auto_erase && r.flash_plan == FLASH_PLAN_ERASE;
     for (; rc == FT_OK && i < plan->nops; i++) {
-        ft_op *op = &plan->ops[plan->order[i]];
+        const ft_op *op = &plan->ops[plan->order[i]];
         int fi;
         if (erase_due && op->spec.kind == FT_OP_WRITE &&
             ft_plan_memkind(r.part, op->spec.memory, &fi) == FT_MEM_FLASH) {

@@ -96,6 +96,7 @@ static int child(const ft_station_run *run, st_adapter *ad, int pipefd)
         snprintf(ad->label, sizeof ad->label, "%s", ft_wire_serial(c.w));
     rc = run->opts->loop ? st_loop(&c) : st_board(&c);
     ft_wire_close(c.w);
+    ft_result_free(&c.res);
     return rc;
 }
 

@@ -119,11 +119,12 @@ static void json_line(st_child *c, int status, const char *error, double seconds
     bool stopped = status == FT_E_INTERRUPTED;
     char state[600] = "";
     if (stopped)
-        ft_plan_state(run->plan, state, sizeof state);
+        ft_plan_state(run->plan, &c->res, state, sizeof state);
     ft_json_run jr = {
         .adapter_desc = c->w ? ft_wire_describe(c->w) : NULL,
         .adapter_serial = c->w ? ft_wire_serial(c->w) : NULL,
         .plan = run->plan,
+        .result = &c->res,
         .part = part->name[0] ? part->name : part->id,
         .status = status,
         .exit_status = st_exit_status(status),
@@ -171,12 +172,12 @@ void st_report(st_child *c, int status, const char *error, double seconds, const
     else
         fprintf(run->msgs, "ftisp: %s board %d: FAIL (%s, exit %d) in %.2f s%s: %s\n", c->ad->label, c->boards,
                 st_kind(status), st_exit_status(status), seconds, ser, error && *error ? error : "failed");
-    bool changed = run->plan->erase_started;
-    for (int i = 0; i < run->plan->nops; i++)
-        changed |= run->plan->ops[i].chip_changed;
+    bool changed = c->res.erase_started;
+    for (int i = 0; i < c->res.nops; i++)
+        changed |= c->res.ops[i].chip_changed;
     if (status != FT_OK && changed) {
         char state[600];
-        ft_plan_state(run->plan, state, sizeof state);
+        ft_plan_state(run->plan, &c->res, state, sizeof state);
         fprintf(run->msgs, "ftisp: %s board %d: chip: %s\n", c->ad->label, c->boards, state);
     }
     fflush(run->msgs);
@@ -197,12 +198,12 @@ int st_board(st_child *c)
     c->boards++;
     double t0 = now();
     ft_err err = {0};
-    ft_plan_reset_run(plan);   /* the last board's results go; the plan's data stays */
+    ft_result_free(&c->res);   /* the last board's results go; the plan stays */
+    int rc = ft_result_init(&c->res, plan, &err);
     st_feedback(c, ST_BUSY);
     json_t *patches = json_array();
     uint64_t serial = 0;
     bool have_serial = false;
-    int rc = FT_OK;
     char who[96];
     snprintf(who, sizeof who, "%s#%d", c->ad->label, c->boards);
     /* the serial first: a patch command sees it as FTISP_SERIAL */
@@ -248,7 +249,8 @@ int st_board(st_child *c)
         out.tty = false;
         ft_plan_events ev;
         ft_out_events(&out, &ev);
-        rc = run->diagnose ? ft_plan_diagnose(plan, c->w, &ev, &err) : ft_plan_run(plan, c->w, &ev, &err);
+        rc = run->diagnose ? ft_plan_diagnose(plan, &c->res, c->w, &ev, &err)
+                           : ft_plan_run(plan, &c->res, c->w, &ev, &err);
     }
     if (have_serial) {
         ft_err e2 = {0};

@@ -25,6 +25,7 @@ typedef struct st_child {
     const ft_station_run *run;
     st_adapter *ad;
     ft_wire *w;
+    ft_result res;            /* what the run on the current board did */
     int pipefd;               /* board records to the parent */
     int boards;               /* boards handled so far */
 } st_child;

@@ -92,10 +92,14 @@ bool term_parse_int(const char *s, long *v)
 int term_run(ft_term *t, ft_opspec *specs, int nspecs, bool erase, ft_err *err)
 {
     ft_plan plan;
+    ft_result res = {0};
     ft_plan_opts o = t->tg.opts;
     o.erase = erase;
     ft_out *out = t->tg.out;
     int rc = ft_plan_build(&plan, t->tg.db, t->tg.part, specs, nspecs, &o, err);
+    bool built = rc == FT_OK;
+    if (rc == FT_OK)
+        rc = ft_result_init(&res, &plan, err);
     if (rc == FT_OK) {
         ft_plan_events ev;
         /* the session's routine notes (signature, SCK) once per command
@@ -105,23 +109,28 @@ int term_run(ft_term *t, ft_opspec *specs, int nspecs, bool erase, ft_err *err)
         ft_out_events(out, &ev);
         if (v < 1)   /* no progress bars between the commands' output */
             ev.phase = NULL, ev.progress = NULL, ev.phase_end = NULL;
-        rc = ft_plan_run(&plan, t->tg.w, &ev, err);
+        rc = ft_plan_run(&plan, &res, t->tg.w, &ev, err);
         out->verbosity = v;
     }
     for (int i = 0; rc == FT_OK && i < plan.nops; i++) {
-        ft_op *op = &plan.ops[i];
+        const ft_op *op = &plan.ops[i];
         if (op->spec.kind != FT_OP_READ)
             continue;
         term_mem *tm = term_mem_get(t, op->spec.memory, err);
-        if (!tm)
-            return err->code;
+        if (!tm) {
+            rc = err->code;
+            break;
+        }
+        const ft_image *got = &res.ops[i].img;
         ft_image_clear(&tm->chip);
-        uint32_t ext = ft_image_extent(&op->img);
+        uint32_t ext = ft_image_extent(got);
         for (uint32_t a = 0; a < ext; a++)
-            ft_image_store(&tm->chip, a, ft_image_get(&op->img, a));
+            ft_image_store(&tm->chip, a, ft_image_get(got, a));
         tm->loaded = true;
     }
-    ft_plan_free(&plan);
+    ft_result_free(&res);
+    if (built)
+        ft_plan_free(&plan);
     return rc;
 }
 

@@ -199,42 +199,32 @@ static void sck_rules(void **state)
         assert_true((uint64_t)ft_sck_for_target(f) * (f >= 12000000 ? 6 : 4) < f);
 }
 
-/* A station runs one plan on board after board: every result of the last
- * board goes, and the plan is then as ft_plan_build left it. */
-static void reset_run_clears_results(void **state)
+/* A run fills a result of its own: a fresh result says nothing was done,
+ * one per operation, and the plan's data is not where results go. */
+static void result_apart_from_plan(void **state)
 {
     (void)state;
     ft_plan p;
     ft_err err;
     assert_int_equal(build(&p, "m328p", "hfuse", FT_OP_WRITE, "0xd6", FT_FMT_IMM, NULL, &err), FT_OK);
-    ft_plan fresh = p;
-    ft_op fresh_op = p.ops[0];
-    ft_op *op = &p.ops[0];
-    op->bytes = 7;
-    memset(op->sha256, 0xa5, sizeof op->sha256);
-    op->have_sha = true;
-    op->verified = 1;
-    op->seconds = 1.5;
-    op->status = FT_E_VERIFY;
-    op->skipped = op->dry_run = op->started = op->chip_changed = op->written = true;
-    memset(p.signature, 0x1e, sizeof p.signature);
-    p.have_signature = true;
-    p.target_hz = 16000000;
-    p.sck_hz = 2000000;
-    snprintf(p.clock_why, sizeof p.clock_why, "from the fuses");
-    p.erased = p.erase_started = true;
-    p.erase_status = FT_OK;
-    p.erase_seconds = 0.01;
-    memset(p.fuses, 0xff, sizeof p.fuses);
-    p.have_fuses = p.have_lock = true;
-    p.lock = 0x3c;
-    snprintf(p.eeprom_kept, sizeof p.eeprom_kept, "rewritten");
-    snprintf(p.eeprom_copy, sizeof p.eeprom_copy, "/tmp/x.eep");
-    snprintf(p.chip_state, sizeof p.chip_state, "flash erased");
-    ft_plan_reset_run(&p);
-    assert_memory_equal(&p, &fresh, sizeof p);
-    assert_memory_equal(op, &fresh_op, sizeof *op);
-    assert_int_equal(ft_image_get(&op->img, 0), 0xd6);   /* the data stays */
+    ft_result r;
+    assert_int_equal(ft_result_init(&r, &p, &err), FT_OK);
+    assert_int_equal(r.nops, p.nops);
+    assert_int_equal(r.ops[0].status, -1);
+    assert_int_equal(r.ops[0].verified, -1);
+    assert_false(r.ops[0].started || r.ops[0].chip_changed || r.ops[0].written || r.ops[0].have_sha);
+    assert_false(r.erased || r.erase_started || r.have_signature || r.have_fuses);
+    assert_int_equal(r.erase_status, -1);
+    char s[200];
+    ft_plan_state(&p, &r, s, sizeof s);
+    assert_string_equal(s, "not done: hfuse write");
+    r.ops[0].started = true;
+    r.ops[0].status = FT_OK;
+    ft_plan_state(&p, &r, s, sizeof s);
+    assert_string_equal(s, "done: hfuse write");
+    assert_int_equal(ft_image_get(&p.ops[0].img, 0), 0xd6);   /* the data stays */
+    ft_result_free(&r);
+    assert_null(r.ops);
     ft_plan_free(&p);
 }
 
@@ -251,7 +241,7 @@ int main(void)
         cmocka_unit_test(order_fuses_first_lock_last),
         cmocka_unit_test(reads_keep_their_places),
         cmocka_unit_test(sck_rules),
-        cmocka_unit_test(reset_run_clears_results),
+        cmocka_unit_test(result_apart_from_plan),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
