@@ -49,8 +49,8 @@ static ft_format output_format(const char *file, bool multi)
     ft_format f = ft_format_claimed(file);
     if (f == FT_FMT_IHEX)
         return multi ? FT_FMT_IHEXC : f;
-    if (f == FT_FMT_SREC || f == FT_FMT_RAW)
-        return f;
+    if (f == FT_FMT_SREC || f == FT_FMT_RAW || f == FT_FMT_ELF)
+        return f;   /* ELF: refused below, rather than raw bytes in a file named .elf */
     return multi ? FT_FMT_IHEXC : FT_FMT_RAW;
 }
 
@@ -130,6 +130,11 @@ static int plan_op(ft_plan *plan, ft_op *op, int kind, int multi, bool filled, f
         if (op->spec.fmt == FT_FMT_AUTO)
             op->spec.fmt = op->spec.in_memory || (plan->opts.avrdude_formats && !multi)
                                ? FT_FMT_RAW : output_format(op->spec.file, multi == 1);
+        if (op->spec.fmt == FT_FMT_ELF && ft_format_claimed(op->spec.file) == FT_FMT_ELF)
+            return ft_err_set(err, FT_E_USAGE,
+                              "-U %s:r:%s: ftisp reads ELF files but does not write them; name the file "
+                              ".hex, .srec or .bin, or give a format (:i, :s, :r)",
+                              op->spec.memory, op->spec.file);
         if (op->spec.fmt == FT_FMT_ELF || op->spec.fmt == FT_FMT_IMM)
             return ft_err_set(err, FT_E_USAGE,
                               "-U %s:r:%s:%c: format %c is for input only; use i, I, s, r, d, h, o or b",
