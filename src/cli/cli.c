@@ -129,207 +129,289 @@ static bool run_changed_chip(const ft_result *res)
     return changed;
 }
 
-int ft_cli_main(int argc, char **argv)
-{
-    double t0 = now();
+/* One invocation, from the command line to the exit status: each step below
+ * takes it a stage further, or marks it finished (an error, or a listing
+ * like -p ? that is the whole job). */
+typedef struct cli_run {
+    double t0;
+    bool avrdude;             /* called by the name avrdude */
     ft_cli cli;
-    ft_err err = {0};
+    ft_err err;
+    int rc;
+    bool finished;            /* nothing more to do but report */
     ft_out out;
+    FILE *log;
     ft_partdb db;
+    ft_progdb pdb;
+    bool have_db;
+    const ft_programmer *prog;
+    const ft_part *part;
     ft_plan plan;
-    ft_result res = {0};
-    ft_wire *w = NULL;
-    const ft_programmer *prog = NULL;
-    ft_progdb pdb = {0};
-    const ft_part *part = NULL;
-    bool have_plan = false, have_db = false, station = false;
-    FILE *log = NULL;
+    ft_result res;
+    bool have_plan;
+    ft_wire_opts mo;
+    ft_wire *w;
+    bool station;             /* the station ran: it reported each board itself */
+    int sig;
+    char state[600];          /* the chip's state after a signal */
+} cli_run;
 
+static bool go_on(const cli_run *r)
+{
+    return r->rc == FT_OK && !r->finished;
+}
+
+/* Options, the output (standard error, -l FILE, avrdude's wording). True:
+ * --help or --version, already answered. */
+static bool start(cli_run *r, int argc, char **argv)
+{
+    r->t0 = now();
     ft_interrupt_install();
-    bool avrdude = called_as_avrdude(argc > 0 ? argv[0] : NULL);
-    int rc = ft_cli_parse(&cli, argc, argv, &err);
-    cli.plan.avrdude_formats = avrdude;
-    ft_out_init(&out, stderr, cli.verbosity);
-    if (avrdude)
-        ft_out_avrdude(&out, NULL, NULL);
-    if (rc == FT_OK && cli.help) {
+    r->avrdude = called_as_avrdude(argc > 0 ? argv[0] : NULL);
+    r->rc = ft_cli_parse(&r->cli, argc, argv, &r->err);
+    r->cli.plan.avrdude_formats = r->avrdude;
+    ft_out_init(&r->out, stderr, r->cli.verbosity);
+    if (r->avrdude)
+        ft_out_avrdude(&r->out, NULL, NULL);
+    if (r->rc == FT_OK && r->cli.help) {
         fputs(USAGE, stdout);
-        ft_cli_free(&cli);
-        return 0;
+        return true;
     }
-    if (rc == FT_OK && cli.version) {
-        if (avrdude)
+    if (r->rc == FT_OK && r->cli.version) {
+        if (r->avrdude)
             printf("Avrdude version %s (ftisp %s)\n", AVRDUDE_VERSION, FTISP_VERSION);
         else
             printf("ftisp %s\n", FTISP_VERSION);
-        ft_cli_free(&cli);
+        return true;
+    }
+    if (r->rc == FT_OK && r->cli.logfile) {
+        r->log = fopen(r->cli.logfile, "a");
+        if (!r->log)
+            r->rc = ft_err_set(&r->err, FT_E_USAGE, "-l %s: cannot open for writing: %s", r->cli.logfile,
+                               strerror(errno));
+        else
+            ft_out_init(&r->out, r->log, r->cli.verbosity);
+        if (r->log && r->avrdude)
+            ft_out_avrdude(&r->out, NULL, NULL);
+    }
+    return false;
+}
+
+/* The databases, the programmer and the part; the listings (-P ?, -c ?,
+ * -p ?) are whole jobs of their own. */
+static void find_part(cli_run *r)
+{
+    ft_cli *cli = &r->cli;
+    if (r->rc == FT_OK)
+        r->rc = check_outputs(cli, &r->err);
+    if (r->rc == FT_OK && cli_preamble(cli, &r->out))
+        r->finished = true;
+    if (go_on(r) && cli->port && strcmp(cli->port, "?") == 0) {
+        ft_wire_opts lo;
+        ft_wire_opts_default(&lo);
+        r->rc = ft_station_list(stdout, &lo, &r->err);
+        r->finished = true;
+    }
+    if (go_on(r)) {
+        r->rc = ft_cli_load_config(cli, &r->db, &r->pdb, &r->err);
+        r->have_db = true;
+    }
+    if (go_on(r) && cli->programmer && strcmp(cli->programmer, "?") == 0) {
+        ft_cli_list_programmers(&r->pdb);
+        r->finished = true;
+    }
+    if (go_on(r))
+        r->rc = ft_cli_programmer(cli, &r->pdb, &r->prog, &r->err);
+    if (go_on(r) && cli->part && strcmp(cli->part, "?") == 0) {
+        list_parts(&r->db);
+        r->finished = true;
+    }
+    if (go_on(r) && !cli->part)
+        r->rc = ft_err_set(&r->err, FT_E_USAGE, "no part given: use -p, e.g. -p m328p (-p ? lists parts)");
+    if (go_on(r)) {
+        r->part = ft_partdb_find(&r->db, cli->part);
+        if (!r->part)
+            r->rc = ft_err_set(&r->err, FT_E_INPUT, "-p %s: unknown part; -p ? lists the %d parts ftisp knows",
+                               cli->part, r->db.nparts);
+        else
+            r->rc = ft_part_check(r->part, &r->err);
+    }
+}
+
+/* Every file read and checked into the plan, and the adapter's options,
+ * before anything is opened. */
+static void make_plan(cli_run *r)
+{
+    ft_cli *cli = &r->cli;
+    if (go_on(r)) {
+        r->rc = ft_plan_build(&r->plan, &r->db, r->part, cli->ops, cli->nops, &cli->plan, &r->err);
+        r->have_plan = true;
+        if (r->rc == FT_OK)
+            r->rc = ft_result_init(&r->res, &r->plan, &r->err);
+        if (r->avrdude)
+            ft_out_avrdude(&r->out, &r->plan, &r->res);
+        for (int i = 0; r->rc == FT_OK && i < r->plan.nops; i++)
+            if (r->plan.ops[i].note[0])
+                ft_out_msg(&r->out, 0, "note: %s", r->plan.ops[i].note);
+    }
+    ft_wire_opts_default(&r->mo);
+    if (go_on(r)) {
+        r->rc = ft_cli_adapter_opts(cli, &r->pdb, r->prog, &r->mo, &cli->plan, &r->err);
+        r->plan.opts.sck_hz = cli->plan.sck_hz;
+    }
+    if (go_on(r) && ft_interrupt_signal())
+        r->rc = ft_err_set(&r->err, FT_E_INTERRUPTED, "interrupted (%s)",
+                           ft_interrupt_name(ft_interrupt_signal()));
+    if (go_on(r) && ft_station_wanted(&cli->station) && (cli->nterms || strcmp(r->prog->type, "dryrun") == 0))
+        r->rc = ft_err_set(&r->err, FT_E_USAGE, "%s works on one adapter: not with several -P, usb:all, "
+                           "--loop, --serial or --patch-cmd",
+                           cli->nterms ? "the terminal (-T, -t)" : "-c dryrun");
+}
+
+/* Several adapters or boards: the station, which reports each board. */
+static void run_station(cli_run *r)
+{
+    ft_cli *cli = &r->cli;
+    r->station = true;
+    ft_station_run sr = {&r->plan, r->prog->type, &r->mo, &cli->station, cli->json, cli->verbosity, r->out.f,
+                         cli->nops == 0 && !cli->plan.erase, ft_parse_port};
+    r->rc = ft_station_main(&sr);
+    r->finished = true;
+}
+
+/* One adapter: the plan, the terminal's commands, or the diagnosis. */
+static void run_target(cli_run *r)
+{
+    ft_cli *cli = &r->cli;
+    r->mo.part = r->part;
+    r->rc = ft_wire_open(&r->w, r->prog->type, &r->mo, &r->err);
+    if (r->rc != FT_OK)
+        return;
+    ft_out_msg(&r->out, 1, "adapter: %s", ft_wire_describe(r->w));
+    ft_plan_events ev;
+    ft_out_events(&r->out, &ev);
+    ft_wire_led(r->w, FT_LED_RDY, true);
+    ft_wire_led(r->w, FT_LED_PGM, true);
+    if (cli->nterms)
+        r->rc = ft_cli_run_terms(cli, &r->db, r->part, r->w, &r->out, &r->plan, &r->res, &r->err);
+    else if (cli->nops == 0 && !cli->plan.erase)
+        r->rc = ft_plan_diagnose(&r->plan, &r->res, r->w, &ev, &r->err);
+    else
+        r->rc = ft_plan_run(&r->plan, &r->res, r->w, &ev, &r->err);
+    ft_wire_led(r->w, FT_LED_PGM, false);
+    ft_wire_led(r->w, FT_LED_VFY, false);
+    ft_wire_led(r->w, FT_LED_ERR, r->rc != FT_OK);
+    ft_wire_flush(r->w);
+    if (r->rc == FT_OK && (cli->nops || cli->plan.erase) && cli->verbosity >= 0 && !r->avrdude)
+        ft_out_msg(&r->out, 0, "done in %.2f s", now() - r->t0);
+}
+
+/* After a signal or a failure: what the chip holds, then what to do. */
+static void tell_state(cli_run *r)
+{
+    /* A signal wins over whatever it caused on the way out. */
+    r->sig = r->station ? 0 : ft_interrupt_signal();   /* the station reports its boards itself */
+    if (r->sig && r->rc != FT_E_INTERRUPTED) {
+        ft_err_clear(&r->err);
+        r->rc = ft_err_set(&r->err, FT_E_INTERRUPTED, "interrupted (%s)", ft_interrupt_name(r->sig));
+    }
+    if (r->sig) {
+        /* RESET first: the target must run again whatever comes next */
+        ft_wire_close(r->w);
+        r->w = NULL;
+        if (r->have_plan)
+            ft_plan_state(&r->plan, &r->res, r->state, sizeof r->state);
+        else
+            snprintf(r->state, sizeof r->state, "the chip was not touched");
+    }
+    if (r->station)
+        return;
+    if (r->rc != FT_OK)
+        ft_out_error(&r->out, r->err.msg[0] ? r->err.msg : "failed");
+    if (!r->sig && r->rc != FT_OK && r->have_plan && run_changed_chip(&r->res)) {
+        /* a failure after the chip was changed: say what it holds now */
+        char held[600];
+        ft_plan_state(&r->plan, &r->res, held, sizeof held);
+        ft_out_msg(&r->out, -99, "chip: %s", held);
+        if (r->rc == FT_E_LOST)
+            ft_out_msg(&r->out, -99, "plug the adapter back in and run the same command again to finish");
+    } else if (!r->sig && r->rc == FT_E_LOST && (!r->have_plan || (!r->res.erased && !r->res.chip_state[0]))) {
+        /* lost before anything on the chip changed: say so, and what to do */
+        ft_out_msg(&r->out, -99, "chip: untouched (nothing had been written or erased); plug the adapter "
+                                 "back in and run the same command again");
+    }
+    if (r->sig) {
+        ft_out_msg(&r->out, -99, "chip: %s", r->state);
+        ft_out_msg(&r->out, -99, "RESET released and the pins let go (the target runs); %s",
+                   r->have_plan && r->plan.nops ? "run the same command again to finish" : "nothing to finish");
+    }
+}
+
+/* avrdude's closing lines, or the --json object. */
+static void summarize(cli_run *r)
+{
+    const ft_cli *cli = &r->cli;
+    if (r->station)
+        return;
+    if (r->avrdude && !cli->json && r->rc != FT_E_USAGE && (r->have_plan || r->rc != FT_OK))
+        ft_out_avrdude_end(&r->out, r->have_plan ? &r->plan : NULL, r->have_plan ? &r->res : NULL);
+    if (!cli->json)
+        return;
+    char adesc[192] = "", aserial[64] = "";
+    if (r->w && !ft_wire_caps_of(r->w)->host_memory) {
+        snprintf(adesc, sizeof adesc, "%s", ft_wire_describe(r->w));
+        snprintf(aserial, sizeof aserial, "%s", ft_wire_serial(r->w));
+    }
+    const ft_part *part = r->part;
+    ft_json_run jr = {
+        .adapter_desc = adesc[0] ? adesc : NULL,
+        .adapter_serial = adesc[0] ? aserial : NULL,
+        .plan = r->have_plan ? &r->plan : NULL,
+        .result = r->have_plan ? &r->res : NULL,
+        .part = part ? (part->name[0] ? part->name : part->id) : NULL,
+        .status = r->rc,
+        .error = r->rc != FT_OK ? r->err.msg : NULL,
+        .signal = r->sig ? ft_interrupt_name(r->sig) : NULL,
+        .state = r->sig ? r->state : NULL,
+        .exit_status = r->rc == FT_E_INTERRUPTED ? 128 + r->sig : r->rc,
+        .seconds = now() - r->t0,
+    };
+    ft_json_write(stdout, &jr);
+}
+
+static void release(cli_run *r)
+{
+    ft_wire_close(r->w);
+    if (r->have_plan)
+        ft_plan_free(&r->plan);
+    ft_result_free(&r->res);
+    if (r->have_db) {
+        ft_partdb_free(&r->db);
+        ft_progdb_free(&r->pdb);
+    }
+    ft_cli_free(&r->cli);
+    if (r->log)
+        fclose(r->log);
+}
+
+int ft_cli_main(int argc, char **argv)
+{
+    static cli_run r;   /* large (the plan, the databases): not on the stack */
+    memset(&r, 0, sizeof r);
+    if (start(&r, argc, argv)) {
+        ft_cli_free(&r.cli);
         return 0;
     }
-    if (rc == FT_OK && cli.logfile) {
-        log = fopen(cli.logfile, "a");
-        if (!log)
-            rc = ft_err_set(&err, FT_E_USAGE, "-l %s: cannot open for writing: %s", cli.logfile,
-                            strerror(errno));
-        else
-            ft_out_init(&out, log, cli.verbosity);
-        if (log && avrdude)
-            ft_out_avrdude(&out, NULL, NULL);
-    }
-    if (rc == FT_OK)
-        rc = check_outputs(&cli, &err);
-    if (rc == FT_OK && cli_preamble(&cli, &out))
-        goto done;
-    if (rc == FT_OK) {
-        if (cli.port && strcmp(cli.port, "?") == 0) {
-            ft_wire_opts lo;
-            ft_wire_opts_default(&lo);
-            rc = ft_station_list(stdout, &lo, &err);
-            goto done;
-        }
-        rc = ft_cli_load_config(&cli, &db, &pdb, &err);
-        have_db = true;
-    }
-    if (rc == FT_OK && cli.programmer && strcmp(cli.programmer, "?") == 0) {
-        ft_cli_list_programmers(&pdb);
-        goto done;
-    }
-    if (rc == FT_OK)
-        rc = ft_cli_programmer(&cli, &pdb, &prog, &err);
-    if (rc == FT_OK && cli.part && strcmp(cli.part, "?") == 0) {
-        list_parts(&db);
-        goto done;
-    }
-    if (rc == FT_OK && !cli.part)
-        rc = ft_err_set(&err, FT_E_USAGE, "no part given: use -p, e.g. -p m328p (-p ? lists parts)");
-    if (rc == FT_OK) {
-        part = ft_partdb_find(&db, cli.part);
-        if (!part)
-            rc = ft_err_set(&err, FT_E_INPUT, "-p %s: unknown part; -p ? lists the %d parts ftisp knows",
-                            cli.part, db.nparts);
-        else
-            rc = ft_part_check(part, &err);
-    }
-    if (rc == FT_OK) {
-        rc = ft_plan_build(&plan, &db, part, cli.ops, cli.nops, &cli.plan, &err);
-        have_plan = true;
-        if (rc == FT_OK)
-            rc = ft_result_init(&res, &plan, &err);
-        if (avrdude)
-            ft_out_avrdude(&out, &plan, &res);
-        for (int i = 0; rc == FT_OK && i < plan.nops; i++)
-            if (plan.ops[i].note[0])
-                ft_out_msg(&out, 0, "note: %s", plan.ops[i].note);
-    }
-    ft_wire_opts mo;
-    ft_wire_opts_default(&mo);
-    if (rc == FT_OK) {
-        rc = ft_cli_adapter_opts(&cli, &pdb, prog, &mo, &cli.plan, &err);
-        plan.opts.sck_hz = cli.plan.sck_hz;
-    }
-    if (rc == FT_OK && ft_interrupt_signal())
-        rc = ft_err_set(&err, FT_E_INTERRUPTED, "interrupted (%s)", ft_interrupt_name(ft_interrupt_signal()));
-    if (rc == FT_OK && ft_station_wanted(&cli.station) && (cli.nterms || strcmp(prog->type, "dryrun") == 0))
-        rc = ft_err_set(&err, FT_E_USAGE, "%s works on one adapter: not with several -P, usb:all, --loop, "
-                        "--serial or --patch-cmd", cli.nterms ? "the terminal (-T, -t)" : "-c dryrun");
-    station = rc == FT_OK && ft_station_wanted(&cli.station);
-    if (station) {
-        ft_station_run sr = {&plan, prog->type, &mo, &cli.station, cli.json, cli.verbosity, out.f,
-                             cli.nops == 0 && !cli.plan.erase, ft_parse_port};
-        rc = ft_station_main(&sr);   /* it reports each board itself */
-        goto done;
-    }
-    mo.part = part;
-    if (rc == FT_OK)
-        rc = ft_wire_open(&w, prog->type, &mo, &err);
-    if (rc == FT_OK) {
-        ft_out_msg(&out, 1, "adapter: %s", ft_wire_describe(w));
-        ft_plan_events ev;
-        ft_out_events(&out, &ev);
-        ft_wire_led(w, FT_LED_RDY, true);
-        ft_wire_led(w, FT_LED_PGM, true);
-        if (cli.nterms)
-            rc = ft_cli_run_terms(&cli, &db, part, w, &out, &plan, &res, &err);
-        else if (cli.nops == 0 && !cli.plan.erase)
-            rc = ft_plan_diagnose(&plan, &res, w, &ev, &err);
-        else
-            rc = ft_plan_run(&plan, &res, w, &ev, &err);
-        ft_wire_led(w, FT_LED_PGM, false);
-        ft_wire_led(w, FT_LED_VFY, false);
-        ft_wire_led(w, FT_LED_ERR, rc != FT_OK);
-        ft_wire_flush(w);
-    }
-    if (rc == FT_OK && (cli.nops || cli.plan.erase) && cli.verbosity >= 0 && !avrdude)
-        ft_out_msg(&out, 0, "done in %.2f s", now() - t0);
-done:;
-    /* A signal wins over whatever it caused on the way out. */
-    int sig = station ? 0 : ft_interrupt_signal();   /* the station reports its boards itself */
-    if (sig && rc != FT_E_INTERRUPTED) {
-        ft_err_clear(&err);
-        rc = ft_err_set(&err, FT_E_INTERRUPTED, "interrupted (%s)", ft_interrupt_name(sig));
-    }
-    char adesc[192] = "", aserial[64] = "", state[600] = "";
-    if (w && !ft_wire_caps_of(w)->host_memory) {
-        snprintf(adesc, sizeof adesc, "%s", ft_wire_describe(w));
-        snprintf(aserial, sizeof aserial, "%s", ft_wire_serial(w));
-    }
-    if (sig) {
-        /* RESET first: the target must run again whatever comes next */
-        ft_wire_close(w);
-        w = NULL;
-        if (have_plan)
-            ft_plan_state(&plan, &res, state, sizeof state);
-        else
-            snprintf(state, sizeof state, "the chip was not touched");
-    }
-    if (rc != FT_OK && !station)
-        ft_out_error(&out, err.msg[0] ? err.msg : "failed");
-    if (!station && !sig && rc != FT_OK && have_plan && run_changed_chip(&res)) {
-        /* a failure after the chip was changed: say what it holds now */
-        char now[600];
-        ft_plan_state(&plan, &res, now, sizeof now);
-        ft_out_msg(&out, -99, "chip: %s", now);
-        if (rc == FT_E_LOST)
-            ft_out_msg(&out, -99, "plug the adapter back in and run the same command again to finish");
-    } else if (!station && !sig && rc == FT_E_LOST && (!have_plan || (!res.erased && !res.chip_state[0]))) {
-        /* lost before anything on the chip changed: say so, and what to do */
-        ft_out_msg(&out, -99, "chip: untouched (nothing had been written or erased); plug the adapter "
-                              "back in and run the same command again");
-    }
-    if (sig) {
-        ft_out_msg(&out, -99, "chip: %s", state);
-        ft_out_msg(&out, -99, "RESET released and the pins let go (the target runs); %s",
-                   have_plan && plan.nops ? "run the same command again to finish" : "nothing to finish");
-    }
-    if (avrdude && !station && !cli.json && rc != FT_E_USAGE && (have_plan || rc != FT_OK))
-        ft_out_avrdude_end(&out, have_plan ? &plan : NULL, have_plan ? &res : NULL);
-    if (cli.json && !station) {
-        ft_json_run jr = {
-            .adapter_desc = adesc[0] ? adesc : NULL,
-            .adapter_serial = adesc[0] ? aserial : NULL,
-            .plan = have_plan ? &plan : NULL,
-            .result = have_plan ? &res : NULL,
-            .part = part ? (part->name[0] ? part->name : part->id) : NULL,
-            .status = rc,
-            .error = rc != FT_OK ? err.msg : NULL,
-            .signal = sig ? ft_interrupt_name(sig) : NULL,
-            .state = sig ? state : NULL,
-            .exit_status = rc == FT_E_INTERRUPTED ? 128 + sig : rc,
-            .seconds = now() - t0,
-        };
-        ft_json_write(stdout, &jr);
-    }
-    ft_wire_close(w);
-    if (have_plan)
-        ft_plan_free(&plan);
-    ft_result_free(&res);
-    if (have_db) {
-        ft_partdb_free(&db);
-        ft_progdb_free(&pdb);
-    }
-    ft_cli_free(&cli);
-    if (log)
-        fclose(log);
-    if (avrdude)
-        return rc == FT_OK ? 0 : 1;   /* avrdude's exit status: 1 for any failure */
-    return rc == FT_E_INTERRUPTED ? 128 + sig : rc;
+    find_part(&r);
+    make_plan(&r);
+    if (go_on(&r) && ft_station_wanted(&r.cli.station))
+        run_station(&r);
+    if (go_on(&r))
+        run_target(&r);
+    tell_state(&r);
+    summarize(&r);
+    release(&r);
+    if (r.avrdude)
+        return r.rc == FT_OK ? 0 : 1;   /* avrdude's exit status: 1 for any failure */
+    return r.rc == FT_E_INTERRUPTED ? 128 + r.sig : r.rc;
 }
