@@ -334,6 +334,8 @@ static int write_async(sb *s, uint32_t n)
     return s->err.code;
 }
 
+static void pad(sb *s);
+
 /* Moves the stream: OUT transfers for the queued bytes (all: also a tail
  * shorter than a transfer), IN transfers for every sample owed, and USB
  * events until the samples up to stream index `until` are in. */
@@ -359,6 +361,8 @@ static int stream(sb *s, bool all, uint64_t until)
                 if (s->pending > 0 || s->rcvd < s->q_first)
                     break; /* first every sample owed */
                 write_async(s, (uint32_t)plain);
+                if (all)
+                    pad(s); /* the samples restart after the run: whole packets again */
                 i = -1;
                 continue;
             }
