@@ -1,6 +1,6 @@
 /* What the two halves of the synchronous bit-bang bridge share: syncbb.c
  * opens, clocks and closes an FT232R/FT231X/FT230X; syncbb_queue.c turns
- * SPI bytes into pin bytes, windows them through the chip's FIFOs and
+ * SPI bytes into pin bytes, streams them through USB transfers kept in flight and
  * decodes the samples that come back. */
 #ifndef FTISP_SYNCBB_PRIV_H
 #define FTISP_SYNCBB_PRIV_H
@@ -45,7 +45,7 @@ typedef struct sb {
     ft_wire_opts o;
     const char *chip;
     uint32_t fifo_out, fifo_in;   /* host->chip, chip->host */
-    uint32_t window;              /* bytes in flight at most: both FIFOs */
+    uint32_t window;              /* both FIFOs: sets the poll batch (caps.max_batch) */
     uint32_t async_min;           /* unsampled runs this long go async; 0 never */
     uint8_t m_reset, m_sck, m_sdo, m_sdi, dir, inv;
     uint8_t level;                /* logical levels of the outputs (before ~) */
