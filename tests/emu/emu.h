@@ -14,6 +14,7 @@ enum {
     EMU_ERR_NO_DEVICE = -4,
     EMU_ERR_NOT_FOUND = -5,
     EMU_ERR_TIMEOUT = -7,
+    EMU_ERR_OVERFLOW = -8,
     EMU_ERR_PIPE = -9,
     EMU_ERR_NOT_SUPPORTED = -12,
 };

@@ -490,6 +490,26 @@ static void check_signals(void)
         }
 }
 
+int emu_fs_count(emu_dev *d, bool in)
+{
+    check_unplug();
+    if (d->unplugged) {
+        emu_st.v_no_device++;
+        return EMU_ERR_NO_DEVICE;
+    }
+    if (in)
+        emu_st.transfers_in++;
+    else
+        emu_st.transfers_out++;
+    d->ch[0].used = true;
+    return 0;
+}
+
+void emu_fs_after(void)
+{
+    check_signals();
+}
+
 int emu_bulk2(emu_dev *d, uint8_t ep, uint8_t *data, int len, unsigned timeout_ms, int *transferred)
 {
     int r = emu_bulk2_inner(d, ep, data, len, timeout_ms, transferred);

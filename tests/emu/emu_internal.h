@@ -124,7 +124,7 @@ typedef struct emu_stats {
     long bb_bytes;               /* bytes the bit-bang engine applied to the pins */
     long bb_samples;             /* samples it queued back (synchronous mode) */
     long bb_stalls;              /* times it stopped on a full chip->host FIFO */
-    long usb_packets_out, usb_packets_in; /* full-speed data packets (64-byte max) */
+    long usb_packets_out, usb_packets_in, usb_out_naks; /* full-speed data packets (64-byte max) */
     unsigned gpio_high;          /* pins (AD0-7 bits 0-7, AC0-7 bits 8-15) ever driven high */
 } emu_stats;
 extern emu_stats emu_st;
@@ -266,7 +266,22 @@ struct emu_dev {
     bool unplugged;
     bool fs;                     /* full speed: 64-byte packets, 1 ms frames */
     emu_ns bus_free;             /* full speed: the bus is busy with our packets until */
+    int fs_turn;                 /* full speed: 0 the OUT endpoint tries first, 1 the IN */
 };
+
+/* A full-speed bulk transfer in progress (emu_syncbb.c): the host controller
+ * runs one OUT and one IN transfer of a device at once. */
+typedef struct emu_fsx {
+    bool in;
+    uint8_t *buf;
+    int len, done;
+    unsigned timeout_ms;
+    emu_ns start;                /* submitted (host time) */
+    emu_ns timer;                /* IN: the latency timer runs from here */
+    emu_ns end;                  /* its last packet ended */
+    bool finished, payload;
+    int rc;                      /* 0 or EMU_ERR_* */
+} emu_fsx;
 
 /* ---- full-speed chips: bit-bang engine and USB timing (emu_syncbb.c) ---- */
 void emu_syncbb_init(emu_chan *c, int kind);
@@ -279,5 +294,14 @@ uint8_t emu_syncbb_pins(const emu_chan *c);
 int emu_syncbb_bulk_out(emu_dev *d, emu_chan *c, const uint8_t *data, int len, unsigned timeout_ms, int *got);
 int emu_syncbb_bulk_in(emu_dev *d, emu_chan *c, uint8_t *data, int len, unsigned timeout_ms, int *got);
 emu_ns emu_frame_ceil(emu_ns t);
+/* Starts a transfer (start set); then emu_syncbb_pair runs o and i (either
+ * may be NULL or finished) together until one of them finishes; emu_now
+ * becomes the frame boundary after its end if that is later. */
+void emu_syncbb_begin(emu_chan *c, emu_fsx *x);
+void emu_syncbb_pair(emu_dev *d, emu_chan *c, emu_fsx *o, emu_fsx *i);
+/* async front end: counts a bulk transfer as started (unplug_after) and
+ * after it ends (signal_after); 0 or EMU_ERR_NO_DEVICE */
+int emu_fs_count(emu_dev *d, bool in);
+void emu_fs_after(void);
 
 #endif

@@ -38,8 +38,8 @@ static void write_json(const char *path)
             s->latency_flushes, s->send_immediate, s->spi_bytes);
     fprintf(f,
             "  \"bitbang\": {\"bytes\": %ld, \"samples\": %ld, \"stalls\": %ld},\n"
-            "  \"usb_packets\": {\"out\": %ld, \"in\": %ld},\n",
-            s->bb_bytes, s->bb_samples, s->bb_stalls, s->usb_packets_out, s->usb_packets_in);
+            "  \"usb_packets\": {\"out\": %ld, \"in\": %ld, \"out_naks\": %ld},\n",
+            s->bb_bytes, s->bb_samples, s->bb_stalls, s->usb_packets_out, s->usb_packets_in, s->usb_out_naks);
     fprintf(f,
             "  \"modeled_s\": {\"total\": %.6f, \"usb\": %.6f, \"spi\": %.6f, \"host\": %.6f, "
             "\"latency_wait\": %.6f, \"target_busy\": %.6f},\n",

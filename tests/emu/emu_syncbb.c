@@ -6,6 +6,7 @@
  * packets of 2 modem-status bytes + up to 62 data bytes sent when full or
  * when the latency timer expires. See README.md "Full-speed bit-bang chips"
  * for the facts and their sources. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,18 +31,6 @@ static emu_ns slot_start(emu_ns t)
         j = 0;
     }
     return f * EMU_MS + j * EMU_MS / FS_SLOTS;
-}
-
-/* One packet on the bus, no earlier than t: returns its end (its start in
- * *start). The bus is the device's: our OUT and IN packets queue behind
- * each other. */
-static emu_ns packet(emu_dev *d, emu_ns t, emu_ns *start)
-{
-    emu_ns s = slot_start(t > d->bus_free ? t : d->bus_free);
-    emu_ns e = slot_start(s + 1);
-    d->bus_free = e;
-    *start = s;
-    return e;
 }
 
 /* ---- the byte clock ---- */
@@ -223,112 +212,174 @@ void emu_syncbb_run(emu_chan *c)
     }
 }
 
-/* ---- full-speed bulk transfers ---- */
+/* ---- full-speed bulk transfers ----
+ *
+ * The host controller keeps every submitted transfer going at once: one OUT
+ * transfer (the head of endpoint 0x02's queue) and one IN transfer (the head
+ * of 0x81's) share the frame's 19 packet slots. They take turns: the
+ * endpoint whose turn it is tries first. An OUT the chip cannot take (its
+ * FIFO lacks room for the packet) is NAKed after its data went over the
+ * bus, so that slot is lost; an IN the chip has nothing for is NAKed at
+ * once (token and handshake only) and the OUT may use the slot. The chip
+ * answers an IN with a packet only when 62 data bytes are ready or its
+ * latency timer has expired (AN232B-04), whatever room the host's buffer
+ * has: a packet larger than that room is an overflow. A transfer ends with
+ * its last packet (OUT: all data taken; IN: buffer full or a short
+ * packet); the host hears of it at the next frame boundary. */
 
-int emu_syncbb_bulk_out(emu_dev *d, emu_chan *c, const uint8_t *data, int len, unsigned timeout_ms, int *got)
-{
-    emu_ns start = emu_now, t = emu_now, wait = 0;
-    c->in_seq = c->out_seq + (uint64_t)c->rx_count; /* a purge dropped bytes */
-    for (int off = 0; off < len;) {
-        int n = len - off < 64 ? len - off : 64;
-        emu_syncbb_run(c);
-        if (c->rx_count + n > c->fifo) {
-            /* the engine waits for the host to read its samples and the
-             * host waits for this write: the chip NAKs until it times out */
-            emu_warn("bulk write stalls: chip->host FIFO full (%d samples unread) and %d bytes queued; "
-                     "read the samples before sending more", c->tx_count, c->rx_count);
-            emu_st.v_write_timeout++;
-            *got = off;
-            emu_now = start + (emu_ns)(timeout_ms ? timeout_ms : 5000) * EMU_MS;
-            emu_st.usb_ns += emu_now - start;
-            emu_st.bytes_out += off;
-            return EMU_ERR_TIMEOUT;
-        }
-        /* a packet is taken only when the FIFO has room for all of it */
-        emu_ns ready = t;
-        uint64_t need = c->in_seq + (uint64_t)n;
-        if (need > (uint64_t)c->fifo) {
-            emu_ns fr = c->consumed[(need - 1 - (uint64_t)c->fifo) % EMU_MAXFIFO];
-            if (fr > ready) {
-                wait += fr - ready;
-                ready = fr;
-            }
-        }
-        emu_ns s, e = packet(d, ready, &s);
-        for (int i = 0; i < n; i++) {
-            int k = (c->rx_head + c->rx_count) % EMU_MAXFIFO;
-            c->rx[k] = data[off + i];
-            c->rx_t[k] = e;
-            c->rx_count++;
-            c->in_seq++;
-        }
-        emu_st.usb_packets_out++;
-        off += n;
-        t = e;
-    }
-    emu_syncbb_run(c);
-    *got = len;
-    emu_now = emu_frame_ceil(t); /* the host hears of it at the end of the frame */
-    emu_st.spi_ns += wait;
-    emu_st.usb_ns += emu_now - start - wait;
-    emu_st.bytes_out += len;
-    emu_st.out_since_in = true;
-    return 0;
-}
+#define NEVER INT64_MAX
 
 static emu_ns tx_time(const emu_chan *c, int i)
 {
     return c->tx_t[(c->tx_head + i) % c->tx_cap];
 }
 
-int emu_syncbb_bulk_in(emu_dev *d, emu_chan *c, uint8_t *data, int len, unsigned timeout_ms, int *got)
+static bool active(const emu_fsx *x, emu_ns s)
 {
-    emu_ns start = emu_now, t = emu_now, timer = t, spi = 0;
-    int n = 0;
-    bool payload = false;
-    for (;;) {
-        if (len - n < 2)
-            break;
-        int room = len - n - 2 < FS_PAYLOAD ? len - n - 2 : FS_PAYLOAD;
+    return x && !x->finished && x->start <= s;
+}
+
+/* when the chip has room for the OUT transfer's next packet (NEVER: not
+ * until the engine, stalled on a full sample FIFO, moves again) */
+static emu_ns out_ready(const emu_chan *c, const emu_fsx *o)
+{
+    int n = o->len - o->done < 64 ? o->len - o->done : 64;
+    uint64_t need = c->in_seq + (uint64_t)n;
+    emu_ns t = o->start;
+    if (need > (uint64_t)c->fifo) {
+        uint64_t idx = need - 1 - (uint64_t)c->fifo;
+        if (idx >= c->out_seq)
+            return NEVER;
+        emu_ns fr = c->consumed[idx % EMU_MAXFIFO];
+        if (fr > t)
+            t = fr;
+    }
+    return t;
+}
+
+/* when the chip has an IN packet: 62 samples, or the latency timer (from the
+ * transfer's start, restarted after each packet: pessimistic) */
+static emu_ns in_ready(const emu_chan *c, const emu_fsx *i)
+{
+    emu_ns t = i->timer + (emu_ns)c->latency_ms * EMU_MS;
+    if (c->tx_count >= FS_PAYLOAD && tx_time(c, FS_PAYLOAD - 1) < t)
+        t = tx_time(c, FS_PAYLOAD - 1);
+    return t > i->start ? t : i->start;
+}
+
+static void finish(emu_fsx *x, emu_ns end, int rc)
+{
+    x->finished = true;
+    x->end = end;
+    x->rc = rc;
+    emu_ns seen = rc == EMU_ERR_TIMEOUT ? end : emu_frame_ceil(end);
+    if (seen > emu_now) {
+        emu_st.usb_ns += seen - emu_now;
+        emu_now = seen;
+    }
+    if (x->in) {
+        emu_st.bytes_in += x->done;
+        if (x->payload && emu_st.out_since_in)
+            emu_st.round_trips++;
+        emu_st.out_since_in = false;
+    } else {
+        emu_st.bytes_out += x->done;
+        emu_st.out_since_in = true;
+    }
+}
+
+void emu_syncbb_begin(emu_chan *c, emu_fsx *x)
+{
+    x->timer = x->start;
+    if (!x->in)
+        c->in_seq = c->out_seq + (uint64_t)c->rx_count; /* a purge dropped bytes */
+}
+
+void emu_syncbb_pair(emu_dev *d, emu_chan *c, emu_fsx *o, emu_fsx *i)
+{
+    if (o && o->finished)
+        o = NULL;
+    if (i && i->finished)
+        i = NULL;
+    while (o || i) {
         emu_syncbb_run(c); /* a full FIFO may have room again */
-        emu_ns t_send = timer + (emu_ns)c->latency_ms * EMU_MS;
-        int why = 0; /* 0 latency timer, 1 full packet */
-        if (room > 0 && c->tx_count >= room) {
-            emu_ns tf = tx_time(c, room - 1);
-            tf = tf > t ? tf : t;
-            if (tf <= t_send) {
-                t_send = tf;
-                why = 1;
-            }
+        emu_ns to = o ? out_ready(c, o) : NEVER, ti = i ? in_ready(c, i) : NEVER;
+        emu_ns first = to < ti ? to : ti;
+        emu_ns s = first == NEVER ? NEVER : slot_start(first > d->bus_free ? first : d->bus_free);
+        emu_ns dlo = o ? o->start + (emu_ns)(o->timeout_ms ? o->timeout_ms : 5000) * EMU_MS : NEVER;
+        emu_ns dli = i && i->timeout_ms ? i->start + (emu_ns)i->timeout_ms * EMU_MS : NEVER;
+        if (s > dlo && dlo <= dli) {
+            /* the engine waits for the host to read its samples and nothing
+             * reads them: the chip NAKs this write until it times out */
+            emu_warn("bulk write stalls: chip->host FIFO full (%d samples unread) and %d bytes queued; "
+                     "read the samples before sending more", c->tx_count, c->rx_count);
+            emu_st.v_write_timeout++;
+            finish(o, dlo, EMU_ERR_TIMEOUT);
+            return;
         }
-        if (timeout_ms && t_send - start > (emu_ns)timeout_ms * EMU_MS) {
-            emu_now = start + (emu_ns)timeout_ms * EMU_MS;
-            emu_st.usb_ns += emu_now - start - spi;
-            emu_st.spi_ns += spi;
-            emu_st.bytes_in += n;
-            *got = n;
-            return EMU_ERR_TIMEOUT;
+        if (s > dli) {
+            finish(i, dli, EMU_ERR_TIMEOUT);
+            return;
         }
-        emu_ns s, e = packet(d, t_send, &s);
-        int k = 0;
-        while (k < room && k < c->tx_count && tx_time(c, k) <= s)
-            k++;
-        if (emu_cfg_g.trace > 1)
-            fprintf(stderr, "ftemu: IN t=%.6f slot=%.6f why=%d k=%d samples=%d\n", (double)t / EMU_S,
-                    (double)s / EMU_S, why, k, c->tx_count);
-        bool engine_busy = c->tx_count > 0 || c->rx_count > 0 || c->bb_t > (double)t;
-        if (why == 0 && k == 0 && engine_busy) {
-            spi += s - t; /* a status-only packet while samples are still coming */
-            emu_st.latency_flushes++;
-        } else if (why == 0) {
-            emu_st.latency_ns += s - t;
-            emu_st.latency_flushes++;
+        bool ok_o = active(o, s) && to <= s, ok_i = active(i, s) && ti <= s;
+        int who;
+        if (ok_o && ok_i)
+            who = d->fs_turn;
+        else if (ok_o)
+            who = 0;
+        else if (active(o, s) && d->fs_turn == 0) {
+            /* the OUT's data crossed the bus and was NAKed: slot lost */
+            d->bus_free = slot_start(s + 1);
+            d->fs_turn = 1;
+            emu_st.usb_out_naks++;
+            continue;
         } else
-            spi += s - t;
-        data[n] = 0x01; /* modem status, as an idle FT232R sends it */
-        data[n + 1] = 0x60;
-        for (int i = 0; i < k; i++)
-            data[n + 2 + i] = c->tx[(c->tx_head + i) % c->tx_cap];
+            who = 1;
+        emu_ns e = slot_start(s + 1);
+        d->bus_free = e;
+        d->fs_turn = !who;
+        if (who == 0) {
+            int n = o->len - o->done < 64 ? o->len - o->done : 64;
+            for (int k = 0; k < n; k++) {
+                int q = (c->rx_head + c->rx_count) % EMU_MAXFIFO;
+                c->rx[q] = o->buf[o->done + k];
+                c->rx_t[q] = e;
+                c->rx_count++;
+                c->in_seq++;
+            }
+            emu_st.usb_packets_out++;
+            o->done += n;
+            if (o->done == o->len) {
+                emu_syncbb_run(c);
+                finish(o, e, 0);
+                return;
+            }
+            continue;
+        }
+        int k = 0;
+        while (k < FS_PAYLOAD && k < c->tx_count && tx_time(c, k) <= s)
+            k++;
+        bool engine_busy = c->tx_count > k || c->rx_count > 0 || c->bb_t > (double)s;
+        if (k < FS_PAYLOAD && !engine_busy)
+            emu_st.latency_ns += s - (i->timer > i->start ? i->timer : i->start);
+        if (k < FS_PAYLOAD)
+            emu_st.latency_flushes++;
+        if (emu_cfg_g.trace > 1)
+            fprintf(stderr, "ftemu: IN slot=%.6f k=%d samples=%d\n", (double)s / EMU_S, k, c->tx_count);
+        int room = i->len - i->done;
+        bool over = 2 + k > room;
+        if (over) {
+            emu_warn("IN transfer of %d bytes: the chip sent a %d-byte packet with %d bytes of room left "
+                     "(overflow); ask for whole 64-byte packets", i->len, 2 + k, room);
+            k = room - 2 > 0 ? room - 2 : 0;
+        }
+        if (room >= 2) {
+            i->buf[i->done] = 0x01; /* modem status, as an idle FT232R sends it */
+            i->buf[i->done + 1] = 0x60;
+            for (int j = 0; j < k; j++)
+                i->buf[i->done + 2 + j] = c->tx[(c->tx_head + j) % c->tx_cap];
+            i->done += 2 + k;
+        }
         c->tx_head = (c->tx_head + k) % c->tx_cap;
         c->tx_count -= k;
         c->tx_abs += k;
@@ -338,20 +389,29 @@ int emu_syncbb_bulk_in(emu_dev *d, emu_chan *c, uint8_t *data, int len, unsigned
                 c->bb_release = (double)s;
         }
         emu_st.usb_packets_in++;
-        n += 2 + k;
-        payload |= k > 0;
-        t = e;
-        timer = e;
-        if (k < FS_PAYLOAD)
-            break; /* a short packet ends the transfer */
+        i->payload |= k > 0;
+        i->timer = e;
+        if (over || k < FS_PAYLOAD || i->done == i->len) {
+            finish(i, e, over ? EMU_ERR_OVERFLOW : 0);
+            return;
+        }
     }
-    *got = n;
-    emu_now = emu_frame_ceil(t);
-    emu_st.spi_ns += spi;
-    emu_st.usb_ns += emu_now - start - spi;
-    emu_st.bytes_in += n;
-    if (payload && emu_st.out_since_in)
-        emu_st.round_trips++;
-    emu_st.out_since_in = false;
-    return 0;
+}
+
+int emu_syncbb_bulk_out(emu_dev *d, emu_chan *c, const uint8_t *data, int len, unsigned timeout_ms, int *got)
+{
+    emu_fsx o = {.in = false, .buf = (uint8_t *)data, .len = len, .timeout_ms = timeout_ms, .start = emu_now};
+    emu_syncbb_begin(c, &o);
+    emu_syncbb_pair(d, c, &o, NULL);
+    *got = o.done;
+    return o.rc;
+}
+
+int emu_syncbb_bulk_in(emu_dev *d, emu_chan *c, uint8_t *data, int len, unsigned timeout_ms, int *got)
+{
+    emu_fsx i = {.in = true, .buf = data, .len = len, .timeout_ms = timeout_ms, .start = emu_now};
+    emu_syncbb_begin(c, &i);
+    emu_syncbb_pair(d, c, NULL, &i);
+    *got = i.done;
+    return i.rc;
 }

@@ -410,11 +410,29 @@ API int libusb_clear_halt(libusb_device_handle *h, unsigned char ep)
     return gone(h) ? LIBUSB_ERROR_NO_DEVICE : 0;
 }
 
-/* ---- asynchronous transfers: run in submission order when events are
- * handled, which is when libftdi waits for them. ---- */
+/* ---- asynchronous transfers: run when events are handled, which is when
+ * libftdi waits for them. On the high-speed chips they run one after another
+ * in submission order. On the full-speed chips the host controller keeps an
+ * OUT and an IN transfer going at once (emu_syncbb_pair), each submitted
+ * transfer starting no earlier than its submission; callbacks run in the
+ * order the transfers end. ---- */
 #define QMAX 64
 static struct libusb_transfer *queue[QMAX];
+static bool cancelled[QMAX];
+static emu_fsx fsx[QMAX];
+static bool fs_started[QMAX];
 static int nqueue;
+
+static void drop(int i)
+{
+    memmove(queue + i, queue + i + 1, (size_t)(nqueue - i - 1) * sizeof *queue);
+    memmove(cancelled + i, cancelled + i + 1, (size_t)(nqueue - i - 1) * sizeof *cancelled);
+    memmove(fsx + i, fsx + i + 1, (size_t)(nqueue - i - 1) * sizeof *fsx);
+    memmove(fs_started + i, fs_started + i + 1, (size_t)(nqueue - i - 1) * sizeof *fs_started);
+    nqueue--;
+    cancelled[nqueue] = false;
+    fs_started[nqueue] = false;
+}
 
 API struct libusb_transfer *libusb_alloc_transfer(int iso_packets)
 {
@@ -432,13 +450,17 @@ API void libusb_free_transfer(struct libusb_transfer *t)
     for (int i = 0; i < nqueue; i++)
         if (queue[i] == t) {
             emu_warn("libusb_free_transfer of a transfer still in flight");
-            memmove(queue + i, queue + i + 1, (size_t)(nqueue - i - 1) * sizeof *queue);
-            nqueue--;
+            drop(i);
             break;
         }
     if (t->flags & LIBUSB_TRANSFER_FREE_BUFFER)
         free(t->buffer);
     free(t);
+}
+
+static bool fs_bulk(const struct libusb_transfer *t)
+{
+    return t->type == LIBUSB_TRANSFER_TYPE_BULK && t->dev_handle->dev->emu->fs;
 }
 
 API int libusb_submit_transfer(struct libusb_transfer *t)
@@ -452,14 +474,17 @@ API int libusb_submit_transfer(struct libusb_transfer *t)
             return LIBUSB_ERROR_BUSY;
     if (nqueue == QMAX)
         return LIBUSB_ERROR_NO_MEM;
+    emu_enter();
     t->status = LIBUSB_TRANSFER_COMPLETED;
     t->actual_length = 0;
-    t->user_data = t->user_data;
+    fsx[nqueue] = (emu_fsx){.in = (t->endpoint & 0x80) != 0, .buf = t->buffer, .len = t->length,
+                            .timeout_ms = t->timeout, .start = emu_now};
+    fs_started[nqueue] = false;
+    cancelled[nqueue] = false;
     queue[nqueue++] = t;
+    emu_leave();
     return 0;
 }
-
-static bool cancelled[QMAX];
 
 API int libusb_cancel_transfer(struct libusb_transfer *t)
 {
@@ -495,14 +520,75 @@ static void run_one(struct libusb_transfer *t, bool was_cancelled)
         t->callback(t);
 }
 
+/* Full speed: the first queued OUT and IN bulk transfers of the device of
+ * queue[0] run together until one ends; that one's callback runs. */
+static void run_fs(void)
+{
+    emu_dev *d = queue[0]->dev_handle->dev->emu;
+    int io = -1, ii = -1;
+    for (int k = 0; k < nqueue; k++) {
+        struct libusb_transfer *t = queue[k];
+        if (!fs_bulk(t) || t->dev_handle->dev->emu != d)
+            continue;
+        if (t->endpoint & 0x80) {
+            if (ii < 0)
+                ii = k;
+        } else if (io < 0)
+            io = k;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        int k = pass ? ii : io;
+        if (k < 0 || fs_started[k])
+            continue;
+        struct libusb_transfer *t = queue[k];
+        int r = cancelled[k] ? 0 : emu_fs_count(d, fsx[k].in);
+        if (cancelled[k] || r < 0) {
+            t->actual_length = 0;
+            t->status = cancelled[k] ? LIBUSB_TRANSFER_CANCELLED : LIBUSB_TRANSFER_NO_DEVICE;
+            drop(k);
+            if (t->callback)
+                t->callback(t);
+            return;
+        }
+        fs_started[k] = true;
+        emu_syncbb_begin(&d->ch[0], &fsx[k]);
+    }
+    /* a transfer cancelled while it ran ends at once with what it moved */
+    for (int pass = 0; pass < 2; pass++) {
+        int k = pass ? ii : io;
+        if (k >= 0 && cancelled[k]) {
+            struct libusb_transfer *t = queue[k];
+            t->actual_length = fsx[k].done;
+            t->status = LIBUSB_TRANSFER_CANCELLED;
+            drop(k);
+            if (t->callback)
+                t->callback(t);
+            return;
+        }
+    }
+    emu_syncbb_pair(d, &d->ch[0], io >= 0 ? &fsx[io] : NULL, ii >= 0 ? &fsx[ii] : NULL);
+    int k = io >= 0 && fsx[io].finished ? io : ii;
+    struct libusb_transfer *t = queue[k];
+    int r = fsx[k].rc;
+    t->actual_length = fsx[k].done;
+    t->status = r == 0 ? LIBUSB_TRANSFER_COMPLETED : r == EMU_ERR_TIMEOUT ? LIBUSB_TRANSFER_TIMED_OUT
+              : r == EMU_ERR_OVERFLOW ? LIBUSB_TRANSFER_OVERFLOW : LIBUSB_TRANSFER_ERROR;
+    drop(k);
+    if (t->callback)
+        t->callback(t);
+    emu_fs_after();
+}
+
 static int handle(int *completed)
 {
     while (nqueue > 0 && !(completed && *completed)) {
         struct libusb_transfer *t = queue[0];
+        if (fs_bulk(t) && !gone(t->dev_handle)) {
+            run_fs();
+            continue;
+        }
         bool c = cancelled[0];
-        memmove(queue, queue + 1, (size_t)(nqueue - 1) * sizeof *queue);
-        memmove(cancelled, cancelled + 1, (size_t)(nqueue - 1) * sizeof *cancelled);
-        cancelled[--nqueue] = false;
+        drop(0);
         run_one(t, c);
     }
     return 0;
@@ -512,7 +598,10 @@ API int libusb_handle_events_timeout_completed(libusb_context *ctx, struct timev
 {
     (void)ctx;
     (void)tv;
-    return handle(completed);
+    emu_enter();
+    int r = handle(completed);
+    emu_leave();
+    return r;
 }
 
 API int libusb_handle_events_timeout(libusb_context *ctx, struct timeval *tv)

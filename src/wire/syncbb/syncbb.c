@@ -179,6 +179,7 @@ static void sb_pin(sb *s, int pin, bool high)
 
 static void free_all(sb *s)
 {
+    sb_free_xfers(s);
     if (s->ftdi) {
         if (s->usb_open)
             ftdi_usb_close(s->ftdi);
@@ -293,7 +294,7 @@ static int self_test(sb *s)
                        n > 1 ? !!((got[1] ^ s->inv) & s->m_sdo) : -1,
                        n > 2 ? !!((got[2] ^ s->inv) & s->m_sdo) : -1, pin_name(s->o.sdo_pin));
     s->q_first += 3;
-    s->smp_first = s->q_first;
+    s->smp_first = s->rcvd = s->q_first;
     return FT_OK;
 }
 
@@ -328,11 +329,11 @@ static int setup(sb *s, ft_err *err)
                 s->level |= (uint8_t)(1u << s->o.led_pin[i]);
         }
     s->window = s->fifo_in + s->fifo_out;
-    /* two SET_BITMODE requests (about 2 ms each) against windows of 2 ms:
-     * worth it from about 6 windows of bytes on; FTISP_SYNCBB_ASYNC=0 keeps
-     * every byte synchronous */
+    /* two SET_BITMODE requests (1 to 2 ms each) against the IN packets
+     * saved (64 samples, about 1/19 ms, per 64 bytes): worth it from about
+     * 4 KiB on; FTISP_SYNCBB_ASYNC=0 keeps every byte synchronous */
     const char *am = getenv("FTISP_SYNCBB_ASYNC");
-    s->async_min = am && strcmp(am, "0") == 0 ? 0 : 6 * s->window;
+    s->async_min = am && strcmp(am, "0") == 0 ? 0 : 4096;
     uint8_t first = (uint8_t)(s->level ^ s->inv);
     /* The output latch keeps its value across modes (0xFF after power-up):
      * load it with the idle levels while every pin is still an input, so

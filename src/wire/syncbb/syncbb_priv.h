@@ -1,6 +1,6 @@
 /* What the two halves of the synchronous bit-bang bridge share: syncbb.c
  * opens, clocks and closes an FT232R/FT231X/FT230X; syncbb_queue.c turns
- * SPI bytes into pin bytes, windows them through the chip's FIFOs and
+ * SPI bytes into pin bytes, streams them through USB transfers kept in flight and
  * decodes the samples that come back. */
 #ifndef FTISP_SYNCBB_PRIV_H
 #define FTISP_SYNCBB_PRIV_H
@@ -25,13 +25,19 @@ typedef struct sb_dst {
     uint32_t phase;
 } sb_dst;
 
-/* A window written and not yet read back. */
-typedef struct sb_win {
-    uint64_t id;
-    uint64_t first;           /* stream index of its first byte */
-    uint32_t n;               /* bytes (= samples owed) */
-    uint64_t spi_bytes;
-} sb_win;
+/* One libusb transfer of the stream (syncbb_queue.c) */
+#define SB_NOUT 2                 /* OUT transfers in flight at most */
+#define SB_NIN 3                  /* IN transfers in flight at most */
+#define SB_OUT_CHUNK (62u * 64u)  /* bytes per OUT transfer (62 packets) */
+#define SB_IN_PACKETS 32u         /* 64-byte packets per IN transfer */
+struct sb;
+typedef struct sb_xfer {
+    struct libusb_transfer *t;
+    struct sb *s;
+    uint8_t *buf;
+    bool busy;
+    uint32_t cap;             /* IN: samples it may bring (62 per packet) */
+} sb_xfer;
 
 typedef struct sb {
     struct ftdi_context *ftdi;
@@ -39,7 +45,7 @@ typedef struct sb {
     ft_wire_opts o;
     const char *chip;
     uint32_t fifo_out, fifo_in;   /* host->chip, chip->host */
-    uint32_t window;              /* bytes in flight at most: both FIFOs */
+    uint32_t window;              /* both FIFOs: sets the poll batch (caps.max_batch) */
     uint32_t async_min;           /* unsampled runs this long go async; 0 never */
     uint8_t m_reset, m_sck, m_sdo, m_sdi, dir, inv;
     uint8_t level;                /* logical levels of the outputs (before ~) */
@@ -56,10 +62,14 @@ typedef struct sb {
     sb_dst *dst;
     size_t dst_head, ndst, dstcap;
 
-    /* windows written and not read, oldest first (at most 1) */
-    sb_win win[2];
-    int nwin;
-    uint64_t next_id, last_id;
+    /* transfers in flight: every byte written is answered by a sample, and
+     * IN transfers stay submitted for every sample owed */
+    sb_xfer xo[SB_NOUT], xi[SB_NIN];
+    int pending;              /* transfers submitted and not yet called back */
+    int evflag;               /* set by each callback */
+    uint64_t rcvd;            /* stream index after the last sample received */
+    uint64_t incap;           /* samples the IN transfers in flight may bring */
+    uint32_t empty_ins;       /* IN transfers in a row that brought nothing */
 
     /* samples read and not yet decoded: stream index of smp[0] */
     uint8_t *smp;
@@ -67,6 +77,7 @@ typedef struct sb {
     uint64_t smp_first;
 
     uint8_t *rbuf;
+    bool xfers_ok;            /* xo/xi allocated */
     int hold_interrupts;
     ft_err err;
     ft_wire_stats st;
@@ -92,5 +103,7 @@ int sb_sleep_us(sb *s, uint32_t us);
 int sb_check_interrupt(sb *s);
 int sb_take_error(sb *s, ft_err *err);
 void sb_free_queue(sb *s);
+/* frees the transfers (nothing in flight) */
+void sb_free_xfers(sb *s);
 
 #endif

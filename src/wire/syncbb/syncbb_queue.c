@@ -7,13 +7,17 @@
  * the bit for a whole SCK period (an AVR changes MISO after SCK falls).
  *
  * The chip stops clocking when its 256-byte (FT-X: 512) sample FIFO is full
- * and then takes no more than its 128-byte (FT-X: 512) input FIFO: a write
- * larger than the two together never completes while the host waits for it.
- * So the stream goes out in windows of at most both FIFOs, each read back
- * before the next is written; all samples are read (the chip needs the room)
- * but only the bits asked for are decoded. Reads ask for exactly the bytes
- * owed (whole 62-byte packets plus the tail), so the chip sends the tail at
- * once instead of waiting out its latency timer. */
+ * and then takes no more than its 128-byte (FT-X: 512) input FIFO. So the
+ * stream keeps IN transfers submitted for every sample owed while OUT
+ * transfers carry the bytes: the host controller polls both endpoints in
+ * every frame, samples flow back as the chip produces them and the bus, not
+ * round trips, sets the pace. The chip sends an IN packet only when 62
+ * samples are ready or its latency timer (1 ms) expires (AN232B-04), so each
+ * send pads the stream with idle bytes (levels unchanged) to a whole number
+ * of 62-sample packets: the last packet goes at once. All samples are read
+ * (the chip needs the room) but only the bits asked for are decoded. Long
+ * runs no reply depends on (page loads) go out in asynchronous bit-bang:
+ * nothing sampled, half the packets. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -143,48 +147,134 @@ static void decode(sb *s)
     }
 }
 
-/* Reads the samples of the window in flight. */
-static int read_window(sb *s)
+/* ---- transfers ---- */
+
+static void cb(struct libusb_transfer *t)
 {
-    if (s->nwin == 0)
-        return s->err.code;
-    sb_win *w = &s->win[0];
-    if (!grow((void **)&s->smp, &s->smpcap, s->nsmp + w->n, 1))
-        return sb_fail(s, FT_E_FAIL, "out of memory");
-    uint8_t *to = s->smp + s->nsmp;
-    /* the chip may need the byte time of the window; the USB timeout on top */
-    uint64_t deadline = sb_monotonic_us() + (uint64_t)s->o.timeout_ms * 1000u +
-                        (uint64_t)w->n * 2000000u / (s->byte_hz ? s->byte_hz : 1);
-    uint32_t got = 0;
-    while (got < w->n) {
-        uint32_t want = w->n - got;
-        uint32_t pk = (want + FS_PAYLOAD - 1) / FS_PAYLOAD;
-        int len = (int)(want + 2u * pk), n = 0;
-        int r = libusb_bulk_transfer(s->ftdi->usb_dev, (unsigned char)s->ftdi->out_ep, s->rbuf, len, &n,
-                                     (unsigned)s->o.timeout_ms);
-        s->st.reads++;
-        if (r < 0 && r != LIBUSB_ERROR_TIMEOUT)
-            return sb_lost(s, "USB read failed", r);
-        for (int off = 0; off < n; off += (int)FS_PACKET) {
-            int k = n - off < (int)FS_PACKET ? n - off : (int)FS_PACKET;
-            if (k <= 2)
-                continue;
-            uint32_t data = (uint32_t)k - 2u;
-            if (data > w->n - got)
-                return sb_fail(s, FT_E_LOST, "%s: the chip sent more samples than bytes were written: "
-                               "out of step; unplug and replug the adapter", s->desc);
-            memcpy(to + got, s->rbuf + off + 2, data);
-            got += data;
-        }
-        s->st.bytes_in += (uint64_t)n;
-        if (got < w->n && sb_monotonic_us() > deadline)
-            return sb_fail(s, FT_E_LOST, "%s: adapter sent %u of %u samples, then nothing for %d ms",
-                           s->desc, got, w->n, s->o.timeout_ms);
+    sb_xfer *x = t->user_data;
+    sb *s = x->s;
+    x->busy = false;
+    s->pending--;
+    s->evflag = 1;
+    bool in = (t->endpoint & 0x80) != 0;
+    if (t->status != LIBUSB_TRANSFER_COMPLETED) {
+        if (t->status != LIBUSB_TRANSFER_CANCELLED || !s->err.code)
+            sb_lost(s, in ? "USB read failed" : "USB write failed",
+                    t->status == LIBUSB_TRANSFER_NO_DEVICE ? LIBUSB_ERROR_NO_DEVICE
+                    : t->status == LIBUSB_TRANSFER_TIMED_OUT ? LIBUSB_ERROR_TIMEOUT
+                    : t->status == LIBUSB_TRANSFER_OVERFLOW ? LIBUSB_ERROR_OVERFLOW : LIBUSB_ERROR_IO);
     }
-    s->nsmp += w->n;
-    s->nwin = 0;
-    decode(s);
-    return s->err.code;
+    if (!in) {
+        if (t->status == LIBUSB_TRANSFER_COMPLETED && t->actual_length != t->length)
+            sb_fail(s, FT_E_LOST, "%s: USB write accepted %d of %d bytes", s->desc, t->actual_length, t->length);
+        return;
+    }
+    s->incap -= x->cap;
+    uint32_t got = 0;
+    for (int off = 0; off < t->actual_length; off += (int)FS_PACKET) {
+        int k = t->actual_length - off < (int)FS_PACKET ? t->actual_length - off : (int)FS_PACKET;
+        if (k <= 2)
+            continue;
+        uint32_t n = (uint32_t)k - 2u;
+        if (s->rcvd + n > s->q_first) {
+            sb_fail(s, FT_E_LOST, "%s: the chip sent more samples than bytes were written: out of step; "
+                    "unplug and replug the adapter", s->desc);
+            return;
+        }
+        if (!grow((void **)&s->smp, &s->smpcap, s->nsmp + n, 1)) {
+            sb_fail(s, FT_E_FAIL, "out of memory");
+            return;
+        }
+        memcpy(s->smp + s->nsmp, t->buffer + off + 2, n);
+        s->nsmp += n;
+        s->rcvd += n;
+        got += n;
+    }
+    s->st.bytes_in += (uint64_t)t->actual_length;
+    s->empty_ins = got ? 0 : s->empty_ins + 1;
+}
+
+static bool xfers(sb *s)
+{
+    if (s->xfers_ok)
+        return true;
+    for (int i = 0; i < SB_NOUT + SB_NIN; i++) {
+        sb_xfer *x = i < SB_NOUT ? &s->xo[i] : &s->xi[i - SB_NOUT];
+        x->s = s;
+        x->t = libusb_alloc_transfer(0);
+        x->buf = malloc(i < SB_NOUT ? SB_OUT_CHUNK : SB_IN_PACKETS * FS_PACKET);
+        if (!x->t || !x->buf) {
+            sb_fail(s, FT_E_FAIL, "out of memory");
+            return false;
+        }
+    }
+    s->xfers_ok = true;
+    return true;
+}
+
+void sb_free_xfers(sb *s)
+{
+    for (int i = 0; i < SB_NOUT + SB_NIN; i++) {
+        sb_xfer *x = i < SB_NOUT ? &s->xo[i] : &s->xi[i - SB_NOUT];
+        if (x->t)
+            libusb_free_transfer(x->t);
+        free(x->buf);
+        x->t = NULL;
+        x->buf = NULL;
+    }
+    s->xfers_ok = false;
+}
+
+static int submit(sb *s, sb_xfer *x, bool in, int len)
+{
+    struct ftdi_context *f = s->ftdi;
+    libusb_fill_bulk_transfer(x->t, f->usb_dev, (unsigned char)(in ? f->out_ep : f->in_ep), x->buf, len, cb, x,
+                              (unsigned)s->o.timeout_ms);
+    int r = libusb_submit_transfer(x->t);
+    if (r < 0)
+        return sb_lost(s, in ? "USB read failed" : "USB write failed", r);
+    x->busy = true;
+    s->pending++;
+    if (in)
+        s->st.reads++;
+    else
+        s->st.writes++;
+    return 0;
+}
+
+/* Handles USB events until a transfer calls back. */
+static void step(sb *s)
+{
+    s->evflag = 0;
+    uint64_t until = sb_monotonic_us() + 2000u * (uint64_t)s->o.timeout_ms + 1000000u;
+    while (!s->evflag && s->pending > 0) {
+        struct timeval tv = {0, 100000};
+        int r = libusb_handle_events_timeout_completed(s->ftdi->usb_ctx, &tv, &s->evflag);
+        if (r < 0 && r != LIBUSB_ERROR_INTERRUPTED) {
+            sb_lost(s, "USB event handling failed", r);
+            return;
+        }
+        if (!s->evflag && sb_monotonic_us() > until) {
+            /* transfers carry their own timeouts: this is a last resort */
+            sb_fail(s, FT_E_LOST, "%s: no USB transfer completed in %d ms", s->desc, 2 * s->o.timeout_ms);
+            return;
+        }
+    }
+}
+
+/* Cancels what is in flight and waits until nothing is (after an error). */
+static void quiesce(sb *s)
+{
+    for (int round = 0; s->pending > 0 && round < 100; round++) {
+        for (int i = 0; i < SB_NOUT + SB_NIN; i++) {
+            sb_xfer *x = i < SB_NOUT ? &s->xo[i] : &s->xi[i - SB_NOUT];
+            if (x->busy)
+                libusb_cancel_transfer(x->t);
+        }
+        s->evflag = 0;
+        struct timeval tv = {0, 100000};
+        libusb_handle_events_timeout_completed(s->ftdi->usb_ctx, &tv, &s->evflag);
+    }
 }
 
 int sb_check_interrupt(sb *s)
@@ -195,10 +285,21 @@ int sb_check_interrupt(sb *s)
     return s->err.code;
 }
 
+static void advance(sb *s, uint32_t n)
+{
+    uint64_t spi = s->nq ? s->q_spi * n / s->nq : 0;
+    s->st.bytes_out += n;
+    s->st.spi_bytes += spi;
+    s->q_spi -= spi;
+    memmove(s->q, s->q + n, s->nq - n);
+    s->nq -= n;
+    s->q_first += n;
+}
+
 /* Sends n bytes from the head of the queue in asynchronous bit-bang mode:
- * nothing is sampled, so the chip takes them as fast as USB brings them
- * (no window, no read-back). Used for runs no reply depends on (page
- * loads): one SET_BITMODE there and one back cost less than the windows. The
+ * nothing is sampled, so the chip takes them as fast as USB brings them.
+ * Used for runs no reply depends on (page loads): one SET_BITMODE there and
+ * one back cost less than the samples. Every sample owed is read first. The
  * chip has applied every byte of a write long before the next control
  * request arrives (its 128-byte FIFO drains in 43 us at 3 MHz; a request
  * comes a frame later). */
@@ -223,62 +324,103 @@ static int write_async(sb *s, uint32_t n)
     r = ftdi_set_bitmode(s->ftdi, s->dir, BITMODE_SYNCBB);
     if (r < 0)
         return sb_lost(s, "back to synchronous bit-bang failed", r);
-    uint64_t spi = s->q_spi * n / s->nq;
-    s->st.bytes_out += n;
+    uint64_t spi = s->nq ? s->q_spi * n / s->nq : 0;
+    advance(s, n);
     s->st.batches++;
-    s->st.spi_bytes += spi;
-    s->q_spi -= spi;
-    memmove(s->q, s->q + n, s->nq - n);
-    s->nq -= n;
-    s->q_first += n;
     /* no sample of those bytes will come: the samples restart after them */
     s->nsmp = 0;
-    s->smp_first = s->q_first;
+    s->smp_first = s->rcvd = s->q_first;
     sb_trace(s, "USB async run: %u pin bytes (about %" PRIu64 " SPI bytes), nothing read back", n, spi);
     return s->err.code;
 }
 
-/* Writes the next window of the queue (after reading the one in flight).
- * all: also a window shorter than the full size. */
-static int pump(sb *s, bool all)
+static void pad(sb *s);
+
+/* Moves the stream: OUT transfers for the queued bytes (all: also a tail
+ * shorter than a transfer), IN transfers for every sample owed, and USB
+ * events until the samples up to stream index `until` are in. */
+static int stream(sb *s, bool all, uint64_t until)
 {
-    while (!s->err.code && s->nq > 0 && (all || s->nq >= s->window)) {
-        if (read_window(s))
-            break;
-        /* the unsent rest is abandoned; what is written runs anyway */
-        if (sb_check_interrupt(s))
-            break;
-        /* a long run before the next byte anyone reads goes out unsampled */
-        uint64_t lim = s->dst_head < s->ndst ? s->dst[s->dst_head].at : s->q_first + s->nq;
-        uint64_t plain = lim > s->q_first ? lim - s->q_first : 0;
-        if (plain > s->nq)
-            plain = s->nq;
-        if (s->async_min && plain >= s->async_min) {
-            write_async(s, (uint32_t)plain);
-            continue;
+    if (!s->err.code && !xfers(s))
+        return s->err.code;
+    while (!s->err.code) {
+        /* OUT */
+        for (int i = 0; i < SB_NOUT && s->nq > 0 && (all || s->nq >= SB_OUT_CHUNK) && !s->err.code; i++) {
+            sb_xfer *x = &s->xo[i];
+            if (x->busy)
+                continue;
+            /* the unsent rest is abandoned; what is written runs anyway */
+            if (sb_check_interrupt(s))
+                break;
+            /* a long run before the next byte anyone reads goes out unsampled */
+            uint64_t lim = s->dst_head < s->ndst ? s->dst[s->dst_head].at : s->q_first + s->nq;
+            uint64_t plain = lim > s->q_first ? lim - s->q_first : 0;
+            if (plain > s->nq)
+                plain = s->nq;
+            if (s->async_min && plain >= s->async_min) {
+                if (s->pending > 0 || s->rcvd < s->q_first)
+                    break; /* first every sample owed */
+                write_async(s, (uint32_t)plain);
+                if (all)
+                    pad(s); /* the samples restart after the run: whole packets again */
+                i = -1;
+                continue;
+            }
+            uint32_t n = s->nq < SB_OUT_CHUNK ? (uint32_t)s->nq : SB_OUT_CHUNK;
+            memcpy(x->buf, s->q, n);
+            if (submit(s, x, false, (int)n))
+                break;
+            s->st.batches++;
+            advance(s, n);
+            sb_trace(s, "USB write: %u pin bytes at %.4g kHz bytes, SCK %.4g kHz", n, s->byte_hz / 1e3,
+                     s->sck / 1e3);
         }
-        uint32_t n = s->nq < s->window ? (uint32_t)s->nq : s->window;
-        int w = ftdi_write_data(s->ftdi, s->q, (int)n);
-        s->st.writes++;
-        if (w < 0)
-            return sb_lost(s, "USB write failed", w);
-        if ((uint32_t)w != n)
-            return sb_fail(s, FT_E_LOST, "%s: USB write accepted %d of %u bytes", s->desc, w, n);
-        uint64_t spi = s->q_spi * n / s->nq;
-        s->win[0] = (sb_win){++s->next_id, s->q_first, n, spi};
-        s->nwin = 1;
-        s->last_id = s->next_id;
-        s->st.bytes_out += n;
-        s->st.batches++;
-        s->st.spi_bytes += spi;
-        s->q_spi -= spi;
-        memmove(s->q, s->q + n, s->nq - n);
-        s->nq -= n;
-        s->q_first += n;
-        sb_trace(s, "USB window %" PRIu64 ": %u pin bytes (about %" PRIu64 " SPI bytes) at %.4g kHz bytes, "
-                 "SCK %.4g kHz", s->last_id, n, spi, s->byte_hz / 1e3, s->sck / 1e3);
+        /* IN: whole packets of 62 samples for everything owed */
+        for (int i = 0; i < SB_NIN && !s->err.code; i++) {
+            sb_xfer *x = &s->xi[i];
+            uint64_t owed = s->q_first - s->rcvd;
+            if (owed <= s->incap)
+                break;
+            if (x->busy)
+                continue;
+            uint64_t pk = (owed - s->incap + FS_PAYLOAD - 1) / FS_PAYLOAD;
+            if (pk > SB_IN_PACKETS)
+                pk = SB_IN_PACKETS;
+            if (submit(s, x, true, (int)(pk * FS_PACKET)))
+                break;
+            x->cap = (uint32_t)pk * FS_PAYLOAD;
+            s->incap += x->cap;
+        }
+        if (s->err.code)
+            break;
+        bool sent = !all || s->nq == 0;
+        if (sent && s->rcvd >= (until == UINT64_MAX ? s->q_first : until))
+            break;
+        if (s->pending == 0) {
+            if (s->nq == 0 || (!all && s->nq < SB_OUT_CHUNK))
+                break; /* nothing more can come */
+            continue;  /* an async run made room: go on */
+        }
+        step(s);
+        if (s->empty_ins > (uint32_t)s->o.timeout_ms + 16u)
+            sb_fail(s, FT_E_LOST, "%s: adapter sent %" PRIu64 " of %" PRIu64 " samples, then nothing for %d ms",
+                    s->desc, s->rcvd, s->q_first, s->o.timeout_ms);
+        decode(s);
     }
+    if (s->err.code)
+        quiesce(s);
+    decode(s);
     return s->err.code;
+}
+
+/* Pads the stream with idle bytes to a whole number of 62-sample packets. */
+static void pad(sb *s)
+{
+    /* every IN packet so far ended a packet: the next ones start at rcvd */
+    uint64_t from = s->q_first + s->nq - s->rcvd; /* samples owed once all is written */
+    uint32_t k = (uint32_t)((FS_PAYLOAD - from % FS_PAYLOAD) % FS_PAYLOAD);
+    if (k && s->nq)
+        put(s, (uint8_t)(s->level ^ s->inv), k);
 }
 
 /* ---- the wire calls ---- */
@@ -305,7 +447,7 @@ void sb_shift(sb *s, const uint8_t *out, uint8_t *in, size_t n)
         s->sck_high = true;
         s->q_spi++;
         if (s->nq >= SB_QUEUE_CUT)
-            pump(s, false);
+            stream(s, false, 0);
     }
 }
 
@@ -314,14 +456,15 @@ uint64_t sb_send(sb *s)
     if (s->err.code)
         return 0;
     sb_sck_low(s);
-    pump(s, true);
-    return s->err.code ? 0 : s->last_id;
+    pad(s);
+    stream(s, true, 0);
+    return s->err.code ? 0 : s->q_first;
 }
 
 int sb_wait(sb *s, uint64_t ticket)
 {
-    if (!s->err.code && s->nwin && s->win[0].id <= ticket)
-        read_window(s);
+    if (!s->err.code && s->rcvd < ticket)
+        stream(s, false, ticket);
     return s->err.code;
 }
 
@@ -331,8 +474,8 @@ int sb_flush(sb *s)
         return s->err.code;
     s->st.flushes++;
     sb_sck_low(s);
-    pump(s, true);
-    read_window(s);
+    pad(s);
+    stream(s, true, UINT64_MAX);
     return s->err.code;
 }
 
@@ -351,10 +494,11 @@ void sb_free_queue(sb *s)
     s->nq = 0;
     s->q_spi = 0;
     s->dst_head = s->ndst = 0;
-    s->nwin = 0;
     s->nsmp = 0;
     /* the stream restarts after a purge: indices stay consistent */
-    s->smp_first = s->q_first;
+    s->smp_first = s->rcvd = s->q_first;
+    s->incap = 0;
+    s->empty_ins = 0;
 }
 
 int sb_take_error(sb *s, ft_err *err)
@@ -365,6 +509,8 @@ int sb_take_error(sb *s, ft_err *err)
     ft_err_set(err, code, "%s", s->err.msg);
     ft_err_clear(&s->err);
     /* whatever was queued or owed belongs to the failed exchange */
+    if (s->usb_open)
+        quiesce(s);
     sb_free_queue(s);
     if (s->usb_open)
         ftdi_tcioflush(s->ftdi);
