@@ -15,6 +15,9 @@ check "t10: no TPI frame errors, nothing sent to a busy NVM, NVMEN cleared at th
     python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['tpi']; e=t['errors']; \
 sys.exit(0 if not any(e.values()) and t['nvm_while_busy']==0 and t['nvmen_at_release']==0 \
 and t['frames_ignored']==0 and t['word_writes']==512 else 1)" "$T/t10/stats.json"
+check "t10: NVMCMD loaded once for the 512 words (read back after the first), not per word" \
+    python3 -c "import json,sys; i=json.load(open(sys.argv[1]))['tpi']['instructions']; \
+sys.exit(0 if i['sout'] <= 3 else 1)" "$T/t10/stats.json"
 emu "$T/t10" -p t10 -U flash:v:"$T/a.hex"
 check "t10: -U flash:v matches" rc_is 0
 emu "$T/t10" -p t10 -U flash:r:"$T/back.bin":r
