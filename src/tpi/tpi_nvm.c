@@ -142,16 +142,48 @@ int tpi_wait_ready(ft_tpi *t, int kind, uint32_t delay_us, ft_err *err)
     return rc;
 }
 
+/* A transfer of reads, built by build(ctx) into t->out, run; an answer that
+ * does not decode (a parity or stop-bit error: a bit flipped on the way) is
+ * read again, after a BREAK in case the target's receiver was upset too, up
+ * to READ_TRIES times. Reads change nothing, so reading again is safe. */
+#define READ_TRIES 3
+static int run_reads(ft_tpi *t, void (*build)(ft_tpi *t, const void *ctx), const void *ctx, ft_err *err)
+{
+    int rc = FT_OK;
+    for (int i = 0; i < READ_TRIES; i++) {
+        if (i) {
+            *err = (ft_err){0};
+            ft_tpi_bits_break(&t->out);
+        }
+        build(t, ctx);
+        if ((rc = tpi_run(t, err)) != FT_E_TARGET)
+            break;
+    }
+    return rc;
+}
+
+typedef struct read_span {
+    uint16_t addr;
+    uint8_t *buf;
+    uint32_t n;
+} read_span;
+
+static void build_span(ft_tpi *t, const void *ctx)
+{
+    const read_span *r = ctx;
+    tpi_set_pointer(t, r->addr);
+    for (uint32_t i = 0; i < r->n; i++)
+        tpi_ask(t, FT_TPI_SLD_INC, r->buf + i);
+}
+
 int ft_tpi_read(ft_tpi *t, uint16_t addr, uint8_t *buf, uint32_t n, ft_err *err)
 {
     if (tpi_need_enabled(t, err))
         return err->code;
     for (uint32_t done = 0; done < n;) {
         uint32_t k = n - done < READ_CHUNK ? n - done : READ_CHUNK;
-        tpi_set_pointer(t, (uint16_t)(addr + done));
-        for (uint32_t i = 0; i < k; i++)
-            tpi_ask(t, FT_TPI_SLD_INC, buf + done + i);
-        int rc = tpi_run(t, err);
+        read_span r = {(uint16_t)(addr + done), buf + done, k};
+        int rc = run_reads(t, build_span, &r, err);
         if (rc != FT_OK)
             return rc;
         done += k;
@@ -159,6 +191,13 @@ int ft_tpi_read(ft_tpi *t, uint16_t addr, uint8_t *buf, uint32_t n, ft_err *err)
             tpi_progress(t, done, n);
     }
     return FT_OK;
+}
+
+static void build_spans(ft_tpi *t, const void *ctx)
+{
+    const read_span *r = ctx;
+    for (int k = 0; k < 1 + TPI_PRE_KINDS; k++)
+        build_span(t, &r[k]);
 }
 
 /* The signature, and in the same transfer the configuration, lock and
@@ -169,14 +208,10 @@ int ft_tpi_read_signature(ft_tpi *t, uint8_t sig[3], ft_err *err)
     if (tpi_need_enabled(t, err))
         return err->code;
     t->pre_ok = 0;
-    tpi_set_pointer(t, FT_TPI_SIGNATURE);
-    for (int i = 0; i < 3; i++)
-        tpi_ask(t, FT_TPI_SLD_INC, sig + i);
-    for (int k = 0; k < TPI_PRE_KINDS; k++) {
-        tpi_set_pointer(t, at[k]);
-        tpi_ask(t, FT_TPI_SLD, &t->pre[k]);
-    }
-    int rc = tpi_run(t, err);
+    read_span r[1 + TPI_PRE_KINDS] = {{FT_TPI_SIGNATURE, sig, 3}};
+    for (int k = 0; k < TPI_PRE_KINDS; k++)
+        r[1 + k] = (read_span){at[k], &t->pre[k], 1};
+    int rc = run_reads(t, build_spans, r, err);
     if (rc == FT_OK)
         t->pre_ok = (1u << TPI_PRE_KINDS) - 1;
     return rc;
