@@ -70,9 +70,11 @@
  * host's SDO stays high through the resistor while the target drives). */
 #define FT_TPI_GUARD_CODE 0x07
 #define FT_TPI_GUARD_BITS 0
-/* bits of slack after the expected start of an answer: an instruction
- * and its answer window are then 32 bits, 4 wire bytes */
-#define FT_TPI_SLACK 6
+/* bits of slack after the expected start of an answer (a bridge whose
+ * samples run a bit late still finds it): an instruction and its answer
+ * window are then 28 bits; every answer read costs them (a 1 KiB verify
+ * 1024 x 28 bits) */
+#define FT_TPI_SLACK 2
 
 /* ---- bit streams (exposed for tests/unit/test_tpi.c) ---- */
 

@@ -50,6 +50,8 @@ void tpi_set_pointer(ft_tpi *t, uint16_t addr)
 
 void tpi_sout(ft_tpi *t, uint8_t io, uint8_t v)
 {
+    if (io == FT_TPI_NVMCMD && v != FT_TPI_NVM_WORD_WRITE)
+        t->cmd_kept = false;   /* another command loaded */
     tpi_frame(t, FT_TPI_SOUT(io));
     tpi_frame(t, v);
 }
@@ -153,6 +155,8 @@ uint32_t ft_tpi_set_clock(ft_tpi *t, uint32_t hz)
 static int access_layer(ft_tpi *t, uint32_t hz, uint32_t *used, ft_err *err)
 {
     t->enabled = false;
+    t->pre_ok = 0;
+    t->cmd_kept = false;
     t->nans = 0;
     ft_tpi_bits_clear(&t->out);
     uint32_t got = ft_tpi_set_clock(t, hz);
@@ -220,6 +224,7 @@ int ft_tpi_leave(ft_tpi *t, ft_err *err)
         ft_tpi_bits_idle(&t->out, 12);
     }
     t->enabled = false;
+    t->pre_ok = 0;
     t->nans = 0;
     int rc = tpi_run(t, err);
     ft_wire_reset(t->w, false);

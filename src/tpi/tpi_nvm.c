@@ -11,8 +11,8 @@
 #include "tpi_priv.h"
 
 #define GROUP_NS 250000u
-#define MARGIN_POLLS 2
-#define POLL_BITS (12u + FT_TPI_ANSWER_BITS)    /* 32: 4 wire bytes */
+#define MARGIN_POLLS 1
+#define POLL_BITS (12u + FT_TPI_ANSWER_BITS)    /* an SIN and its answer window */
 #define READ_CHUNK 1024u                        /* bytes read per transfer */
 #define MAX_POLLS 512u
 
@@ -103,13 +103,18 @@ static int wait_ready(ft_tpi *t, int kind, uint32_t delay_us, ft_err *err)
                 ready_at = q[0].first + i;
                 continue;
             }
-            t->learned_polls[kind] = ready_at + 1;
+            /* polls count time only within one group: a later group
+             * started after a USB round trip the count does not see, so
+             * one group's worth more is learned there (the next write's
+             * first group then sees the ready answer and learns it exactly) */
+            t->learned_polls[kind] = ready_at + 1 + (q[0].first ? g : 0);
             t->learned_hz[kind] = hz;
             if (nq > 1 && ft_wire_wait(t->w, q[1].ticket))
                 return tpi_wire_status(t, err);
             return FT_OK;
         }
-        q[0] = q[1];
+        if (nq > 1)
+            q[0] = q[1];
         nq--;
         pipelined = true;
         if (now_us() > deadline) {
@@ -126,6 +131,7 @@ static int wait_ready(ft_tpi *t, int kind, uint32_t delay_us, ft_err *err)
 
 int tpi_wait_ready(ft_tpi *t, int kind, uint32_t delay_us, ft_err *err)
 {
+    t->pre_ok = 0;   /* the NVM changes */
     if (ft_wire_check_interrupt(t->w)) {
         ft_tpi_bits_clear(&t->out);
         return tpi_wire_status(t, err);
@@ -136,16 +142,48 @@ int tpi_wait_ready(ft_tpi *t, int kind, uint32_t delay_us, ft_err *err)
     return rc;
 }
 
+/* A transfer of reads, built by build(ctx) into t->out, run; an answer that
+ * does not decode (a parity or stop-bit error: a bit flipped on the way) is
+ * read again, after a BREAK in case the target's receiver was upset too, up
+ * to READ_TRIES times. Reads change nothing, so reading again is safe. */
+#define READ_TRIES 3
+static int run_reads(ft_tpi *t, void (*build)(ft_tpi *t, const void *ctx), const void *ctx, ft_err *err)
+{
+    int rc = FT_OK;
+    for (int i = 0; i < READ_TRIES; i++) {
+        if (i) {
+            *err = (ft_err){0};
+            ft_tpi_bits_break(&t->out);
+        }
+        build(t, ctx);
+        if ((rc = tpi_run(t, err)) != FT_E_TARGET)
+            break;
+    }
+    return rc;
+}
+
+typedef struct read_span {
+    uint16_t addr;
+    uint8_t *buf;
+    uint32_t n;
+} read_span;
+
+static void build_span(ft_tpi *t, const void *ctx)
+{
+    const read_span *r = ctx;
+    tpi_set_pointer(t, r->addr);
+    for (uint32_t i = 0; i < r->n; i++)
+        tpi_ask(t, FT_TPI_SLD_INC, r->buf + i);
+}
+
 int ft_tpi_read(ft_tpi *t, uint16_t addr, uint8_t *buf, uint32_t n, ft_err *err)
 {
     if (tpi_need_enabled(t, err))
         return err->code;
     for (uint32_t done = 0; done < n;) {
         uint32_t k = n - done < READ_CHUNK ? n - done : READ_CHUNK;
-        tpi_set_pointer(t, (uint16_t)(addr + done));
-        for (uint32_t i = 0; i < k; i++)
-            tpi_ask(t, FT_TPI_SLD_INC, buf + done + i);
-        int rc = tpi_run(t, err);
+        read_span r = {(uint16_t)(addr + done), buf + done, k};
+        int rc = run_reads(t, build_span, &r, err);
         if (rc != FT_OK)
             return rc;
         done += k;
@@ -155,9 +193,38 @@ int ft_tpi_read(ft_tpi *t, uint16_t addr, uint8_t *buf, uint32_t n, ft_err *err)
     return FT_OK;
 }
 
+static void build_spans(ft_tpi *t, const void *ctx)
+{
+    const read_span *r = ctx;
+    for (int k = 0; k < 1 + TPI_PRE_KINDS; k++)
+        build_span(t, &r[k]);
+}
+
+/* The signature, and in the same transfer the configuration, lock and
+ * calibration bytes that a session reads right after it. */
 int ft_tpi_read_signature(ft_tpi *t, uint8_t sig[3], ft_err *err)
 {
-    return ft_tpi_read(t, FT_TPI_SIGNATURE, sig, 3, err);
+    static const uint16_t at[TPI_PRE_KINDS] = {FT_TPI_CONFIG, FT_TPI_LOCK, FT_TPI_CALIBRATION};
+    if (tpi_need_enabled(t, err))
+        return err->code;
+    t->pre_ok = 0;
+    read_span r[1 + TPI_PRE_KINDS] = {{FT_TPI_SIGNATURE, sig, 3}};
+    for (int k = 0; k < TPI_PRE_KINDS; k++)
+        r[1 + k] = (read_span){at[k], &t->pre[k], 1};
+    int rc = run_reads(t, build_spans, r, err);
+    if (rc == FT_OK)
+        t->pre_ok = (1u << TPI_PRE_KINDS) - 1;
+    return rc;
+}
+
+static int read_pre(ft_tpi *t, int k, uint16_t addr, uint8_t *v, ft_err *err)
+{
+    if (t->enabled && (t->pre_ok & 1u << k)) {
+        t->pre_ok &= ~(1u << k);
+        *v = t->pre[k];
+        return FT_OK;
+    }
+    return ft_tpi_read(t, addr, v, 1, err);
 }
 
 int ft_tpi_read_flash(ft_tpi *t, uint32_t addr, uint8_t *buf, uint32_t n, ft_err *err)
@@ -170,17 +237,17 @@ int ft_tpi_read_flash(ft_tpi *t, uint32_t addr, uint8_t *buf, uint32_t n, ft_err
 
 int ft_tpi_read_config(ft_tpi *t, uint8_t *v, ft_err *err)
 {
-    return ft_tpi_read(t, FT_TPI_CONFIG, v, 1, err);
+    return read_pre(t, TPI_PRE_CONFIG, FT_TPI_CONFIG, v, err);
 }
 
 int ft_tpi_read_lock(ft_tpi *t, uint8_t *v, ft_err *err)
 {
-    return ft_tpi_read(t, FT_TPI_LOCK, v, 1, err);
+    return read_pre(t, TPI_PRE_LOCK, FT_TPI_LOCK, v, err);
 }
 
 int ft_tpi_read_calibration(ft_tpi *t, uint8_t *v, ft_err *err)
 {
-    return ft_tpi_read(t, FT_TPI_CALIBRATION, v, 1, err);
+    return read_pre(t, TPI_PRE_CAL, FT_TPI_CALIBRATION, v, err);
 }
 
 /* An erase: the command, then a dummy write to a high byte in the section. */
@@ -260,7 +327,10 @@ int ft_tpi_write_flash_pages(ft_tpi *t, const uint8_t *data, const uint32_t *pag
                 blank = blank && data[g + i] == 0xFF;
             if (blank)
                 continue;   /* erased flash reads 0xFF already */
-            tpi_sout(t, FT_TPI_NVMCMD, FT_TPI_NVM_WORD_WRITE);
+            /* the command stays loaded after a write on the parts met so
+             * far (checked once below): then it is not sent again */
+            if (!t->cmd_kept)
+                tpi_sout(t, FT_TPI_NVMCMD, FT_TPI_NVM_WORD_WRITE);
             if (ptr != (int32_t)g)
                 tpi_set_pointer(t, (uint16_t)(FT_TPI_FLASH + g));
             for (uint32_t i = 0; i < gsz; i++) {
@@ -269,6 +339,13 @@ int ft_tpi_write_flash_pages(ft_tpi *t, const uint8_t *data, const uint32_t *pag
             }
             ptr = (int32_t)(g + gsz);
             rc = tpi_wait_ready(t, TPI_BUSY_WORD, p->flash.write_delay_us, err);
+            if (rc == FT_OK && !t->cmd_checked) {
+                uint8_t cmd = 0;
+                t->cmd_checked = true;
+                tpi_ask(t, FT_TPI_SIN(FT_TPI_NVMCMD), &cmd);
+                rc = tpi_run(t, err);
+                t->cmd_kept = rc == FT_OK && cmd == FT_TPI_NVM_WORD_WRITE;
+            }
         }
         if (rc == FT_OK)
             tpi_progress(t, (k + 1) * psz, npages * psz);

@@ -4,6 +4,8 @@
 
 #include "ftisp/tpi.h"
 
+enum tpi_pre { TPI_PRE_CONFIG, TPI_PRE_LOCK, TPI_PRE_CAL, TPI_PRE_KINDS };
+
 enum tpi_busy { TPI_BUSY_WORD, TPI_BUSY_ERASE, TPI_BUSY_CONFIG, TPI_BUSY_KINDS };
 
 typedef struct tpi_answer {
@@ -33,6 +35,14 @@ struct ft_tpi {
     uint32_t learned_hz[TPI_BUSY_KINDS];
     tpi_slot slot[3];
     int next_slot;
+    /* read together with the signature (one USB round trip instead of
+     * four): each served once, to the next read of it; dropped by any NVM
+     * write or erase, and by entering or leaving programming mode */
+    uint8_t pre[TPI_PRE_KINDS];
+    unsigned pre_ok;          /* bit k: pre[k] not served yet */
+    /* NVMCMD read back WORD_WRITE after a word write finished (checked once
+     * per session): the command need not be sent before each word */
+    bool cmd_checked, cmd_kept;
 };
 
 int tpi_wire_status(ft_tpi *t, ft_err *err);

@@ -15,6 +15,9 @@ check "t10: no TPI frame errors, nothing sent to a busy NVM, NVMEN cleared at th
     python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['tpi']; e=t['errors']; \
 sys.exit(0 if not any(e.values()) and t['nvm_while_busy']==0 and t['nvmen_at_release']==0 \
 and t['frames_ignored']==0 and t['word_writes']==512 else 1)" "$T/t10/stats.json"
+check "t10: NVMCMD loaded once for the 512 words (read back after the first), not per word" \
+    python3 -c "import json,sys; i=json.load(open(sys.argv[1]))['tpi']['instructions']; \
+sys.exit(0 if i['sout'] <= 3 else 1)" "$T/t10/stats.json"
 emu "$T/t10" -p t10 -U flash:v:"$T/a.hex"
 check "t10: -U flash:v matches" rc_is 0
 emu "$T/t10" -p t10 -U flash:r:"$T/back.bin":r
@@ -50,6 +53,25 @@ emu "$T/t10" -p t9 -U flash:w:"$T/b.bin":r
 check "t9 on a t10: signature refused (exit 7)" rc_is 7
 "$FTISP" -c dryrun -p t10 -U flash:w:"$T/b.bin":r >"$T/dry.out" 2>&1
 check "-c dryrun -p t10: refused with a clear message" grep -q "dryrun speaks only ISP" "$T/dry.out"
+
+# TPI over an FT232R in synchronous bit-bang: avrdude's tc2030 entry
+# (reset 3 CTS, sck 2 RTS, sdo 0 TXD through ~1 k, sdi 1 RXD)
+sbb() { FTEMU_ADAPTERS=ft232r:A1 FTEMU_SYNCBB_PINS=3,2,0,1 emu "$@"; }
+rm -rf "$T/bb"
+sbb "$T/bb" -c tc2030 -p t10 -U flash:w:"$T/a.hex"
+check "tc2030 (FT232R bit-bang) t10: 1 KiB flash write exits 0" rc_is 0
+check "tc2030 t10: emulated flash equals the file" same_at "$T/bb/flash.bin" "$T/a.bin" 0
+check "tc2030 t10: no TPI frame errors, garbled bits or NVM access while busy" \
+    python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['tpi']; \
+sys.exit(0 if not any(t['errors'].values()) and t['nvm_while_busy']==0 and t['garbled_bits']==0 \
+and t['nvmen_at_release']==0 else 1)" "$T/bb/stats.json"
+sbb "$T/bb" -c tc2030 -p t10 -U fuse:w:0xfe:m
+check "tc2030 t10: RSTDISBL refused without --allow (exit 9)" rc_is 9
+sbb "$T/bb" -c tc2030 -p t10 -U fuse:w:0xfb:m -U flash:v:"$T/a.hex"
+check "tc2030 t10: configuration byte 0xfb written, flash verifies" test "$rc-$(xxd -p "$T/bb/fuses.bin")" = 0-fb
+FTEMU_FAULT=no_target sbb "$T/bbn" -c tc2030 -p t10 -U flash:r:"$T/bbn.bin":r
+check "tc2030 t10, no target (SDI reads SDO through the resistor): fails, says no target answers" \
+    eval '[ "$rc" -ne 0 ] && grep -qi "answer" "$T/bbn/stderr"'
 
 # the other TPI parts: a write and verify each
 for p in t4 t20 t40 t104; do

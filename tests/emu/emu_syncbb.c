@@ -85,6 +85,8 @@ static bool bitbang(const emu_chan *c)
     return c->bitmode == 1 || c->bitmode == 4;
 }
 
+static int line(const emu_chan *c, int which);
+
 /* The level on FTDI pin D<pin>: an output drives its latch; the pin wired
  * to the target's MISO reads it (through the inverter if any); any other
  * input reads its pull-up. Pins the package lacks read 1. */
@@ -94,8 +96,11 @@ static int pin_level(const emu_chan *c, int pin)
         return 1;
     if (bitbang(c) && c->bb_mask >> pin & 1)
         return c->bb_latch >> pin & 1;
-    if (pin == emu_cfg_g.bb_pin[BB_SDI])
+    if (pin == emu_cfg_g.bb_pin[BB_SDI]) {
+        if (c->avr.absent && c->avr.part.tpi) /* TPI wiring: SDO reaches SDI through 1 k */
+            return line(c, BB_SDO) ^ emu_cfg_g.bb_inv[BB_SDI];
         return (c->avr.absent ? 1 : c->avr.miso) ^ emu_cfg_g.bb_inv[BB_SDI];
+    }
     return 1;
 }
 
