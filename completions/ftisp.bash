@@ -17,9 +17,9 @@ _ftisp_terminal="dump read write erase save backup restore verify flush abort co
 _ftisp_allow="clock rstdisbl dwen lock all"
 _ftisp_options="-p --part -c --programmer -P --port -B --bitclock -b --baud
 -U --memory -e --erase -D --noerase -A --keep-ff -V --noverify -F --force -n --dry-run
--q -v -l --logfile -C --config -x --fck --allow= --json -h --help --version
+-q --quiet -v -l --logfile -C --config -x --extended --fck --allow= --json -h --help --version
 --loop --poll= --serial= --serial-file= --serial-cmd= --serial-reuse --patch-cmd=
--T --command -t --terminal -N --noconfig --quell --verbose --keep-trailing-0xff --test-memory
+-T --command -t --terminal -N --noconfig --quell --verbose --keep-trailing-0xff --test-memory --test
 --noverify-memory -E --exitspecs -i --isp-clock-delay -O --osccal -r --reconnect"
 
 # The programmer ids, from the ftisp being completed (it reads ~/.avrduderc).

@@ -70,4 +70,7 @@ int ft_parse_port(const char *port, ft_wire_opts *o, ft_err *err);
 
 int ft_cli_main(int argc, char **argv);
 
+/* --help's option lines, from the table of options (cli_args.c). */
+void ft_cli_usage(FILE *f);
+
 #endif

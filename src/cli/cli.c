@@ -12,43 +12,17 @@
 #include <string.h>
 #include <time.h>
 
-static const char USAGE[] =
-    "usage: ftisp [options]\n"
-    "  -p, --part PART          part id or name (m328p, ATmega328P); -p ? lists parts\n"
-    "  -c, --programmer ID      ft232h (default), 2232h, 4232h, tigard, ..., dryrun (no adapter); -c ? lists\n"
-    "  -P, --port PORT          usb, usb:SERIAL, usb:VID:PID[:SERIAL], usb:BUS/DEV, usb:all;\n"
-    "                           repeatable: one board per adapter, in parallel; -P ? lists adapters\n"
-    "  -U, --memory M:OP:FILE[:FMT]  OP r|w|v; FMT a i I s r e m d h o b; repeatable, run in order;\n"
-    "                           M a memory, alias (ee, sig, fuses), or list (flash,eeprom; all; all,-flash)\n"
-    "  -T, --command CMD        one terminal command (dump, write, config, ...), in order with -U\n"
-    "  -t, --terminal           interactive terminal\n"
-    "  -B, --bitclock T         SCK period in us (-B 1 = 1 MHz) or a frequency (-B 2MHz)\n"
-    "  -b, --baud F             SCK frequency (2000000, 2MHz)\n"
-    "  -e, --erase              chip erase first (flash, EEPROM unless EESAVE, lock bits)\n"
-    "  -D, --noerase            no automatic erase before writing flash\n"
-    "  -A, --keep-ff, --keep-trailing-0xff   keep trailing 0xFF bytes of flash images\n"
-    "  -V, --noverify, --noverify-memory     do not read back what was written\n"
-    "  -F, --force              go on despite a wrong signature\n"
-    "  -n, --dry-run, --test-memory          write nothing (reads and checks still happen)\n"
-    "  -q, --quell, -v, --verbose            quieter, more verbose (repeatable); -v alone: version\n"
-    "  -l, --logfile FILE       messages to FILE instead of standard error\n"
-    "  -C, --config [+]FILE     add parts and programmers (parts.conf or avrdude.conf format)\n"
-    "  -N, --noconfig           do not read ~/.avrduderc\n"
-    "  -x reset=PIN|buff=PIN|channel=A|B|help   adapter wiring;\n"
-    "  -x led_pass=PIN|led_fail=PIN|led_busy=PIN   station LEDs (pins 4-15, lit high)\n"
-    "      --fck FREQ           the target's crystal frequency, to choose SCK without -B\n"
-    "      --allow LIST         permit risky fuses: clock, rstdisbl, dwen, lock, all\n"
-    "      --json               a JSON summary on standard output (a line per board)\n"
-    "      --loop [--poll HZ]   station: program each board inserted, until Ctrl-C\n"
-    "      --serial MEM:ADDR:ENC[:START[:STEP]]  a number per board; ENC leN beN decN hexN\n"
-    "      --serial-file FILE, --serial-cmd CMD, --serial-reuse   where numbers come from\n"
-    "      --patch-cmd MEM:ADDR:CMD  per-board bytes: CMD prints them in hex\n"
-    "      --version, -h --help\n"
-    "  -E, -i, -O, -r           avrdude options with no meaning here: accepted and ignored\n"
-    "With no -U: reads and explains the signature, fuses, lock bits and clock.\n"
-    "Exit status: 0 ok, 1 failure, 2 usage, 3 input file or part, 4 no adapter, 5 adapter lost,\n"
-    "6 target not answering, 7 wrong signature, 8 verify error, 9 refused as unsafe;\n"
-    "129, 130, 143 stopped by SIGHUP, SIGINT, SIGTERM (RESET released, the chip's state told).\n";
+/* --help: the options come from their table (ft_cli_usage). */
+static void usage(FILE *f)
+{
+    fputs("usage: ftisp [options]\n", f);
+    ft_cli_usage(f);
+    fputs("With no -U: reads and explains the signature, fuses, lock bits and clock.\n"
+          "Exit status: 0 ok, 1 failure, 2 usage, 3 input file or part, 4 no adapter, 5 adapter lost,\n"
+          "6 target not answering, 7 wrong signature, 8 verify error, 9 refused as unsafe;\n"
+          "129, 130, 143 stopped by SIGHUP, SIGINT, SIGTERM (RESET released, the chip's state told).\n"
+          "Called as avrdude: avrdude's messages and exit status 1 for any failure.\n", f);
+}
 
 static const char XHELP[] =
     "-x options (adapter wiring):\n"
@@ -174,7 +148,7 @@ static bool start(cli_run *r, int argc, char **argv)
     if (r->avrdude)
         ft_out_avrdude(&r->out, NULL, NULL);
     if (r->rc == FT_OK && r->cli.help) {
-        fputs(USAGE, stdout);
+        usage(stdout);
         return true;
     }
     if (r->rc == FT_OK && r->cli.version) {

@@ -18,35 +18,99 @@ enum {
  * bit-banging programmers, -O oscillator calibration (needs programmer
  * firmware), -r reconnect (serial bootloaders). */
 
+/* The one table of options: it drives the parsing, --help (ft_cli_usage)
+ * and, through --help, the tests that hold the completions and the manual
+ * to it. An entry with help text starts a --help line; the entries after it
+ * with the same key and no help are its other long names. */
 typedef struct opt {
     int key;            /* short option letter or O_* */
     const char *name;   /* long name or NULL */
-    bool arg;
+    const char *arg;    /* the value's name in --help; NULL: takes none */
+    const char *help;
 } opt;
 
 static const opt OPTS[] = {
-    {'p', "part", true},        {'c', "programmer", true}, {'P', "port", true},
-    {'B', "bitclock", true},    {'b', "baud", true},       {'U', "memory", true},
-    {'e', "erase", false},      {'D', "noerase", false},   {'A', "keep-ff", false},
-    {'V', "noverify", false},   {'F', "force", false},     {'n', "dry-run", false},
-    {'q', "quiet", false},      {'v', "verbose", false},   {'l', "logfile", true},
-    {'C', "config", true},      {'x', "extended", true},   {'h', "help", false},
-    {'?', NULL, false},         {O_FCK, "fck", true},      {O_ALLOW, "allow", true},
-    {O_JSON, "json", false},    {O_VERSION, "version", false},
-    {'n', "test", false},
-    {O_STATION + 0, "loop", false},       {O_STATION + 1, "serial", true},
-    {O_STATION + 2, "serial-file", true}, {O_STATION + 3, "serial-cmd", true},
-    {O_STATION + 4, "serial-reuse", false}, {O_STATION + 5, "patch-cmd", true},
-    {O_STATION + 6, "poll", true},
-    /* avrdude 8's long names */
-    {'A', "keep-trailing-0xff", false}, {'n', "test-memory", false},
-    {'V', "noverify-memory", false},    {'q', "quell", false},
-    {'t', "terminal", false},           {'T', "command", true},
-    {'N', "noconfig", false},           {'E', "exitspecs", true},
-    {'i', "isp-clock-delay", true},     {'O', "osccal", false},
-    {'r', "reconnect", false},
+    {'p', "part", "PART", "part id or name (m328p, ATmega328P); -p ? lists parts"},
+    {'c', "programmer", "ID", "ft232h (default), 2232h, 4232h, arduino-ft232r, ft232r, ..., dryrun (no\n"
+                              "adapter); -c ? lists"},
+    {'P', "port", "PORT", "usb, usb:SERIAL, usb:VID:PID[:SERIAL], usb:BUS/DEV, usb:all; repeatable:\n"
+                          "one board per adapter, in parallel; -P ? lists adapters"},
+    {'U', "memory", "M:OP:FILE[:FMT]", "OP r|w|v; FMT a i I s r e m d h o b; repeatable, run in order;\n"
+                                       "M a memory, alias (ee, sig, fuses), or list (flash,eeprom; all; all,-flash)"},
+    {'T', "command", "CMD", "one terminal command (dump, write, config, ...; several split at ;), in\n"
+                            "order with -U"},
+    {'t', "terminal", NULL, "interactive terminal"},
+    {'B', "bitclock", "T", "SCK period in us (-B 1 = 1 MHz) or a frequency (-B 2MHz)"},
+    {'b', "baud", "F", "SCK frequency (2000000, 2MHz)"},
+    {'e', "erase", NULL, "chip erase first (flash, EEPROM unless EESAVE, lock bits)"},
+    {'D', "noerase", NULL, "no automatic erase before writing flash"},
+    {'A', "keep-ff", NULL, "keep trailing 0xFF bytes of flash images"},
+    {'A', "keep-trailing-0xff", NULL, NULL},
+    {'V', "noverify", NULL, "do not read back what was written"},
+    {'V', "noverify-memory", NULL, NULL},
+    {'F', "force", NULL, "go on despite a wrong signature"},
+    {'n', "dry-run", NULL, "write nothing (reads and checks still happen)"},
+    {'n', "test-memory", NULL, NULL},
+    {'n', "test", NULL, NULL},
+    {'q', "quell", NULL, "quieter (repeatable)"},
+    {'q', "quiet", NULL, NULL},
+    {'v', "verbose", NULL, "more verbose (repeatable); -v alone: the version"},
+    {'l', "logfile", "FILE", "messages to FILE instead of standard error"},
+    {'C', "config", "[+]FILE", "parts and programmers (parts.conf or avrdude.conf format)"},
+    {'N', "noconfig", NULL, "do not read ~/.avrduderc"},
+    {'x', "extended", "KEY=VALUE", "adapter wiring: reset=PIN, buff=PIN, channel=A|B; station LEDs:\n"
+                                    "led_pass=PIN, led_fail=PIN, led_busy=PIN (pins 4-15, lit high); -x help"},
+    {O_FCK, "fck", "FREQ", "the target's crystal frequency, to choose SCK without -B"},
+    {O_ALLOW, "allow", "LIST", "permit risky fuses: clock, rstdisbl, dwen, lock, all"},
+    {O_JSON, "json", NULL, "a JSON summary on standard output (a line per board)"},
+    {O_STATION + 0, "loop", NULL, "station: program each board inserted, until Ctrl-C"},
+    {O_STATION + 6, "poll", "HZ", "how often --loop looks for a board (0.1 to 50 a second; 4)"},
+    {O_STATION + 1, "serial", "MEM:ADDR:ENC[:START[:STEP]]", "a number per board; ENC leN beN decN hexN"},
+    {O_STATION + 2, "serial-file", "FILE", "the counter file (default ./ftisp-serial)"},
+    {O_STATION + 3, "serial-cmd", "CMD", "a command that prints each board's number"},
+    {O_STATION + 4, "serial-reuse", NULL, "hand out again the numbers of boards that failed"},
+    {O_STATION + 5, "patch-cmd", "MEM:ADDR:CMD", "per-board bytes: CMD prints them in hex"},
+    {O_VERSION, "version", NULL, "the version"},
+    {'h', "help", NULL, "this list"},
+    {'?', NULL, NULL, NULL},
+    /* avrdude options with nothing to do on an FTDI adapter */
+    {'E', "exitspecs", "SPEC", "avrdude's -E, -i, -O, -r: no meaning here: accepted and ignored"},
+    {'i', "isp-clock-delay", "N", NULL},
+    {'O', "osccal", NULL, NULL},
+    {'r', "reconnect", NULL, NULL},
 };
 #define NOPTS (sizeof OPTS / sizeof OPTS[0])
+
+/* --help: one line per option with help text, its other long names beside
+ * it; continuation lines of the help under its start. */
+void ft_cli_usage(FILE *f)
+{
+    enum { COL = 32 };
+    for (size_t i = 0; i < NOPTS; i++) {
+        const opt *o = &OPTS[i];
+        if (!o->help)
+            continue;
+        char head[128];
+        int n = snprintf(head, sizeof head, "  %s%c%s", o->key < 256 ? "-" : "  ", o->key < 256 ? o->key : ' ',
+                         o->key < 256 && o->name ? "," : "");
+        if (o->key >= 256)
+            n = snprintf(head, sizeof head, "    ");
+        for (size_t k = i; k < NOPTS && n < (int)sizeof head; k++)
+            if (OPTS[k].key == o->key && OPTS[k].name && (k == i || !OPTS[k].help))
+                n += snprintf(head + n, sizeof head - (size_t)n, "%s--%s", k == i ? " " : ", ", OPTS[k].name);
+        if (o->arg && n < (int)sizeof head)
+            snprintf(head + n, sizeof head - (size_t)n, " %s", o->arg);
+        fprintf(f, "%-*s", COL, head);
+        if ((int)strlen(head) >= COL)
+            fprintf(f, "\n%*s", COL, "");
+        for (const char *h = o->help; *h; h++) {
+            fputc(*h, f);
+            if (*h == '\n')
+                fprintf(f, "%*s", COL, "");
+        }
+        fputc('\n', f);
+    }
+}
 
 int ft_parse_freq(const char *opt, const char *s, uint32_t *hz, ft_err *err)
 {

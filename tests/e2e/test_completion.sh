@@ -171,4 +171,18 @@ else
     echo "# fish not installed: completions/ftisp.fish not checked"
 fi
 
+chk() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+# Every long option of the table of options (as --help prints it) is in each
+# shell's completion, in that shell's form.
+longs=$("${FTISP:-build/ftisp}" --help | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+for o in $longs; do
+    n=${o#--}
+    grep -qE -- "(^| )--$n(=| |\$)" "completions/ftisp.bash" || missing_b="$missing_b $o"
+    grep -qE -- "--$n(=|\[|\}|,)" "completions/_ftisp" || missing_z="$missing_z $o"
+    grep -qE -- "-l $n( |\$)" "completions/ftisp.fish" || missing_f="$missing_f $o"
+done
+chk "bash completes every long option of --help${missing_b:+ (missing:$missing_b)}" test -z "$missing_b"
+chk "zsh completes every long option of --help${missing_z:+ (missing:$missing_z)}" test -z "$missing_z"
+chk "fish completes every long option of --help${missing_f:+ (missing:$missing_f)}" test -z "$missing_f"
+
 [ "$failures" -eq 0 ]
