@@ -166,7 +166,7 @@ int ft_cli_main(int argc, char **argv)
         return 0;
     }
     if (rc == FT_OK && cli.logfile) {
-        log = fopen(cli.logfile, "a");
+        log = fopen(cli.logfile, "w");   /* emptied first, as avrdude does */
         if (!log)
             rc = ft_err_set(&err, FT_E_USAGE, "-l %s: cannot open for writing: %s", cli.logfile,
                             strerror(errno));

@@ -37,6 +37,21 @@ check "the refusal names the option that permits it" says "allow" "$T/d/stderr"
 fuse_kept() { [ ! -e "$T/d/fuses.bin" ] || cmp -s <(head -c 2 "$T/d/fuses.bin" | tail -c 1) <(printf '\xd9'); }
 check "the fuse was not written" fuse_kept
 
+# test-avrdude's checks: `config` assignments print nothing (avrdude is
+# silent), and -l empties the log file first (avrdude opens it with "w")
+FTISP=$T/avrdude emu "$T/g" -qq -p m328p -c ft232h -T "config eesave=0; config eesave=1; config eesave"
+check "config assignments: only the query's line on stdout" \
+    sh -c "[ \"\$(cat '$T/g/stdout')\" = 'config eesave=ee_erased # 1' ]"
+FTISP=$T/avrdude emu "$T/g" -qq -p m328p -c ft232h -T "config eesave=ee*erased"
+check "config to the value it has: no 'already' line" test ! -s "$T/g/stdout"
+emu "$T/g" -qq -p m328p -c ft232h -T "config eesave=ee*erased"
+check "ftisp at -qq: no 'already' line either" test ! -s "$T/g/stdout"
+emu "$T/g" -p m328p -c ft232h -T "config eesave=ee*erased"
+check "ftisp: says the fuse has that value already" says "^config eesave: hfuse already 0xd9" "$T/g/stdout"
+echo "stale lines" >"$T/g.log"
+FTISP=$T/avrdude emu "$T/g" -qq -l "$T/g.log" -p m328p -c ft232h -T "write flash 0 0x0c 0x94"
+check "-l empties the log first; a quiet run leaves it empty" test ! -s "$T/g.log"
+
 # under its own name: ftisp's messages and exit codes
 emu "$T/e" -p m328p -c usbasp
 check "ftisp: unknown programmer exits 2" rc_is 2
