@@ -239,6 +239,8 @@ int ft_cli_main(int argc, char **argv)
         goto done;
     }
     mo.part = part;
+    if (rc == FT_OK && avrdude)
+        ft_cli_avrdude_header(&cli, prog, part, &out);
     if (rc == FT_OK)
         rc = ft_wire_open(&w, prog->type, &mo, &err);
     if (rc == FT_OK) {

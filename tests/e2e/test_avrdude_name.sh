@@ -20,6 +20,22 @@ check "Writing bar of avrdude's shape" says "^Writing | #\{50\} | 100% [0-9.]*s$
 check "924 bytes of flash written" says "^avrdude: 924 bytes of flash written$" "$T/a/stderr"
 check "avrdude done.  Thank you." says "^avrdude done.  Thank you.$" "$T/a/stderr"
 check "no ftisp: lines" sh -c "! grep -q '^ftisp:' '$T/a/stderr'"
+# avrdude 8.2's -v header, as the IDE's console shows it
+check "-v: the -C file is the system wide configuration file" \
+    says "^System wide configuration file is .*/avrdude-7.1-debian.conf$" "$T/a/stderr"
+check "-v: the user configuration file" says "^User configuration file " "$T/a/stderr"
+check "-v: Using port" says "^Using port            : usb$" "$T/a/stderr"
+check "-v: Using programmer" says "^Using programmer      : ft232h$" "$T/a/stderr"
+check "-v: AVR part" says "^AVR part              : ATmega328P$" "$T/a/stderr"
+check "-v: Programmer type" says "^Programmer type       : avrftdi$" "$T/a/stderr"
+check "-v: Description from the -C file's entry" \
+    says "^Description           : FT232H based generic programmer$" "$T/a/stderr"
+check "-v: the pins" sh -c "grep -q '^  RESET  = 3$' '$T/a/stderr' && grep -q '^  SCK    = 0$' '$T/a/stderr' \
+    && grep -q '^  SDO    = 1$' '$T/a/stderr' && grep -q '^  SDI    = 2$' '$T/a/stderr'"
+check "-v: AVR device initialized, before the signature" \
+    sh -c "grep -A1 '^AVR device initialized and ready to accept instructions$' '$T/a/stderr' | grep -q 'Device signature'"
+check "-v: header in avrdude's order" sh -c "grep -n '^Using port\|^Using programmer\|^AVR part\|^Programmer type\|^AVR device' \
+    '$T/a/stderr' | cut -d: -f2 | sed 's/ *$//' | tr '\n' / | grep -qx 'Using port/Using programmer/AVR part/Programmer type/AVR device initialized and ready to accept instructions/'"
 
 FTISP=$T/avrdude emu "$T/a" -p m328p -c ft232h -U flash:v:"$T/f.hex":i -U flash:r:"$T/back.hex"
 check "verify and read: exit 0" rc_is 0
@@ -55,6 +71,8 @@ check "-l empties the log first; a quiet run leaves it empty" test ! -s "$T/g.lo
 # under its own name: ftisp's messages and exit codes
 emu "$T/e" -p m328p -c usbasp
 check "ftisp: unknown programmer exits 2" rc_is 2
+emu "$T/e" -v -p m328p -c ft232h -U flash:v:"$T/f.hex":i
+check "ftisp -v: no avrdude header" sh -c "! grep -q '^Using port\|^AVR part\|^AVR device' '$T/e/stderr'"
 emu "$T/a" -p m328p -c ft232h -U flash:r:"$T/own.hex"
 check "ftisp: a .hex read is Intel HEX" grep -q "^:10000000" "$T/own.hex"
 finish
