@@ -68,6 +68,21 @@ echo "stale lines" >"$T/g.log"
 FTISP=$T/avrdude emu "$T/g" -qq -l "$T/g.log" -p m328p -c ft232h -T "write flash 0 0x0c 0x94"
 check "-l empties the log first; a quiet run leaves it empty" test ! -s "$T/g.log"
 
+# one erase per run (test-avrdude's m2560 dryrun lines): -U, -T, -U writing
+# flash in different places end with all three on the chip
+randbin "$T/h.bin" 500 4
+bin2hex "$T/h.bin" "$T/h.hex" 0x1000
+FTISP=$T/avrdude emu "$T/h" -qq -p m328p -c ft232h -U flash:w:"$T/f.hex":i -T "write flash 0x7e00 0x11 0x22" \
+    -U flash:w:"$T/h.hex":i
+check "-U -T -U: exit 0" rc_is 0
+check "-U -T -U: the first file is kept" same_at "$T/h/flash.bin" "$T/f.bin" 0
+check "-U -T -U: the second file is there" same_at "$T/h/flash.bin" "$T/h.bin" 4096
+check "-U -T -U: the terminal's bytes are kept" cmp -s <(od -An -tx1 -j 0x7e00 -N 2 "$T/h/flash.bin") <(echo " 11 22")
+FTISP=$T/avrdude emu "$T/h" -qq -p m328p -c ft232h -e -U flash:w:"$T/f.hex":i -T "write flash 0x7e00 0x33" \
+    -U flash:w:"$T/h.hex":i
+check "-e -U -T -U: one erase, all three kept" sh -c "cmp -s -n 924 '$T/h/flash.bin' '$T/f.bin' && \
+    [ \"\$(od -An -tx1 -j 0x7e00 -N 2 '$T/h/flash.bin')\" = ' 33 ff' ]"
+
 # under its own name: ftisp's messages and exit codes
 emu "$T/e" -p m328p -c usbasp
 check "ftisp: unknown programmer exits 2" rc_is 2
