@@ -4,6 +4,7 @@
 
 #include "ftisp/cli.h"
 #include "ftisp/progdb.h"
+#include "ftisp/report.h"
 
 /* Parts and programmers: the built-in database, the user's avrdude rc file
  * (unless -N), then each -C file. */
@@ -15,5 +16,8 @@ int ft_cli_programmer(const ft_cli *cli, const ft_progdb *pdb, const ft_programm
  * plan->sck_hz when no -B was given. */
 int ft_cli_adapter_opts(const ft_cli *cli, const ft_progdb *pdb, const ft_programmer *p, ft_wire_opts *mo,
                         ft_plan_opts *plan, ft_err *err);
+/* Under the avrdude name at -v: avrdude 8.2's header (configuration files,
+ * port, programmer, part, programmer type and pins). */
+void ft_cli_avrdude_header(const ft_cli *cli, const ft_programmer *prog, const ft_part *part, ft_out *out);
 
 #endif

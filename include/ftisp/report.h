@@ -37,6 +37,20 @@ void ft_out_init(ft_out *o, FILE *f, int verbosity);
 void ft_out_avrdude(ft_out *o, const ft_plan *plan, const ft_result *res);
 /* avrdude's closing lines for the plan's operations, then the goodbye. */
 void ft_out_avrdude_end(ft_out *o, const ft_plan *plan, const ft_result *res);
+/* avrdude 8.2's -v header, the lines IDE consoles show and tools look at:
+ * the configuration files read, "Using port", "Using programmer", "AVR
+ * part", "Programmer type", "Description" and the pins. Printed only under
+ * the avrdude name at -v or more. */
+typedef struct ft_avrdude_header {
+    const char *sys_config;          /* -C FILE, else the built-in database's file */
+    const char *user_config;         /* the rc file looked for; NULL with -N */
+    bool user_config_exists;
+    const char *port;                /* -P as given, "usb" without */
+    const char *programmer_id;       /* -c as given, or the default */
+    const ft_part *part;
+    const struct ft_programmer *prog;
+} ft_avrdude_header;
+void ft_out_avrdude_header(ft_out *o, const ft_avrdude_header *h);
 void ft_out_msg(ft_out *o, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ft_out_error(ft_out *o, const char *msg);
 /* Plan events that draw on this output. */

@@ -159,7 +159,7 @@ static bool start(cli_run *r, int argc, char **argv)
         return true;
     }
     if (r->rc == FT_OK && r->cli.logfile) {
-        r->log = fopen(r->cli.logfile, "a");
+        r->log = fopen(r->cli.logfile, "w");   /* emptied first, as avrdude does */
         if (!r->log)
             r->rc = ft_err_set(&r->err, FT_E_USAGE, "-l %s: cannot open for writing: %s", r->cli.logfile,
                                strerror(errno));
@@ -258,6 +258,8 @@ static void run_target(cli_run *r)
 {
     ft_cli *cli = &r->cli;
     r->mo.part = r->part;
+    if (r->avrdude)
+        ft_cli_avrdude_header(cli, r->prog, r->part, &r->out);
     r->rc = ft_wire_open(&r->w, r->prog->type, &r->mo, &r->err);
     if (r->rc != FT_OK)
         return;

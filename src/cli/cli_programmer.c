@@ -11,24 +11,45 @@
 #include <string.h>
 #include <unistd.h>
 
-static int load_user_rc(ft_partdb *db, ft_progdb *pdb, ft_err *err)
+/* The user's rc file as avrdude 8 looks for it: avrdude.rc under the XDG
+ * config folder when it is there, else ~/.avrduderc. False: no HOME. */
+static bool user_rc_path(char *path, size_t n)
 {
     const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
-    char path[4096];
     if (xdg && *xdg)
-        snprintf(path, sizeof path, "%s/avrdude/avrdude.rc", xdg);
+        snprintf(path, n, "%s/avrdude/avrdude.rc", xdg);
     else if (home && *home)
-        snprintf(path, sizeof path, "%s/.config/avrdude/avrdude.rc", home);
+        snprintf(path, n, "%s/.config/avrdude/avrdude.rc", home);
     else
-        return FT_OK;
-    if (access(path, R_OK) == 0)
+        return false;
+    if (access(path, R_OK) == 0 || !home || !*home)
+        return true;
+    snprintf(path, n, "%s/.avrduderc", home);
+    return true;
+}
+
+static int load_user_rc(ft_partdb *db, ft_progdb *pdb, ft_err *err)
+{
+    char path[4096];
+    if (user_rc_path(path, sizeof path) && access(path, R_OK) == 0)
         return ft_partdb_load_conf(db, pdb, path, err);
-    if (home && *home) {
-        snprintf(path, sizeof path, "%s/.avrduderc", home);
-        if (access(path, R_OK) == 0)
-            return ft_partdb_load_conf(db, pdb, path, err);
-    }
     return FT_OK;
+}
+
+void ft_cli_avrdude_header(const ft_cli *cli, const ft_programmer *prog, const ft_part *part, ft_out *out)
+{
+    char rc[4096];
+    bool have_rc = !cli->noconfig && user_rc_path(rc, sizeof rc);
+    ft_avrdude_header h = {
+        .sys_config = cli->main_config ? cli->main_config : ft_partdb_default_path(),
+        .user_config = have_rc ? rc : NULL,
+        .user_config_exists = have_rc && access(rc, R_OK) == 0,
+        .port = cli->port,
+        .programmer_id = cli->programmer ? cli->programmer : prog->id,
+        .part = part,
+        .prog = prog,
+    };
+    ft_out_avrdude_header(out, &h);
 }
 
 int ft_cli_load_config(const ft_cli *cli, ft_partdb *db, ft_progdb *pdb, ft_err *err)

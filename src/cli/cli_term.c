@@ -61,6 +61,11 @@ int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part
     if (rc != FT_OK)
         return rc;
     bool erase = cli->plan.erase;
+    /* As avrdude, one erase per run: once a segment has erased (-e) or
+     * written flash (after its automatic erase, if it needed one), later
+     * segments write flash without erasing, so they add to what the earlier
+     * ones and the terminal wrote instead of wiping it. */
+    bool flash_started = false;
     int done = 0;
     for (int k = 0; rc == FT_OK && k <= cli->nterms && !ft_term_quit_asked(t); k++) {
         int upto = k < cli->nterms ? cli->terms[k].after : cli->nops;
@@ -69,11 +74,13 @@ int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part
             ft_plan plan;
             ft_plan_opts o = cli->plan;
             o.erase = erase;
+            o.no_erase |= flash_started;
             bool built = false;
             ft_result seg = {0};
             if (rc == FT_OK) {
                 rc = ft_plan_build(&plan, db, part, cli->ops + done, upto - done, &o, err);
                 built = rc == FT_OK;
+                flash_started |= erase || (built && plan.writes_flash);
             }
             if (rc == FT_OK)
                 rc = ft_result_init(&seg, &plan, err);

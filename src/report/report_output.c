@@ -1,4 +1,5 @@
 #include "ftisp/report.h"
+#include "ftisp/progdb.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -30,10 +31,71 @@ static void ad_signature(ft_out *o)
     o->sig_shown = true;
     const ft_part *p = o->plan->part;
     bool match = p && memcmp(p->signature, s, 3) == 0;
+    if (o->verbosity > 0)   /* avrdude -v: the chip answered Programming Enable */
+        fprintf(o->f, "\nAVR device initialized and ready to accept instructions\n");
     fprintf(o->f, "avrdude: Device signature = 0x%02x%02x%02x", s[0], s[1], s[2]);
     if (match)
         fprintf(o->f, " (probably %s)", p->id);
     fputc('\n', o->f);
+}
+
+/* ---- avrdude 8.2's -v header. The facts tools and users read there, in
+ * avrdude's field layout: a 22-column label, " : ", the value. */
+
+static void end_bar(ft_out *o);
+
+static void ad_field(FILE *f, const char *label, const char *value)
+{
+    fprintf(f, "%-22s: %s\n", label, value);
+}
+
+static void ad_pins(FILE *f, const char *name, const ft_pins *pins)
+{
+    char buf[96] = "";
+    size_t n = 0;
+    for (int i = 0; i < pins->n && n < sizeof buf - 8; i++)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s%d", i ? ", " : "", pins->low[i] ? "~" : "",
+                              pins->pin[i]);
+    fprintf(f, "  %-6s = %s\n", name, n ? buf : "(not used)");
+}
+
+void ft_out_avrdude_header(ft_out *o, const ft_avrdude_header *h)
+{
+    if (!o->avrdude || o->verbosity < 1)
+        return;
+    FILE *f = o->f;
+    end_bar(o);
+    if (h->sys_config)
+        fprintf(f, "System wide configuration file is %s\n", h->sys_config);
+    if (h->user_config)
+        fprintf(f, "User configuration file %s%s%s\n", h->user_config_exists ? "is " : "", h->user_config,
+                h->user_config_exists ? "" : " does not exist");
+    fputc('\n', f);
+    const ft_programmer *pg = h->prog;
+    bool dry = pg && strcmp(pg->type, "dryrun") == 0;
+    if (!dry)
+        ad_field(f, "Using port", h->port ? h->port : "usb");
+    if (h->programmer_id)
+        ad_field(f, "Using programmer", h->programmer_id);
+    if (h->part)
+        ad_field(f, "AVR part", h->part->name);
+    if (pg) {
+        ad_field(f, "Programmer type", pg->type);
+        ad_field(f, "Description", pg->desc);
+        /* avrdude's order of the pin functions */
+        static const struct { int fn; const char *name; } order[] = {
+            {FT_PIN_VCC, "VCC"},       {FT_PIN_BUFF, "BUFF"},     {FT_PIN_RESET, "RESET"},
+            {FT_PIN_SCK, "SCK"},       {FT_PIN_SDO, "SDO"},       {FT_PIN_SDI, "SDI"},
+            {FT_PIN_ERRLED, "ERRLED"}, {FT_PIN_RDYLED, "RDYLED"}, {FT_PIN_PGMLED, "PGMLED"},
+            {FT_PIN_VFYLED, "VFYLED"},
+        };
+        if (strcmp(pg->type, "avrftdi") == 0)
+            ad_field(f, "pin assignment", "0..7 = DBUS0..7, 8..15 = CBUS0..7");
+        if (!dry)
+            for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+                ad_pins(f, order[i].name, &pg->pins[order[i].fn]);
+    }
+    fflush(f);
 }
 
 void ft_out_avrdude(ft_out *o, const ft_plan *plan, const ft_result *res)

@@ -104,6 +104,15 @@ static void show_all_values(ft_term *t, const cfield *c, unsigned cur)
         show(t, c, v, v != cur);
 }
 
+/* Whether an assignment tells what it did ("hfuse 0xd9 -> 0xd1", "already
+ * 0xd9"): not at -qq, and not under the avrdude name, where avrdude's
+ * `config name=value` prints nothing (scripts expect no output). */
+static bool says_assignments(const ft_term *t)
+{
+    const ft_out *o = t->tg.out;
+    return !o || (!o->avrdude && o->verbosity > -2);
+}
+
 static int set(ft_term *t, const cfield *c, const char *vs, ft_err *err)
 {
     long v;
@@ -116,14 +125,15 @@ static int set(ft_term *t, const cfield *c, const char *vs, ft_err *err)
         return rc;
     uint8_t nb = (uint8_t)((byte & ~c->field->mask) | (((unsigned)v << c->shift) & c->field->mask));
     if (nb == byte) {
-        fprintf(t->out, "config %s=%ld: %s already 0x%02x\n", c->name, v, c->fuse->name, byte);
+        if (says_assignments(t))
+            fprintf(t->out, "config %s=%ld: %s already 0x%02x\n", c->name, v, c->fuse->name, byte);
         return FT_OK;
     }
     term_mem *tm = term_mem_get(t, c->fuse->name, err);
     if (!tm)
         return err->code;
     rc = term_write_byte(t, tm, nb, err);
-    if (rc == FT_OK)
+    if (rc == FT_OK && says_assignments(t))
         fprintf(t->out, "%s 0x%02x -> 0x%02x\n", c->fuse->name, byte, nb);
     return rc;
 }
@@ -278,14 +288,15 @@ static int assign(ft_term *t, uint8_t bytes[FT_CONFIG_BYTES], const char *arg, f
     if (!it.value_name)
         fprintf(stderr, "ftisp: warning: %s=%u is a value the datasheet reserves\n", it.setting->name, it.number);
     if (bytes[it.byte] == before[it.byte]) {
-        fprintf(t->out, "config %s: %s already 0x%02x\n", it.setting->name, it.fuse->name, bytes[it.byte]);
+        if (says_assignments(t))
+            fprintf(t->out, "config %s: %s already 0x%02x\n", it.setting->name, it.fuse->name, bytes[it.byte]);
         return FT_OK;
     }
     term_mem *tm = term_mem_get(t, it.fuse->name, err);
     if (!tm)
         return err->code;
     rc = term_write_byte(t, tm, bytes[it.byte], err);
-    if (rc == FT_OK)
+    if (rc == FT_OK && says_assignments(t))
         fprintf(t->out, "%s 0x%02x -> 0x%02x\n", it.fuse->name, before[it.byte], bytes[it.byte]);
     return rc;
 }
