@@ -450,6 +450,60 @@ static int term_commands(ft_cli *cli, const char *v, ft_err *err)
     }
 }
 
+/* -B (a period, or a frequency) and -b (a frequency): both set SCK; the
+ * bit-bang bridge reads avrdude's meaning from bitclock_us and baud. */
+static int apply_clock(ft_cli *cli, int key, const char *v, ft_err *err)
+{
+    if (key == 'B') {
+        char *end;
+        double us = strtod(v, &end);
+        cli->bitclock_us = end != v && (*end == '\0' || strcasecmp(end, "us") == 0) ? us : 0;
+        cli->baud = 0;
+        return ft_parse_bitclock(v, &cli->plan.sck_hz, err);
+    }
+    cli->bitclock_us = 0;
+    int rc = ft_parse_freq("-b", v, &cli->plan.sck_hz, err);
+    cli->baud = rc == FT_OK ? cli->plan.sck_hz : 0;
+    return rc == FT_OK ? sck_in_range("-b", v, cli->plan.sck_hz, err) : rc;
+}
+
+/* As avrdude 8: -C FILE is the main configuration (read first, the last one
+ * given counts), -C +FILE adds one after ~/.avrduderc. Both are read over
+ * ftisp's own parts and programmers. */
+static int apply_config(ft_cli *cli, const char *v, ft_err *err)
+{
+    if (v[0] != '+') {
+        cli->main_config = v;
+        return FT_OK;
+    }
+    if (cli->nconfigs >= FT_CLI_MAX_CONFIGS)
+        return ft_err_set(err, FT_E_USAGE, "-C: at most %d files", FT_CLI_MAX_CONFIGS);
+    cli->configs[cli->nconfigs++] = v + 1;
+    return FT_OK;
+}
+
+static int apply_update(ft_cli *cli, const char *v, ft_err *err)
+{
+    if (cli->nops >= FT_CLI_MAX_OPS)
+        return ft_err_set(err, FT_E_USAGE, "-U: at most %d operations", FT_CLI_MAX_OPS);
+    int rc = ft_parse_update(v, &cli->ops[cli->nops], &cli->opstore[cli->nops], err);
+    if (rc == FT_OK && strcmp(cli->ops[cli->nops].memory, "config") == 0)
+        return config_update(cli, v, err);
+    if (cli->opstore[cli->nops])
+        cli->nops++;
+    return rc;
+}
+
+/* -t: the interactive terminal, in order with -U and -T */
+static int apply_terminal(ft_cli *cli, ft_err *err)
+{
+    if (cli->nterms >= FT_CLI_MAX_OPS)
+        return ft_err_set(err, FT_E_USAGE, "-T/-t: at most %d terminal commands", FT_CLI_MAX_OPS);
+    cli->terms[cli->nterms].cmd = NULL;
+    cli->terms[cli->nterms++].after = cli->nops;
+    return FT_OK;
+}
+
 static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
 {
     switch (key) {
@@ -457,19 +511,7 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
     case 'c': cli->programmer = v; return FT_OK;
     case 'P': cli->port = v; return ft_station_option(&cli->station, "port", v, err);
     case 'l': cli->logfile = v; return FT_OK;
-    case 'B': {
-        char *end;
-        double us = strtod(v, &end);
-        cli->bitclock_us = end != v && (*end == '\0' || strcasecmp(end, "us") == 0) ? us : 0;
-        cli->baud = 0;
-        return ft_parse_bitclock(v, &cli->plan.sck_hz, err);
-    }
-    case 'b': {
-        cli->bitclock_us = 0;
-        int rc = ft_parse_freq("-b", v, &cli->plan.sck_hz, err);
-        cli->baud = rc == FT_OK ? cli->plan.sck_hz : 0;
-        return rc == FT_OK ? sck_in_range("-b", v, cli->plan.sck_hz, err) : rc;
-    }
+    case 'B': case 'b': return apply_clock(cli, key, v, err);
     case 'e': cli->plan.erase = true; return FT_OK;
     case 'D': cli->plan.no_erase = true; cli->plan.keep_ff = true; return FT_OK;   /* avrdude 8: -D implies -A */
     case 'A': cli->plan.keep_ff = true; return FT_OK;
@@ -481,14 +523,8 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
     case 'h': case '?': cli->help = true; return FT_OK;
     case 'x': return parse_extended(cli, v, err);
     case 'N': cli->noconfig = true; return FT_OK;
-    case 'T':
-        return term_commands(cli, v, err);
-    case 't':
-        if (cli->nterms >= FT_CLI_MAX_OPS)
-            return ft_err_set(err, FT_E_USAGE, "-T/-t: at most %d terminal commands", FT_CLI_MAX_OPS);
-        cli->terms[cli->nterms].cmd = key == 'T' ? v : NULL;
-        cli->terms[cli->nterms++].after = cli->nops;
-        return FT_OK;
+    case 'T': return term_commands(cli, v, err);
+    case 't': return apply_terminal(cli, err);
     case 'E': case 'i': case 'O': case 'r':
         if (cli->nignored < FT_CLI_MAX_OPS)
             cli->ignored[cli->nignored++] = key == 'E' ? "-E" : key == 'i' ? "-i" : key == 'O' ? "-O" : "-r";
@@ -497,29 +533,8 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
     case O_ALLOW: return parse_allow(v, &cli->plan.allow, err);
     case O_JSON: cli->json = true; return FT_OK;
     case O_VERSION: cli->version = true; return FT_OK;
-    case 'C':
-        /* As avrdude 8: -C FILE is the main configuration (read first, the
-         * last one given counts), -C +FILE adds one after ~/.avrduderc.
-         * Both are read over ftisp's own parts and programmers. */
-        if (v[0] != '+') {
-            cli->main_config = v;
-            return FT_OK;
-        }
-        if (cli->nconfigs >= FT_CLI_MAX_CONFIGS)
-            return ft_err_set(err, FT_E_USAGE, "-C: at most %d files", FT_CLI_MAX_CONFIGS);
-        cli->configs[cli->nconfigs++] = v + 1;
-        return FT_OK;
-    case 'U':
-        if (cli->nops >= FT_CLI_MAX_OPS)
-            return ft_err_set(err, FT_E_USAGE, "-U: at most %d operations", FT_CLI_MAX_OPS);
-        {
-            int rc = ft_parse_update(v, &cli->ops[cli->nops], &cli->opstore[cli->nops], err);
-            if (rc == FT_OK && strcmp(cli->ops[cli->nops].memory, "config") == 0)
-                return config_update(cli, v, err);
-            if (cli->opstore[cli->nops])
-                cli->nops++;
-            return rc;
-        }
+    case 'C': return apply_config(cli, v, err);
+    case 'U': return apply_update(cli, v, err);
     }
     for (size_t k = 0; key >= O_STATION && k < NOPTS; k++)
         if (OPTS[k].key == key)
