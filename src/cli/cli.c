@@ -129,6 +129,25 @@ static bool run_changed_chip(const ft_result *res)
     return changed;
 }
 
+/* The run went through and only the release of the pins failed: what the
+ * chip holds, and whether every write was verified. */
+static const char *release_state(const ft_plan *plan, const ft_result *res, bool terms, char *buf, size_t n)
+{
+    if (terms) {
+        snprintf(buf, n, "the terminal's commands done");
+        return buf;
+    }
+    ft_plan_state(plan, res, buf, n);
+    int writes = 0, verified = 0;
+    for (int i = 0; i < plan->nops && i < res->nops; i++)
+        if (plan->ops[i].spec.kind != FT_OP_READ && !res->ops[i].dry_run)
+            writes++, verified += res->ops[i].verified == 1;
+    size_t len = strlen(buf);
+    if (writes && verified == writes && len < n)
+        snprintf(buf + len, n - len, " (all verified)");
+    return buf;
+}
+
 int ft_cli_main(int argc, char **argv)
 {
     double t0 = now();
@@ -142,7 +161,7 @@ int ft_cli_main(int argc, char **argv)
     const ft_programmer *prog = NULL;
     ft_progdb pdb = {0};
     const ft_part *part = NULL;
-    bool have_plan = false, have_db = false, station = false;
+    bool have_plan = false, have_db = false, station = false, lost_at_release = false;
     FILE *log = NULL;
 
     ft_interrupt_install();
@@ -257,6 +276,13 @@ int ft_cli_main(int argc, char **argv)
         ft_wire_led(w, FT_LED_VFY, false);
         ft_wire_led(w, FT_LED_ERR, rc != FT_OK);
         ft_wire_flush(w);
+        /* RESET released and the pins let go now, so that an adapter lost
+         * on the way out is reported, not hidden in the close */
+        ft_err rel = {0};
+        if (ft_wire_release(w, &rel) != FT_OK && rc == FT_OK && !ft_interrupt_signal()) {
+            rc = ft_err_set(&err, rel.code, "%s", rel.msg);
+            lost_at_release = true;
+        }
     }
     if (rc == FT_OK && (cli.nops || cli.plan.erase) && cli.verbosity >= 0 && !avrdude)
         ft_out_msg(&out, 0, "done in %.2f s", now() - t0);
@@ -283,7 +309,12 @@ done:;
     }
     if (rc != FT_OK && !station)
         ft_out_error(&out, err.msg[0] ? err.msg : "failed");
-    if (!station && !sig && rc != FT_OK && have_plan && run_changed_chip(&res)) {
+    if (lost_at_release) {
+        char now[600];
+        ft_out_msg(&out, -99, "chip: %s; but RESET may still be held low, so the target may not run until the "
+                              "adapter is unplugged from the board", release_state(&plan, &res, cli.nterms > 0, now, sizeof now));
+        ft_out_msg(&out, -99, "nothing to run again for this chip; check the adapter's cable before the next board");
+    } else if (!station && !sig && rc != FT_OK && have_plan && run_changed_chip(&res)) {
         /* a failure after the chip was changed: say what it holds now */
         char now[600];
         ft_plan_state(&plan, &res, now, sizeof now);
