@@ -104,8 +104,11 @@ static void list_parts(const ft_partdb *db)
 {
     for (int i = 0; i < db->nparts; i++) {
         const ft_part *p = &db->parts[i];
-        printf("%-14s %-20s %02x %02x %02x\n", p->id, p->name, p->signature[0], p->signature[1],
+        printf("%-14s %-20s %02x %02x %02x", p->id, p->name, p->signature[0], p->signature[1],
                p->signature[2]);
+        for (int a = 0; a < p->naliases; a++)   /* the other names -p takes, for completion */
+            printf(" %s", p->aliases[a]);
+        printf("\n");
     }
 }
 
