@@ -7,7 +7,9 @@ STEPS holds one step a line:
     wait REGEX    read until everything shown so far matches REGEX (5 s at most)
     send TEXT     type TEXT; \\t is Tab, \\n Enter, \\x04 Ctrl-D, \\\\ a backslash
 Then the program's output is read until it exits (5 s at most). Everything
-it showed goes to standard output with the \\r of the terminal removed; the
+it showed goes to standard output without the terminal's \\r, bells and
+control sequences (a line edited in place, say by completion, reads as it
+ends up when the edits only append); the
 exit status is ptykeys.py's own (124 if it did not exit, 125 if a wait
 timed out).
 """
@@ -72,7 +74,8 @@ def main():
     if status is None:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
-    sys.stdout.write(shown.decode("latin-1").replace("\r", ""))
+    text = shown.decode("latin-1").replace("\r", "").replace("\a", "")
+    sys.stdout.write(re.sub(r"\x1b(\[[0-9;?]*[A-Za-z]|[()][A-Z0-9]|[=>])", "", text))
     if failed:
         sys.exit(125)
     sys.exit(124 if status is None else status)

@@ -144,6 +144,26 @@ check "-t from a pipe: exit 0" rc_is 0
 check "-t: error shown, session went on" says "nosuch" "$T/err"
 check "-t: dump after the error" grep -q "^0000  61 62 63 00" "$T/out"
 
+# -t on a terminal (issue 19): Tab completes commands and memory names, and
+# Ctrl-D ends the prompt's line so the shell's prompt starts on its own
+cat >"$T/keys" <<'EOF'
+wait ftisp> 
+send wri\tee\t0 0x42\n
+wait (?s)ftisp> .*ftisp> 
+send du\tee\t0 4\n
+wait 0000  42
+send dump cali\t\n
+wait 0000  80
+send \x04
+EOF
+python3 "$ROOT/tests/e2e/ptykeys.py" "$T/keys" -- "$FTISP" -c dryrun -p m328p -t >"$T/tty" 2>"$T/tty.err"
+rc=$?
+check "-t on a terminal: exit 0" rc_is 0
+check "-t: Tab completed the command and the memory (du<Tab>ee<Tab>)" grep -qx "ftisp> dump eeprom 0 4" "$T/tty"
+check "-t: ... and the write they dump went through" grep -q "^0000  42 ff ff ff" "$T/tty"
+check "-t: Tab completes a memory the part has (cali<Tab>)" grep -qx "ftisp> dump calibration *" "$T/tty"
+check "-t: Ctrl-D ends the last prompt's line" sh -c "tail -c 1 '$T/tty' | od -An -c | grep -q '\\\\n' && tail -1 '$T/tty' | grep -q '^ftisp> '"
+
 # on the emulated chip: the terminal's writes land in the chip
 export FTEMU_FUSES=ff,d9,fd
 emu "$T/c" -p m328p -T "write eeprom 0 0x11 0x22" -T "config eesave=ee_preserved" -T "dump ee 0 16"
