@@ -30,12 +30,32 @@ _ftisp_programmer_ids()
     { "$prog" -c '?' 2>/dev/null | awk 'NF {print $1}'; printf '%s\n' $_ftisp_programmers; } | sort -u
 }
 
-# The part ids, from the ftisp being completed (it may be ./build/ftisp).
+# Every name -p takes, from the ftisp being completed (it may be
+# ./build/ftisp): `-p ?` gives the id, the full name, three signature bytes,
+# then any aliases.
 _ftisp_parts()
 {
     local prog=${1:-ftisp}
     command -v -- "$prog" >/dev/null 2>&1 || prog=ftisp
-    "$prog" -p '?' 2>/dev/null | awk 'NF && $1 !~ /^#/ {print $1}'
+    "$prog" -p '?' 2>/dev/null | awk 'NF && $1 !~ /^#/ {print $1; print $2; for (i = 6; i <= NF; i++) print $i}'
+}
+
+# The words of list (one a line) that start with cur, case aside as -p
+# takes them: what was typed is kept, the rest follows in its case (lower
+# case when cur is), so that every candidate starts with cur.
+_ftisp_caseless()
+{
+    local cur=$1 w lc=${1,,}
+    while IFS= read -r w; do
+        [[ -n $w ]] || continue
+        if [[ $w == "$cur"* ]]; then
+            printf '%s\n' "$w"
+        elif [[ ${w,,} == "$lc"* ]]; then
+            w=${w:${#cur}}
+            [[ $cur == "$lc" ]] && w=${w,,}
+            printf '%s\n' "$cur$w"
+        fi
+    done | sort -u
 }
 
 # Prints the candidates for the argument `cur` of option `opt`, one a line.
@@ -44,7 +64,7 @@ _ftisp_arg()
     local opt=$1 cur=$2 prog=$3 w mem rest op file IFS=$' \t\n'
     case $opt in
     -p|--part)
-        compgen -W "$(_ftisp_parts "$prog")" -- "$cur" ;;
+        _ftisp_parts "$prog" | _ftisp_caseless "$cur" ;;
     -c|--programmer)
         compgen -W "$(_ftisp_programmer_ids "$prog")" -- "$cur" ;;
     -T|--command)

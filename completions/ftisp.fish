@@ -1,10 +1,11 @@
 # fish completion for ftisp(1)
 
-# Part ids and names from the ftisp being completed (`-p ?`: id, name, signature).
+# Every name -p takes, from the ftisp being completed (`-p ?`: id, name,
+# signature, aliases); fish matches them case-insensitively.
 function __ftisp_parts
     set -l prog (commandline -opc)[1]
     command -q $prog; or set prog ftisp
-    $prog -p '?' 2>/dev/null | awk 'NF && $1 !~ /^#/ {print $1 "\t" $2}'
+    $prog -p '?' 2>/dev/null | awk 'NF && $1 !~ /^#/ {print $1 "\t" $2; print $2 "\t" $1; for (i = 6; i <= NF; i++) print $i "\t" $2}'
 end
 
 # Programmer ids from the ftisp being completed (`-c ?`: id, USB ids, description).

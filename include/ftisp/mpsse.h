@@ -24,6 +24,8 @@ typedef ft_wire_opts ft_mpsse_opts;
  * FT_E_USAGE (bad pin choice), FT_E_LOST (no sync). */
 int ft_mpsse_open(ft_mpsse **out, const ft_mpsse_opts *o, ft_err *err);
 void ft_mpsse_close(ft_mpsse *m);           /* releases RESET, tri-states pins */
+/* The release of ft_mpsse_close, now, with its status (ft_wire_release). */
+int ft_mpsse_release(ft_mpsse *m, ft_err *err);
 
 /* Description of the opened adapter ("FT232H serial FT1234"). */
 const char *ft_mpsse_describe(const ft_mpsse *m);

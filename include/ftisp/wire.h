@@ -76,6 +76,11 @@ int ft_wire_open(ft_wire **out, const char *type, const ft_wire_opts *o, ft_err 
 bool ft_wire_drives(const char *type);
 /* Releases RESET, lets go of the pins, frees. NULL is fine. */
 void ft_wire_close(ft_wire *w);
+/* Releases RESET and lets go of the pins now, even after a signal, and says
+ * whether that reached the adapter: FT_E_LOST when it went away on the way
+ * (RESET may then still be held). Errors from before are dropped: the
+ * release is tried afresh. After it, only ft_wire_close. NULL is fine. */
+int ft_wire_release(ft_wire *w, ft_err *err);
 
 const char *ft_wire_describe(const ft_wire *w);   /* "FT232H serial FT1234" */
 const char *ft_wire_serial(const ft_wire *w);     /* USB serial number or "" */
@@ -122,6 +127,7 @@ void ft_wire_set_trace(ft_wire *w, ft_wire_trace_fn fn, void *ctx);
 /* One bridge: its functions over its own state (void *). */
 typedef struct ft_wire_ops {
     void (*close)(void *b);
+    int (*release)(void *b, ft_err *err);   /* NULL: nothing to let go */
     const char *(*describe)(const void *b);
     const char *(*serial)(const void *b);
     uint32_t (*set_clock)(void *b, uint32_t hz);

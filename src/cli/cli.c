@@ -78,8 +78,11 @@ static void list_parts(const ft_partdb *db)
 {
     for (int i = 0; i < db->nparts; i++) {
         const ft_part *p = &db->parts[i];
-        printf("%-14s %-20s %02x %02x %02x\n", p->id, p->name, p->signature[0], p->signature[1],
+        printf("%-14s %-20s %02x %02x %02x", p->id, p->name, p->signature[0], p->signature[1],
                p->signature[2]);
+        for (int a = 0; a < p->naliases; a++)   /* the other names -p takes, for completion */
+            printf(" %s", p->aliases[a]);
+        printf("\n");
     }
 }
 
@@ -93,6 +96,25 @@ static int check_outputs(const ft_cli *cli, ft_err *err)
                               "-U %s:r:-: standard output carries the --json summary; read to a file",
                               cli->ops[i].memory);
     return FT_OK;
+}
+
+/* The run went through and only the release of the pins failed: what the
+ * chip holds, and whether every write was verified. */
+static const char *release_state(const ft_plan *plan, const ft_result *res, bool terms, char *buf, size_t n)
+{
+    if (terms) {
+        snprintf(buf, n, "the terminal's commands done");
+        return buf;
+    }
+    ft_plan_state(plan, res, buf, n);
+    int writes = 0, verified = 0;
+    for (int i = 0; i < plan->nops && i < res->nops; i++)
+        if (plan->ops[i].spec.kind != FT_OP_READ && !res->ops[i].dry_run)
+            writes++, verified += res->ops[i].verified == 1;
+    size_t len = strlen(buf);
+    if (writes && verified == writes && len < n)
+        snprintf(buf + len, n - len, " (all verified)");
+    return buf;
 }
 
 static bool run_changed_chip(const ft_result *res)
@@ -126,6 +148,7 @@ typedef struct cli_run {
     ft_wire_opts mo;
     ft_wire *w;
     bool station;             /* the station ran: it reported each board itself */
+    bool lost_at_release;     /* all done, but releasing RESET and the pins failed */
     int sig;
     char state[600];          /* the chip's state after a signal */
 } cli_run;
@@ -278,6 +301,13 @@ static void run_target(cli_run *r)
     ft_wire_led(r->w, FT_LED_VFY, false);
     ft_wire_led(r->w, FT_LED_ERR, r->rc != FT_OK);
     ft_wire_flush(r->w);
+    /* RESET released and the pins let go now, so that an adapter lost on
+     * the way out is reported, not hidden in the close */
+    ft_err rel = {0};
+    if (ft_wire_release(r->w, &rel) != FT_OK && r->rc == FT_OK && !ft_interrupt_signal()) {
+        r->rc = ft_err_set(&r->err, rel.code, "%s", rel.msg);
+        r->lost_at_release = true;
+    }
     if (r->rc == FT_OK && (cli->nops || cli->plan.erase) && cli->verbosity >= 0 && !r->avrdude)
         ft_out_msg(&r->out, 0, "done in %.2f s", now() - r->t0);
 }
@@ -304,7 +334,13 @@ static void tell_state(cli_run *r)
         return;
     if (r->rc != FT_OK)
         ft_out_error(&r->out, r->err.msg[0] ? r->err.msg : "failed");
-    if (!r->sig && r->rc != FT_OK && r->have_plan && run_changed_chip(&r->res)) {
+    if (r->lost_at_release) {
+        char held[600];
+        ft_out_msg(&r->out, -99, "chip: %s; but RESET may still be held low, so the target may not run until the "
+                                 "adapter is unplugged from the board",
+                   release_state(&r->plan, &r->res, r->cli.nterms > 0, held, sizeof held));
+        ft_out_msg(&r->out, -99, "nothing to run again for this chip; check the adapter's cable before the next board");
+    } else if (!r->sig && r->rc != FT_OK && r->have_plan && run_changed_chip(&r->res)) {
         /* a failure after the chip was changed: say what it holds now */
         char held[600];
         ft_plan_state(&r->plan, &r->res, held, sizeof held);

@@ -63,6 +63,19 @@ uint8_t term_byte(const term_mem *tm, uint32_t a)
     return ft_image_is_set(&tm->pend, a) ? ft_image_get(&tm->pend, a) : ft_image_get(&tm->chip, a);
 }
 
+uint8_t term_shown(const ft_term *t, const term_mem *tm, uint32_t a)
+{
+    return t->tg.opts.dry_run ? ft_image_get(&tm->chip, a) : term_byte(tm, a);
+}
+
+uint32_t term_unwritten(const ft_term *t, const term_mem *tm, uint32_t addr, uint32_t n)
+{
+    uint32_t k = 0;
+    for (uint32_t a = addr; t->tg.opts.dry_run && a < addr + n; a++)
+        k += ft_image_is_set(&tm->pend, a) && ft_image_get(&tm->pend, a) != ft_image_get(&tm->chip, a);
+    return k;
+}
+
 bool term_pending(const ft_term *t)
 {
     for (int i = 0; i < t->nmem; i++)
@@ -89,6 +102,28 @@ bool term_parse_int(const char *s, long *v)
     return *end == '\0';
 }
 
+/* The session's notes one level quieter, except what -n keeps from the chip
+ * ("... would become ... (-n)"): said as -U says it, whatever the level. */
+typedef struct dry_notes {
+    ft_plan_events inner;
+    ft_out *out;
+    int verbosity;
+} dry_notes;
+
+static void dry_note(void *ctx, int level, const char *msg)
+{
+    dry_notes *d = ctx;
+    size_t n = strlen(msg);
+    if (level == 0 && n >= 4 && strcmp(msg + n - 4, "(-n)") == 0) {
+        int v = d->out->verbosity;
+        d->out->verbosity = d->verbosity;
+        d->inner.note(d->inner.ctx, level, msg);
+        d->out->verbosity = v;
+        return;
+    }
+    d->inner.note(d->inner.ctx, level, msg);
+}
+
 int term_run(ft_term *t, ft_opspec *specs, int nspecs, bool erase, ft_err *err)
 {
     ft_plan plan;
@@ -109,6 +144,11 @@ int term_run(ft_term *t, ft_opspec *specs, int nspecs, bool erase, ft_err *err)
         ft_out_events(out, &ev);
         if (v < 1)   /* no progress bars between the commands' output */
             ev.phase = NULL, ev.progress = NULL, ev.phase_end = NULL;
+        dry_notes dn = {.inner = ev, .out = out, .verbosity = v};
+        if (o.dry_run) {
+            ev.ctx = &dn;
+            ev.note = dry_note;
+        }
         rc = ft_plan_run(&plan, &res, t->tg.w, &ev, err);
         out->verbosity = v;
     }

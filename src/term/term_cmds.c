@@ -93,10 +93,14 @@ static int cmd_dump(ft_term *t, int argc, char **argv, ft_err *err)
         uint8_t b[16];
         uint32_t k = n - off < 16 ? n - off : 16;
         for (uint32_t i = 0; i < k; i++)
-            b[i] = term_byte(tm, addr + off + i);
+            b[i] = term_shown(t, tm, addr + off + i);
         hexline(t->out, addr + off, tm->sel.size, b, k);
     }
     fflush(t->out);
+    uint32_t unwritten = term_unwritten(t, tm, addr, n);
+    if (unwritten)
+        ft_out_msg(t->tg.out, 0, "dump %s: the chip as it is; %u cached byte%s here will not be written (-n)",
+                   tm->sel.name, unwritten, unwritten == 1 ? "" : "s");
     tm->dump_len = n;
     tm->dump_addr = addr + n >= tm->sel.size ? 0 : addr + n;
     t->last_dump = (int)(tm - t->mem);
@@ -267,8 +271,8 @@ static int cmd_erase(ft_term *t, int argc, char **argv, ft_err *err)
     if (argc == 1) {
         int rc = term_run(t, NULL, 0, true, err);
         term_invalidate(t);   /* pending writes go with the old contents */
-        if (rc == FT_OK)
-            fprintf(t->out, "%s\n", t->tg.opts.dry_run ? "chip erase skipped (-n)" : "chip erased");
+        if (rc == FT_OK && !t->tg.opts.dry_run)   /* -n: the session said it would */
+            fprintf(t->out, "chip erased\n");
         return rc;
     }
     if (argc != 2 && argc != 4)
@@ -491,11 +495,11 @@ static int cmd_save(ft_term *t, int argc, char **argv, ft_err *err)
         if (rc == FT_OK)
             rc = length(tm, addr, argv[i + 1], &n, err);
         for (uint32_t a = addr; rc == FT_OK && a < addr + n; a++)
-            ft_image_store(&img, keep ? a : out++, term_byte(tm, a));
+            ft_image_store(&img, keep ? a : out++, term_shown(t, tm, a));
     }
     if (rc == FT_OK && argc == 3)
         for (uint32_t a = 0; a < tm->sel.size; a++)
-            ft_image_store(&img, a, term_byte(tm, a));
+            ft_image_store(&img, a, term_shown(t, tm, a));
     if (rc == FT_OK)
         rc = ft_image_write_file(&img, name, fmt, err);
     ft_image_free(&img);

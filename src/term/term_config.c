@@ -133,7 +133,7 @@ static int set(ft_term *t, const cfield *c, const char *vs, ft_err *err)
     if (!tm)
         return err->code;
     rc = term_write_byte(t, tm, nb, err);
-    if (rc == FT_OK && says_assignments(t))
+    if (rc == FT_OK && says_assignments(t) && !t->tg.opts.dry_run)   /* -n: the session said what would be */
         fprintf(t->out, "%s 0x%02x -> 0x%02x\n", c->fuse->name, byte, nb);
     return rc;
 }
@@ -296,7 +296,7 @@ static int assign(ft_term *t, uint8_t bytes[FT_CONFIG_BYTES], const char *arg, f
     if (!tm)
         return err->code;
     rc = term_write_byte(t, tm, bytes[it.byte], err);
-    if (rc == FT_OK && says_assignments(t))
+    if (rc == FT_OK && says_assignments(t) && !t->tg.opts.dry_run)   /* -n: the session said what would be */
         fprintf(t->out, "%s 0x%02x -> 0x%02x\n", it.fuse->name, before[it.byte], bytes[it.byte]);
     return rc;
 }

@@ -31,6 +31,11 @@ struct ft_term {
 term_mem *term_mem_get(ft_term *t, const char *name, ft_err *err);
 int term_load(ft_term *t, term_mem *tm, ft_err *err);
 uint8_t term_byte(const term_mem *tm, uint32_t a);
+/* What dump and save show: the cached writes as they will be, but under
+ * -n (nothing will be written) the chip as it is. */
+uint8_t term_shown(const ft_term *t, const term_mem *tm, uint32_t a);
+/* Under -n: how many cached bytes in [addr, addr+n) differ from the chip. */
+uint32_t term_unwritten(const ft_term *t, const term_mem *tm, uint32_t addr, uint32_t n);
 bool term_pending(const ft_term *t);
 void term_invalidate(ft_term *t);
 /* Runs a plan of nspecs operations now; reads (in_memory) land in the

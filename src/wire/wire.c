@@ -93,6 +93,11 @@ void ft_wire_close(ft_wire *w)
     free(w);
 }
 
+int ft_wire_release(ft_wire *w, ft_err *err)
+{
+    return w && w->ops->release ? w->ops->release(w->b, err) : FT_OK;
+}
+
 const char *ft_wire_describe(const ft_wire *w) { return w->ops->describe(w->b); }
 const char *ft_wire_serial(const ft_wire *w) { return w->ops->serial(w->b); }
 const ft_wire_caps *ft_wire_caps_of(const ft_wire *w) { return &w->caps; }

@@ -85,6 +85,21 @@ if [ $have_ftisp -eq 1 ]; then
     offers m328p by_line "ftisp -p m32"
     offers m328p by_line "ftisp --part=m32"
     offers -pm328p by_words ftisp -pm32
+    # full names too, case aside, as -p takes them (issue 19)
+    offers atmega328p by_words ftisp -p atmega3
+    only atmega3 by_words ftisp -p atmega3
+    offers ATmega328P by_words ftisp -p ATmega32
+    only ATmega32 by_words ftisp -p ATmega32
+    offers ATMEGA328P by_words ftisp -p ATMEGA32
+    offers M328p by_words ftisp -p M32
+    offers atmega2560 by_line "ftisp --part=atmega25"
+    # aliases (the fourth column on of -p ?), from a parts file that has one
+    if [ -n "${FTISP_PARTS:-}" ] && [ -r "$FTISP_PARTS" ]; then
+        awk '$0 == "part m328p" {on = 1} on {print} on && /^ *name/ {print "    alias uno328"} on && /^end/ {exit}' \
+            "$FTISP_PARTS" >"$tmp/alias.conf"
+        FTISP_PARTS=$tmp/alias.conf offers UNo328 by_words ftisp -p UN
+        FTISP_PARTS=$tmp/alias.conf offers uno328 by_words ftisp -p un
+    fi
 else
     echo "# ${FTISP:-build/ftisp} not built: part completion not tested"
 fi
@@ -150,6 +165,26 @@ offers dryrun by_words ftisp -c dr
 if command -v zsh >/dev/null; then
     if zsh -n completions/_ftisp; then ok "completions/_ftisp parses (zsh -n)"
     else not_ok "completions/_ftisp parses (zsh -n)"; fi
+    # the real completion system on a terminal: a part's full name in any case
+    if [ $have_ftisp -eq 1 ]; then
+        cat >"$tmp/zsh.keys" <<EOF
+send PS1='> '; fpath=($PWD/completions \$fpath); autoload -Uz compinit; compinit -u -D; echo READY\\n
+wait \\nREADY
+send ftisp -p atmega328p\\t
+send \\x01print -r -- RESULT: \\n
+wait \\nRESULT: .*\\n
+send ftisp -p ATMEGA328PB\\t
+send \\x01print -r -- RESULT2: \\n
+wait \\nRESULT2: .*\\n
+send exit\\n
+EOF
+        got=$(timeout 30 python3 tests/e2e/ptykeys.py "$tmp/zsh.keys" -- zsh -f | grep -a '^RESULT')
+        if grep -qx 'RESULT: ftisp -p ATmega328P' <<<"$got" && grep -qx 'RESULT2: ftisp -p ATmega328PB' <<<"$got"; then
+            ok "zsh completes -p atmega328p and ATMEGA328PB to the full names"
+        else
+            not_ok "zsh completes -p atmega328p and ATMEGA328PB to the full names; got: $(tr '\n' ' ' <<<"$got")"
+        fi
+    fi
 else
     echo "# zsh not installed: completions/_ftisp not checked"
 fi
@@ -166,6 +201,9 @@ if command -v fish >/dev/null; then
         got=$(fish -c 'source completions/ftisp.fish; complete -C "ftisp -p m32"' 2>&1 | cut -f1)
         if grep -qx m328p <<<"$got"; then ok "fish completes -p m32 to m328p"
         else not_ok "fish completes -p m32 to m328p; got: $(tr '\n' ' ' <<<"$got")"; fi
+        got=$(fish -c 'source completions/ftisp.fish; complete -C "ftisp -p atmega3"; complete -C "ftisp -p ATmega32"' 2>&1 | cut -f1)
+        if [ "$(grep -cx ATmega328P <<<"$got")" -eq 2 ]; then ok "fish completes -p atmega3 and ATmega32 to ATmega328P"
+        else not_ok "fish completes -p atmega3 and ATmega32 to ATmega328P; got: $(tr '\n' ' ' <<<"$got" | head -c 300)"; fi
     fi
 else
     echo "# fish not installed: completions/ftisp.fish not checked"

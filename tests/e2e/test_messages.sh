@@ -170,4 +170,30 @@ FTEMU_FAULT=unplug_after=200 emu "$T/p2" -p m328p -U flash:w:"$T/pull.bin"
 check "pulled mid-write: what the chip holds, then what to do (last line)" \
     eval 'rc_is 5 && says "chip: .*flash partly written" "$T/p2/stderr" && [ "$(tail -1 "$T/p2/stderr")" = "ftisp: plug the adapter back in and run the same command again to finish" ]'
 
+# pulled while the pins are let go after a passed verify (the last transfers
+# of the run): the chip is right, but RESET may still be held and the
+# adapter is gone: exit 5 with both said, nothing to run again
+emu "$T/p3" -p m328p -U flash:w:"$T/pull.bin"
+total=$(python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(s['transfers_out'] + s['transfers_in'])" "$T/p3/stats.json")
+for n in $((total - 1)) $((total - 3)); do
+    rm -rf "$T/p3"
+    FTEMU_FAULT=unplug_after=$n emu "$T/p3" -p m328p -U flash:w:"$T/pull.bin"
+    check "pulled at transfer $((n + 1)) of $total (releasing the pins): exit 5, the chip right" \
+        eval 'rc_is 5 && same_at "$T/p3/flash.bin" "$T/pull.bin" 0'
+    check "... 'adapter lost', the chip verified, RESET may be held, nothing to run again" \
+        eval 'says "adapter lost: .*was it unplugged?" "$T/p3/stderr" &&
+              says "chip: done: chip erase (before the flash write), flash write (all verified); but RESET may still be held low" "$T/p3/stderr" &&
+              [ "$(tail -1 "$T/p3/stderr")" = "ftisp: nothing to run again for this chip; check the adapter'"'"'s cable before the next board" ] &&
+              ! says "done in" "$T/p3/stderr"'
+done
+# the same on a bit-bang adapter (FT232R), whose lost message said "half-programmed"
+PROGBB=(-c arduino-ft232r)
+FTEMU_ADAPTERS=ft232r:A1 emu "$T/p4" "${PROGBB[@]}" -p m328p -U flash:w:"$T/pull.bin"
+total=$(python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(s['transfers_out'] + s['transfers_in'])" "$T/p4/stats.json")
+rm -rf "$T/p4"
+FTEMU_ADAPTERS=ft232r:A1 FTEMU_FAULT=unplug_after=$((total - 1)) emu "$T/p4" "${PROGBB[@]}" -p m328p -U flash:w:"$T/pull.bin"
+check "FT232R pulled releasing the pins: exit 5, RESET may be held, not 'half-programmed'" \
+    eval 'rc_is 5 && same_at "$T/p4/flash.bin" "$T/pull.bin" 0 && says "RESET may still be held low" "$T/p4/stderr" &&
+          ! says "half-programmed" "$T/p4/stderr"'
+
 finish

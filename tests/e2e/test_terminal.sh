@@ -144,10 +144,48 @@ check "-t from a pipe: exit 0" rc_is 0
 check "-t: error shown, session went on" says "nosuch" "$T/err"
 check "-t: dump after the error" grep -q "^0000  61 62 63 00" "$T/out"
 
+# -t on a terminal (issue 19): Tab completes commands and memory names, and
+# Ctrl-D ends the prompt's line so the shell's prompt starts on its own
+cat >"$T/keys" <<'EOF'
+wait ftisp> 
+send wri\tee\t0 0x42\n
+wait (?s)ftisp> .*ftisp> 
+send du\tee\t0 4\n
+wait 0000  42
+send dump cali\t\n
+wait 0000  80
+send \x04
+EOF
+python3 "$ROOT/tests/e2e/ptykeys.py" "$T/keys" -- "$FTISP" -c dryrun -p m328p -t >"$T/tty" 2>"$T/tty.err"
+rc=$?
+check "-t on a terminal: exit 0" rc_is 0
+check "-t: Tab completed the command and the memory (du<Tab>ee<Tab>)" grep -qx "ftisp> dump eeprom 0 4" "$T/tty"
+check "-t: ... and the write they dump went through" grep -q "^0000  42 ff ff ff" "$T/tty"
+check "-t: Tab completes a memory the part has (cali<Tab>)" grep -qx "ftisp> dump calibration *" "$T/tty"
+check "-t: Ctrl-D ends the last prompt's line" sh -c "tail -c 1 '$T/tty' | od -An -c | grep -q '\\\\n' && tail -1 '$T/tty' | grep -q '^ftisp> '"
+
 # on the emulated chip: the terminal's writes land in the chip
 export FTEMU_FUSES=ff,d9,fd
 emu "$T/c" -p m328p -T "write eeprom 0 0x11 0x22" -T "config eesave=ee_preserved" -T "dump ee 0 16"
 check "emulator: -T session exit 0" rc_is 0
 check "emulator: EEPROM written" cmp -s <(head -c 2 "$T/c/eeprom.bin") <(printf '\x11\x22')
 check "emulator: hfuse written by config" cmp -s "$T/c/fuses.bin" <(printf '\xff\xd1\xfd')
+# -n (issue 19, defect 5): the terminal says what would be written, as -U
+# does, and never shows a write that did not happen as the chip's bytes
+emu "$T/n" -p m328p -n -U config:w:bodlevel=bod_4v3:m -T "config bodlevel"
+check "-n config: exit 0" rc_is 0
+check "-n config: said as -U says it" says -x "ftisp: efuse: 0xfd would become 0xfc (-n)" "$T/n/stderr"
+check "-n config: no \"->\" line of a write" sh -c "! grep -q -- '->' '$T/n/stdout'"
+check "-n config: the setting read back as the chip has it" grep -qx "config bodlevel=bod_2v7 # 5" "$T/n/stdout"
+check "-n config: efuse not written" cmp -s "$T/n/fuses.bin" <(printf '\xff\xd9\xfd')
+emu "$T/n" -p m328p -n -T "write eeprom 0 0x99" -T "dump eeprom 0 4" -T flush -T "write hfuse 0xd1" -T "dump hfuse" -T erase
+check "-n terminal: exit 0" rc_is 0
+check "-n dump shows the chip, not the cached write" grep -qx "0000  ff ff ff ff  *|....  *|" "$T/n/stdout"
+check "-n dump says why" says -x "ftisp: dump eeprom: the chip as it is; 1 cached byte here will not be written (-n)" "$T/n/stderr"
+check "-n flush says what would change" says -x "ftisp: eeprom: 1 of 1 bytes would change (-n)" "$T/n/stderr"
+check "-n fuse write said as -U says it" says -x "ftisp: hfuse: 0xd9 would become 0xd1 (-n)" "$T/n/stderr"
+check "-n fuse dump shows the chip" grep -qx "0000  d9  *|.  *|" "$T/n/stdout"
+check "-n erase: would be, not \"erased\"" sh -c "grep -qx 'ftisp: the chip would be erased (-n)' '$T/n/stderr' && ! grep -q 'erase' '$T/n/stdout'"
+check "-n: EEPROM untouched" cmp -s "$T/n/eeprom.bin" <(head -c 1024 /dev/zero | tr '\0' '\377')
+check "-n: fuses untouched" cmp -s "$T/n/fuses.bin" <(printf '\xff\xd9\xfd')
 finish

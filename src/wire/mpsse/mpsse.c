@@ -317,22 +317,32 @@ int ft_mpsse_open(ft_mpsse **out, const ft_mpsse_opts *o, ft_err *err)
     return FT_OK;
 }
 
+int ft_mpsse_release(ft_mpsse *m, ft_err *err)
+{
+    if (!m || !m->usb_open || m->released)
+        return FT_OK;
+    m->released = true;
+    ft_err ignore = {0};
+    ft_mpsse_take_error(m, &ignore);   /* the caller had its chance to report it */
+    m->hold_interrupts++;   /* after a signal, above all: RESET must go */
+    /* RESET high first (target runs), then every pin an input: the
+     * target's own pull-up keeps RESET high and the buffer disables */
+    ft_mpsse_reset(m, false);
+    ft_mpsse_flush(m);
+    m->lo_dir = m->hi_dir = 0;
+    m->lo_val = m->hi_val = 0;
+    mp_set_pins(m);
+    ft_mpsse_flush(m);
+    return ft_mpsse_take_error(m, err);
+}
+
 void ft_mpsse_close(ft_mpsse *m)
 {
     if (!m)
         return;
     if (m->usb_open) {
         ft_err ignore = {0};
-        ft_mpsse_take_error(m, &ignore);
-        m->hold_interrupts++;   /* after a signal, above all: RESET must go */
-        /* RESET high first (target runs), then every pin an input: the
-         * target's own pull-up keeps RESET high and the buffer disables */
-        ft_mpsse_reset(m, false);
-        ft_mpsse_flush(m);
-        m->lo_dir = m->hi_dir = 0;
-        m->lo_val = m->hi_val = 0;
-        mp_set_pins(m);
-        ft_mpsse_flush(m);
+        ft_mpsse_release(m, &ignore);
         ftdi_set_bitmode(m->ftdi, 0, BITMODE_RESET);
     }
     free_all(m);

@@ -34,6 +34,7 @@ typedef struct mp_dst {
 struct ft_mpsse {
     struct ftdi_context *ftdi;
     bool usb_open;
+    bool released;            /* ft_mpsse_release done: RESET high, pins inputs */
     ft_mpsse_opts o;
     size_t fifo;
     uint32_t sck;

@@ -3,6 +3,7 @@
 #include "mpsse_priv.h"
 
 static void w_close(void *b) { ft_mpsse_close(b); }
+static int w_release(void *b, ft_err *err) { return ft_mpsse_release(b, err); }
 static const char *w_describe(const void *b) { return ft_mpsse_describe(b); }
 static const char *w_serial(const void *b) { return ft_mpsse_serial(b); }
 static uint32_t w_set_clock(void *b, uint32_t hz) { return ft_mpsse_set_sck(b, hz); }
@@ -23,7 +24,7 @@ static void w_stats(const void *b, ft_wire_stats *s) { ft_mpsse_get_stats(b, s);
 static void w_trace(void *b, ft_wire_trace_fn fn, void *ctx) { ft_mpsse_set_trace(b, fn, ctx); }
 
 static const ft_wire_ops mpsse_ops = {
-    .close = w_close, .describe = w_describe, .serial = w_serial,
+    .close = w_close, .release = w_release, .describe = w_describe, .serial = w_serial,
     .set_clock = w_set_clock, .clock = w_clock,
     .reset = w_reset, .led = w_led, .pin = w_pin,
     .shift = w_shift, .flush = w_flush, .send = w_send, .wait = w_wait, .sleep_us = w_sleep_us,

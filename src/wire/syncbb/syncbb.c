@@ -354,33 +354,46 @@ static int setup(sb *s, ft_err *err)
     return FT_OK;
 }
 
+static int sb_release(sb *s, ft_err *err)
+{
+    if (!s || !s->usb_open || s->released)
+        return FT_OK;
+    s->released = true;
+    ft_err ignore = {0};
+    sb_take_error(s, &ignore);   /* the caller had its chance to report it */
+    s->hold_interrupts++;   /* after a signal, above all: RESET must go */
+    /* RESET released (target runs), then every pin an input: the
+     * target's pull-up keeps RESET high and buffers disable */
+    sb_reset(s, false);
+    sb_flush(s);
+    int r;
+    if (s->inv & s->m_reset) {
+        /* through an inverter a let-go pin (pulled up) would hold the
+         * target in reset: keep driving RESET released, nothing else */
+        r = ftdi_set_bitmode(s->ftdi, s->m_reset, BITMODE_BITBANG);
+    } else {
+        r = ftdi_set_bitmode(s->ftdi, 0, BITMODE_SYNCBB);
+        if (r >= 0)
+            r = ftdi_set_bitmode(s->ftdi, 0, BITMODE_RESET);
+    }
+    if (r < 0)
+        sb_fail(s, FT_E_LOST, "adapter lost: %s: letting go of the pins failed (%d); was it unplugged?", s->desc, r);
+    return sb_take_error(s, err);
+}
+
 static void sb_close(sb *s)
 {
     if (!s)
         return;
-    if (s->usb_open) {
-        ft_err ignore = {0};
-        sb_take_error(s, &ignore);
-        s->hold_interrupts++;   /* after a signal, above all: RESET must go */
-        /* RESET released (target runs), then every pin an input: the
-         * target's pull-up keeps RESET high and buffers disable */
-        sb_reset(s, false);
-        sb_flush(s);
-        if (s->inv & s->m_reset) {
-            /* through an inverter a let-go pin (pulled up) would hold the
-             * target in reset: keep driving RESET released, nothing else */
-            ftdi_set_bitmode(s->ftdi, s->m_reset, BITMODE_BITBANG);
-        } else {
-            ftdi_set_bitmode(s->ftdi, 0, BITMODE_SYNCBB);
-            ftdi_set_bitmode(s->ftdi, 0, BITMODE_RESET);
-        }
-    }
+    ft_err ignore = {0};
+    sb_release(s, &ignore);
     free_all(s);
 }
 
 /* ---- the wire ---- */
 
 static void w_close(void *b) { sb_close(b); }
+static int w_release(void *b, ft_err *err) { return sb_release(b, err); }
 static const char *w_describe(const void *b) { return ((const sb *)b)->desc; }
 static const char *w_serial(const void *b) { return ((const sb *)b)->serial; }
 static uint32_t w_set_clock(void *b, uint32_t hz) { return sb_set_clock(b, hz); }
@@ -405,7 +418,7 @@ static void w_trace(void *b, ft_wire_trace_fn fn, void *ctx)
 }
 
 static const ft_wire_ops syncbb_ops = {
-    .close = w_close, .describe = w_describe, .serial = w_serial,
+    .close = w_close, .release = w_release, .describe = w_describe, .serial = w_serial,
     .set_clock = w_set_clock, .clock = w_clock,
     .reset = w_reset, .led = w_led, .pin = w_pin,
     .shift = w_shift, .flush = w_flush, .send = w_send, .wait = w_wait, .sleep_us = w_sleep_us,

@@ -42,6 +42,7 @@ typedef struct sb_xfer {
 typedef struct sb {
     struct ftdi_context *ftdi;
     bool usb_open;
+    bool released;            /* sb_release done: RESET released, pins let go */
     ft_wire_opts o;
     const char *chip;
     uint32_t fifo_out, fifo_in;   /* host->chip, chip->host */

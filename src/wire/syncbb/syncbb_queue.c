@@ -57,8 +57,7 @@ int sb_fail(sb *s, int code, const char *fmt, ...)
 int sb_lost(sb *s, const char *what, int rc)
 {
     return sb_fail(s, FT_E_LOST,
-                   "adapter lost: %s: %s (%d); was it unplugged? The chip may be half-programmed: "
-                   "plug it back in and run the same command again",
+                   "adapter lost: %s: %s (%d); was it unplugged?",   /* the caller says what the chip holds */
                    s->desc, what, rc);
 }
 
