@@ -44,8 +44,8 @@ typedef struct ft_proto_ops {
 
 typedef struct ft_proto ft_proto;
 
-/* The protocol the part speaks, on w. FT_E_USAGE when the bridge cannot
- * carry it (the dry bridge decodes ISP only). */
+/* The protocol the part speaks, on w (every bridge carries both: the dry
+ * bridge decodes ISP instructions and TPI frames alike). */
 int ft_proto_new(ft_proto **out, ft_wire *w, const ft_part *p, ft_err *err);
 void ft_proto_free(ft_proto *pr);
 const char *ft_proto_name(const ft_proto *pr);

@@ -117,12 +117,6 @@ int ft_proto_new(ft_proto **out, ft_wire *w, const ft_part *p, ft_err *err)
         return ft_err_set(err, FT_E_FAIL, "out of memory");
     int rc;
     if (p->protocol == FT_PROTO_TPI) {
-        if (ft_wire_caps_of(w)->host_memory) {
-            free(pr);
-            return ft_err_set(err, FT_E_USAGE,
-                              "-c dryrun speaks only ISP: the %s is a TPI part; use an FT232H "
-                              "(-c ft232h) or -n for a dry run", p->id[0] ? p->id : p->name);
-        }
         pr->ops = &tpi_ops;
         rc = ft_tpi_new((ft_tpi **)&pr->impl, w, p, err);
     } else {

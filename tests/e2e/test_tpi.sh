@@ -2,7 +2,7 @@
 # TPI end to end: the real ftisp on the emulated FT232H + ATtiny10 (and the
 # other TPI parts): flash write and verify, the configuration byte through
 # the fuse guard, reads of every memory, -T config, JSON, and -c dryrun
-# refused. Checked against the emulator's dumps.
+# (the dry bridge decodes TPI). Checked against the emulator's dumps.
 . "$(dirname "$0")/lib.sh"
 export FTEMU_PART=t10
 
@@ -77,8 +77,14 @@ check "ISP part: no sram memory" grep -q 'no memory "sram"' "$T/ro.out"
 # wrong part, and the dry bridge
 emu "$T/t10" -p t9 -U flash:w:"$T/b.bin":r
 check "t9 on a t10: signature refused (exit 7)" rc_is 7
-"$FTISP" -c dryrun -p t10 -U flash:w:"$T/b.bin":r >"$T/dry.out" 2>&1
-check "-c dryrun -p t10: refused with a clear message" grep -q "dryrun speaks only ISP" "$T/dry.out"
+"$FTISP" -c dryrun -p t10 -U flash:w:"$T/a.hex" -U flash:v:"$T/a.hex" -U flash:r:"$T/dry.bin":r >"$T/dry.out" 2>&1; rc=$?
+check "-c dryrun -p t10: writes, verifies, reads back the image" eval 'rc_is 0 && cmp -s "$T/dry.bin" "$T/a.bin"'
+"$FTISP" -c dryrun -p t10 -D -U flash:w:"$T/a.hex" -U flash:w:"$T/b.bin":r >"$T/dry.out" 2>&1; rc=$?
+check "-c dryrun -p t10 -D: a second image over the first fails its verify (bits only 1 -> 0)" \
+    eval 'rc_is 8 && grep -q "flash was not erased" "$T/dry.out"'
+"$FTISP" -c dryrun -p t20 -U flash:w:"$T/b.bin":r -U flash:r:"$T/dry20.bin":r >"$T/dry.out" 2>&1; rc=$?
+check "-c dryrun -p t20 (2-word writes): writes and reads back" \
+    eval 'rc_is 0 && cmp -s -n 300 "$T/dry20.bin" "$T/b.bin"'
 
 # TPI over an FT232R in synchronous bit-bang: avrdude's tc2030 entry
 # (reset 3 CTS, sck 2 RTS, sdo 0 TXD through ~1 k, sdi 1 RXD)
