@@ -9,6 +9,7 @@
 # whole argument, and the part readline is not replacing is cut off again.
 
 _ftisp_memories="flash eeprom lfuse hfuse efuse fuse lock signature calibration
+sram io prodsig sigrow sernum
 ee sig fuses fuse0 fuse1 fuse2 lockbits all ALL etc config"
 _ftisp_programmers="ft232h um232h c232hm ft2232h ft4232h avrftdi 2232h 4232h 2232hio tigard avrisp-u
 jtagkey o-link openmoko lm3s811 tumpa tumpa-b ktlink digilent-hs2 flyswatter2 dryrun"

@@ -22,7 +22,7 @@ function __ftisp_memory
     set -l parts (string split ':' -- $tok)
     switch (count $parts)
         case 1
-            for m in flash eeprom lfuse hfuse efuse fuse lock signature calibration ee sig fuses fuse0 fuse1 fuse2 lockbits all ALL etc
+            for m in flash eeprom lfuse hfuse efuse fuse lock signature calibration sram io prodsig sigrow sernum ee sig fuses fuse0 fuse1 fuse2 lockbits all ALL etc
                 echo $m:
             end
             __fish_complete_path $tok

@@ -113,6 +113,8 @@ typedef struct ft_part {
     uint8_t calibration_bytes;/* 0: none readable over ISP */
     uint8_t protocol;         /* enum ft_protocol (parts.conf `protocol`) */
     uint8_t tpi_words;        /* TPI: words one NVM write programs (1, 2 or 4) */
+    uint16_t sram_size;       /* TPI: SRAM bytes in data space from 0x40 (parts.conf `sram`) */
+    uint8_t prodsig_bytes;    /* TPI: the signature row's bytes from 0x3fc0 (`prodsig`), 0 none */
     int nfuses;
     ft_fuse fuses[FT_MAX_FUSES];
     ft_fuse lock;             /* name "lock"; writable = lock bits that exist */

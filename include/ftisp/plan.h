@@ -144,14 +144,16 @@ void ft_plan_free(ft_plan *plan);
 
 /* The memory a -U names: kind and, for fuses, which one. */
 enum ft_memkind { FT_MEM_FLASH, FT_MEM_EEPROM, FT_MEM_FUSE, FT_MEM_LOCK, FT_MEM_SIGNATURE,
-                  FT_MEM_CALIBRATION };
+                  FT_MEM_CALIBRATION, FT_MEM_DATA };
+/* FT_MEM_DATA (a TPI part's sram, io, prodsig, sernum): *fuse_index is its
+ * ft_mem_data index. */
 int ft_plan_memkind(const ft_part *p, const char *memory, int *fuse_index);
 /* A fuse write: runs before every other operation (see ft_plan.order). */
 bool ft_plan_fuse_write(const ft_part *p, const ft_op *op);
 
 /* Memory names and lists (plan_memlist.c). A memory as -U selects it: its
  * canonical name, address in a multi-memory file, size. */
-#define FT_MAX_MEMS 8
+#define FT_MAX_MEMS 12
 typedef struct ft_memsel {
     char name[16];
     uint32_t flat;
@@ -164,6 +166,13 @@ int ft_mem_canonical(const ft_part *p, const char *name, ft_memsel *out, ft_err 
  * 0x840000 signature, 0x840003 calibration), 2 "fuses" (byte i = fuse i). */
 int ft_mem_select(const ft_part *p, const char *spec, ft_memsel *out, int *n, int *multi, ft_err *err);
 void ft_mem_names(const ft_part *p, char *buf, size_t len);
+/* A TPI part's data-space memory by canonical name (sram, io, prodsig,
+ * sernum; sigrow is prodsig): its index (0..FT_DATA_MEMS-1), data-space
+ * address and size; -1 when the part has no such memory. */
+#define FT_DATA_MEMS 4
+int ft_mem_data(const ft_part *p, const char *name, uint16_t *addr, uint32_t *size);
+/* The same by index. */
+int ft_mem_data_at(const ft_part *p, int index, uint16_t *addr, uint32_t *size);
 
 /* What the fuse rules judge a write against. */
 typedef struct ft_fuse_ctx {

@@ -34,6 +34,9 @@ typedef struct ft_proto_ops {
     int (*read_lock)(void *impl, uint8_t *v, ft_err *err);
     int (*write_lock)(void *impl, uint8_t v, ft_err *err);
     int (*read_calibration)(void *impl, int index, uint8_t *v, ft_err *err);
+    /* n bytes of data space from addr (TPI: SLD over the whole 16-bit data
+     * space; ISP has none: FT_E_USAGE). */
+    int (*read_data)(void *impl, uint32_t addr, uint8_t *buf, uint32_t n, ft_err *err);
     /* The clock this protocol always runs at, whatever the target's clock
      * (TPI); 0: chosen from the target's clock (ISP, session_clock.c). */
     uint32_t fixed_hz;
@@ -41,8 +44,8 @@ typedef struct ft_proto_ops {
 
 typedef struct ft_proto ft_proto;
 
-/* The protocol the part speaks, on w. FT_E_USAGE when the bridge cannot
- * carry it (the dry bridge decodes ISP only). */
+/* The protocol the part speaks, on w (every bridge carries both: the dry
+ * bridge decodes ISP instructions and TPI frames alike). */
 int ft_proto_new(ft_proto **out, ft_wire *w, const ft_part *p, ft_err *err);
 void ft_proto_free(ft_proto *pr);
 const char *ft_proto_name(const ft_proto *pr);
@@ -66,5 +69,6 @@ int ft_proto_write_fuse(ft_proto *pr, int index, uint8_t v, ft_err *err);
 int ft_proto_read_lock(ft_proto *pr, uint8_t *v, ft_err *err);
 int ft_proto_write_lock(ft_proto *pr, uint8_t v, ft_err *err);
 int ft_proto_read_calibration(ft_proto *pr, int index, uint8_t *v, ft_err *err);
+int ft_proto_read_data(ft_proto *pr, uint32_t addr, uint8_t *buf, uint32_t n, ft_err *err);
 
 #endif

@@ -407,6 +407,14 @@ static int part_line(reader *r, ft_part *p, enum block *blk, ft_fuse **cur)
                 return fail_word(r, "1, 2 or 4 words", 1);
             p->tpi_words = (uint8_t)n;
         }
+    } else if (strcmp(k, "sram") == 0) {
+        uint32_t n;
+        if ((rc = want_words(r, 2, "a number of bytes")) == FT_OK && (rc = number(r, 1, 4096, &n)) == FT_OK)
+            p->sram_size = (uint16_t)n;
+    } else if (strcmp(k, "prodsig") == 0) {
+        uint32_t n;
+        if ((rc = want_words(r, 2, "a number of bytes")) == FT_OK && (rc = number(r, 1, 64, &n)) == FT_OK)
+            p->prodsig_bytes = (uint8_t)n;
     } else if (strcmp(k, "calibration") == 0) {
         uint32_t n;
         if ((rc = want_words(r, 2, "a number of bytes")) == FT_OK &&
@@ -460,7 +468,7 @@ static int part_line(reader *r, ft_part *p, enum block *blk, ft_fuse **cur)
         rc = clock_line(r, p);
     } else {
         rc = fail_word(r, "a part key (name, alias, signature, chip_erase_delay, rdybsy, "
-                          "protocol, tpi_words, calibration, memory, fuse, lock, clock) or end", 0);
+                          "protocol, tpi_words, sram, prodsig, calibration, memory, fuse, lock, clock) or end", 0);
     }
     return rc;
 }

@@ -27,12 +27,19 @@ int ft_plan_memkind(const ft_part *p, const char *memory, int *fuse_index)
         *fuse_index = f->index;
         return FT_MEM_FUSE;
     }
+    int d = ft_mem_data(p, memory, NULL, NULL);
+    if (d >= 0) {
+        *fuse_index = d;
+        return FT_MEM_DATA;
+    }
     return -1;
 }
 
-static uint32_t mem_size(const ft_part *p, int kind)
+static uint32_t mem_size(const ft_part *p, int kind, int fi)
 {
+    uint32_t size = 0;
     switch (kind) {
+    case FT_MEM_DATA: return ft_mem_data_at(p, fi, NULL, &size) >= 0 ? size : 0;
     case FT_MEM_FLASH: return p->flash.size;
     case FT_MEM_EEPROM: return p->eeprom.size;
     case FT_MEM_SIGNATURE: return 3;
@@ -143,7 +150,8 @@ static int plan_op(ft_plan *plan, ft_op *op, int kind, int multi, bool filled, f
          * after the whole read */
         return op->spec.in_memory ? FT_OK : ft_image_check_output(op->spec.file, err);
     }
-    if (op->spec.kind == FT_OP_WRITE && (kind == FT_MEM_SIGNATURE || kind == FT_MEM_CALIBRATION))
+    if (op->spec.kind == FT_OP_WRITE &&
+        (kind == FT_MEM_SIGNATURE || kind == FT_MEM_CALIBRATION || kind == FT_MEM_DATA))
         return ft_err_set(err, FT_E_USAGE, "-U %s:w: the %s memory is read-only",
                           op->spec.memory, op->spec.memory);
     if (op->spec.data) {
@@ -245,7 +253,7 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
             op->flat = sel[k].flat;
             int fi;
             int kind = ft_plan_memkind(part, op->spec.memory, &fi);
-            op->mem_size = mem_size(part, kind);
+            op->mem_size = mem_size(part, kind, fi);
             /* a lone input for a one-byte memory is read with room for a
              * second value, so that one is reported as such */
             ft_image_init(&op->img, op->spec.kind == FT_OP_READ || multi ? op->mem_size

@@ -14,6 +14,48 @@
 #define FLAT_LOCK 0x830000u
 #define FLAT_SIG 0x840000u
 
+/* TPI parts' data-space memories, read with SLD like any other byte of data
+ * space: named as avrdude names them, read-only here (sram and io of a chip
+ * held in reset mean nothing to write; the signature row is the factory's),
+ * not part of memory lists (they have no place in avr-gcc's flat address
+ * space). "sigrow" is another name of "prodsig". */
+int ft_mem_data(const ft_part *p, const char *name, uint16_t *addr, uint32_t *size)
+{
+    if (p->protocol != FT_PROTO_TPI)
+        return -1;
+    const struct { const char *name; uint16_t addr; uint32_t size; } m[FT_DATA_MEMS] = {
+        {"sram", 0x0040, p->sram_size},
+        {"io", 0x0000, 64},
+        {"prodsig", 0x3fc0, p->prodsig_bytes},
+        {"sernum", 0x3fc6, p->prodsig_bytes >= 16 ? 10 : 0},
+    };
+    for (int i = 0; i < FT_DATA_MEMS; i++)
+        if (m[i].size && (strcmp(name, m[i].name) == 0 || (i == 2 && strcmp(name, "sigrow") == 0))) {
+            if (addr)
+                *addr = m[i].addr;
+            if (size)
+                *size = m[i].size;
+            return i;
+        }
+    return -1;
+}
+
+static const char *const data_names[FT_DATA_MEMS] = {"sram", "io", "prodsig", "sernum"};
+
+/* The part's data-space memories after its others (names only: flat 0). */
+static int data_memories(const ft_part *p, ft_memsel *m, int n)
+{
+    for (int i = 0; i < FT_DATA_MEMS && n < FT_MAX_MEMS; i++) {
+        uint32_t size;
+        if (ft_mem_data(p, data_names[i], NULL, &size) < 0)
+            continue;
+        m[n] = (ft_memsel){"", 0, size};
+        snprintf(m[n].name, sizeof m[n].name, "%s", data_names[i]);
+        n++;
+    }
+    return n;
+}
+
 /* The part's memories in flat-address order. */
 static int part_memories(const ft_part *p, ft_memsel *m)
 {
@@ -39,7 +81,7 @@ static int part_memories(const ft_part *p, ft_memsel *m)
 void ft_mem_names(const ft_part *p, char *buf, size_t len)
 {
     ft_memsel m[FT_MAX_MEMS];
-    int n = part_memories(p, m);
+    int n = data_memories(p, m, part_memories(p, m));
     size_t k = 0;
     buf[0] = '\0';
     for (int i = 0; i < n && k < len; i++)
@@ -57,10 +99,12 @@ static const char *fuse_by_index(const ft_part *p, int index)
 int ft_mem_canonical(const ft_part *p, const char *name, ft_memsel *out, ft_err *err)
 {
     ft_memsel m[FT_MAX_MEMS];
-    int n = part_memories(p, m);
+    int n = data_memories(p, m, part_memories(p, m));
     const char *want = name;
     if (strcasecmp(name, "lockbits") == 0 || strcasecmp(name, "lockbyte") == 0)
         want = "lock";
+    else if (strcasecmp(name, "sigrow") == 0 && ft_mem_data(p, "prodsig", NULL, NULL) >= 0)
+        want = "prodsig";
     else if (strncasecmp(name, "fuse", 4) == 0 && name[4] >= '0' && name[4] <= '2' && !name[5])
         want = fuse_by_index(p, name[4] - '0');
     else if (strcasecmp(name, "lfuse") == 0 && !fuse_by_index(p, 1))
@@ -81,7 +125,7 @@ int ft_mem_canonical(const ft_part *p, const char *name, ft_memsel *out, ft_err 
         *out = m[found];
         return FT_OK;
     }
-    char have[160];
+    char have[200];
     ft_mem_names(p, have, sizeof have);
     return ft_err_set(err, FT_E_USAGE, "the %s has no memory \"%s\"%s; it has %s",
                       p->name[0] ? p->name : p->id, name, hits > 1 ? " (more than one starts so)" : "",
@@ -148,6 +192,10 @@ int ft_mem_select(const ft_part *p, const char *spec, ft_memsel *out, int *nout,
             int rc = ft_mem_canonical(p, t, &m, err);
             if (rc != FT_OK)
                 return rc;
+            if (ft_mem_data(p, m.name, NULL, NULL) >= 0)
+                return ft_err_set(err, FT_E_USAGE,
+                                  "%s cannot be part of a memory list (it has no place in a multi-memory "
+                                  "file): give it its own -U", m.name);
             n = add(out, n, &m, not);
         }
     }
@@ -160,4 +208,11 @@ int ft_mem_select(const ft_part *p, const char *spec, ft_memsel *out, int *nout,
     *nout = k;
     *multi = 1;
     return FT_OK;
+}
+
+int ft_mem_data_at(const ft_part *p, int index, uint16_t *addr, uint32_t *size)
+{
+    if (index < 0 || index >= FT_DATA_MEMS)
+        return -1;
+    return ft_mem_data(p, data_names[index], addr, size);
 }

@@ -36,9 +36,16 @@ static int isp_rlock(void *i, uint8_t *v, ft_err *e) { return ft_isp_read_lock(i
 static int isp_wlock(void *i, uint8_t v, ft_err *e) { return ft_isp_write_lock(i, v, e); }
 static int isp_rcal(void *i, int x, uint8_t *v, ft_err *e) { return ft_isp_read_calibration(i, x, v, e); }
 
+static int isp_rdata(void *i, uint32_t a, uint8_t *b, uint32_t n, ft_err *e)
+{
+    (void)i, (void)a, (void)b, (void)n;
+    return ft_err_set(e, FT_E_USAGE, "ISP has no access to the data space");
+}
+
 static const ft_proto_ops isp_ops = {
     "ISP", isp_free, isp_set_progress, isp_enable, isp_probe, isp_leave, isp_set_sck, isp_sig, isp_erase,
-    isp_rflash, isp_reeprom, isp_wpages, isp_weeprom, isp_rfuse, isp_wfuse, isp_rlock, isp_wlock, isp_rcal, 0,
+    isp_rflash, isp_reeprom, isp_wpages, isp_weeprom, isp_rfuse, isp_wfuse, isp_rlock, isp_wlock, isp_rcal,
+    isp_rdata, 0,
 };
 
 /* ---- TPI ---- */
@@ -89,10 +96,17 @@ static int tpi_rcal(void *i, int x, uint8_t *v, ft_err *e)
                   : ft_err_set(e, FT_E_FAIL, "internal: TPI parts have one calibration byte");
 }
 
+static int tpi_rdata(void *i, uint32_t a, uint8_t *b, uint32_t n, ft_err *e)
+{
+    if (a > 0xFFFFu || n > 0x10000u - a)
+        return ft_err_set(e, FT_E_FAIL, "internal: data space read 0x%x+%u past 0xffff", a, n);
+    return ft_tpi_read(i, (uint16_t)a, b, n, e);
+}
+
 static const ft_proto_ops tpi_ops = {
     "TPI", tpi_free, tpi_set_progress, tpi_enable, tpi_probe, tpi_leave, tpi_set_sck, tpi_sig, tpi_erase,
     tpi_rflash, tpi_reeprom, tpi_wpages, tpi_weeprom, tpi_rfuse, tpi_wfuse, tpi_rlock, tpi_wlock, tpi_rcal,
-    FT_TPI_CLOCK_HZ,
+    tpi_rdata, FT_TPI_CLOCK_HZ,
 };
 
 int ft_proto_new(ft_proto **out, ft_wire *w, const ft_part *p, ft_err *err)
@@ -103,12 +117,6 @@ int ft_proto_new(ft_proto **out, ft_wire *w, const ft_part *p, ft_err *err)
         return ft_err_set(err, FT_E_FAIL, "out of memory");
     int rc;
     if (p->protocol == FT_PROTO_TPI) {
-        if (ft_wire_caps_of(w)->host_memory) {
-            free(pr);
-            return ft_err_set(err, FT_E_USAGE,
-                              "-c dryrun speaks only ISP: the %s is a TPI part; use an FT232H "
-                              "(-c ft232h) or -n for a dry run", p->id[0] ? p->id : p->name);
-        }
         pr->ops = &tpi_ops;
         rc = ft_tpi_new((ft_tpi **)&pr->impl, w, p, err);
     } else {
@@ -166,6 +174,10 @@ int ft_proto_read_fuse(ft_proto *pr, int index, uint8_t *v, ft_err *err) { retur
 int ft_proto_write_fuse(ft_proto *pr, int index, uint8_t v, ft_err *err) { return pr->ops->write_fuse(pr->impl, index, v, err); }
 int ft_proto_read_lock(ft_proto *pr, uint8_t *v, ft_err *err) { return pr->ops->read_lock(pr->impl, v, err); }
 int ft_proto_write_lock(ft_proto *pr, uint8_t v, ft_err *err) { return pr->ops->write_lock(pr->impl, v, err); }
+int ft_proto_read_data(ft_proto *pr, uint32_t addr, uint8_t *buf, uint32_t n, ft_err *err)
+{
+    return pr->ops->read_data(pr->impl, addr, buf, n, err);
+}
 int ft_proto_read_calibration(ft_proto *pr, int index, uint8_t *v, ft_err *err)
 {
     return pr->ops->read_calibration(pr->impl, index, v, err);

@@ -24,14 +24,23 @@ int ses_read_mem(ft_session *r, int kind, int fi, uint32_t addr, uint8_t *buf, u
                 return rc;
         }
         return FT_OK;
+    case FT_MEM_DATA: {
+        uint16_t base = 0;
+        uint32_t size = 0;
+        if (ft_mem_data_at(r->part, fi, &base, &size) < 0 || addr > size || n > size - addr)
+            return ft_err_set(r->err, FT_E_FAIL, "internal: data memory %d read 0x%x+%u out of range", fi,
+                              addr, n);
+        return ft_proto_read_data(r->proto, (uint32_t)base + addr, buf, n, r->err);
+    }
     }
     return ft_err_set(r->err, FT_E_FAIL, "internal: unknown memory kind %d", kind);
 }
 
 static const char *kind_name(int kind)
 {
-    static const char *const names[] = {"flash", "EEPROM", "fuse", "lock", "signature", "calibration"};
-    return kind >= 0 && kind <= FT_MEM_CALIBRATION ? names[kind] : "memory";
+    static const char *const names[] = {"flash", "EEPROM", "fuse", "lock", "signature", "calibration",
+                                        "data space"};
+    return kind >= 0 && kind <= FT_MEM_DATA ? names[kind] : "memory";
 }
 
 /* A byte ftisp acts on (a signature, a fuse, a copy it will write back, a

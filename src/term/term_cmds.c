@@ -15,9 +15,10 @@ static int usage(ft_err *err, const char *syntax)
     return ft_err_set(err, FT_E_USAGE, "syntax: %s", syntax);
 }
 
-static bool read_only(const term_mem *tm)
+static bool read_only(const ft_term *t, const term_mem *tm)
 {
-    return strcmp(tm->sel.name, "signature") == 0 || strcmp(tm->sel.name, "calibration") == 0;
+    return strcmp(tm->sel.name, "signature") == 0 || strcmp(tm->sel.name, "calibration") == 0 ||
+           ft_mem_data(t->tg.part, tm->sel.name, NULL, NULL) >= 0;
 }
 
 static bool cached(const term_mem *tm)
@@ -182,7 +183,7 @@ static int put_items(ft_term *t, const term_mem *tm, uint32_t addr, int argc, ch
  * once (through the fuse checks) for fuses and lock. */
 static int apply(ft_term *t, term_mem *tm, const ft_image *img, ft_err *err)
 {
-    if (read_only(tm))
+    if (read_only(t, tm))
         return ft_err_set(err, FT_E_USAGE, "%s is read-only", tm->sel.name);
     if (ft_image_empty(img))
         return FT_OK;
@@ -358,6 +359,12 @@ static void memory_table(ft_term *t)
     m[n++] = (struct row){"signature", 3, 1};
     if (p->calibration_bytes)
         m[n++] = (struct row){"calibration", p->calibration_bytes, 1};
+    static const char *const data[FT_DATA_MEMS] = {"sram", "io", "prodsig", "sernum"};
+    for (int i = 0; i < FT_DATA_MEMS; i++) {
+        uint32_t size;
+        if (ft_mem_data(p, data[i], NULL, &size) >= 0)
+            m[n++] = (struct row){data[i], size, 1};
+    }
     int w0 = 6, w1 = 4, w2 = 7;
     for (int i = 0; i < n; i++) {
         if ((int)strlen(m[i].name) > w0)
@@ -380,7 +387,8 @@ static int cmd_part(ft_term *t, int argc, char **argv, ft_err *err)
     if (argc > 2 || (argc == 2 && !only_mem))
         return usage(err, "part [-m]: the part, or with -m only its memories");
     if (!only_mem)
-        fprintf(t->out, "%s with programming mode ISP\n", t->tg.part->name[0] ? t->tg.part->name : t->tg.part->id);
+        fprintf(t->out, "%s with programming mode %s\n", t->tg.part->name[0] ? t->tg.part->name : t->tg.part->id,
+                t->tg.part->protocol == FT_PROTO_TPI ? "TPI" : "ISP");
     memory_table(t);
     fprintf(t->out, "\n");
     return FT_OK;

@@ -14,6 +14,9 @@ randbin "$T/f.bin" 3000 41
 bin2hex "$T/f.bin" "$T/f.hex"
 randbin "$T/e.bin" 200 42
 bin2hex "$T/e.bin" "$T/e.hex"
+randbin "$T/t.bin" 700 43
+bin2hex "$T/t.bin" "$T/t.hex"
+randbin "$T/t2.bin" 64 44
 
 # name | arguments (OUT is replaced by the case's output file)
 cases=(
@@ -33,6 +36,17 @@ cases=(
     "every memory but calibration to one file|-U flash:w:$T/f.hex -U all,-calibration:r:OUT:I"
     "lock bits that stop reading refused|-U lock:w:0x3c:m"
     "page-aligned flash write of a whole image, verify|-U flash:w:$T/f.bin:r -U flash:v:$T/f.hex"
+    # TPI (the ATtiny10; the MPSSE side's emulated chip is one too): the dry
+    # bridge decodes the TPI frames in the same bits the FT232H clocks out
+    "t10: flash write, read back|-p t10 -U flash:w:$T/t.hex -U flash:r:OUT:r"
+    "t10: flash write then verify|-p t10 -U flash:w:$T/t.hex -U flash:v:$T/t.hex"
+    "t10: verify against erased flash fails|-p t10 -U flash:v:$T/t.hex"
+    "t10: -D over written flash fails its verify (bits only 1 -> 0)|-p t10 -D -U flash:w:$T/t.hex -U flash:w:$T/t2.bin:r"
+    "t10: fuse, lock, signature, sram read|-p t10 -U fuse:r:-:h -U lock:r:-:h -U signature:r:-:h -U sram:r:-:h"
+    "t10: configuration byte written, read back|-p t10 -U fuse:w:0xfb:m -U fuse:r:-:h"
+    "t10: terminal config there and back (a section erase)|-p t10 -T 'config ckout=clock_output_enabled' -T 'config ckout=clock_output_disabled' -T 'config'"
+    "t10: RSTDISBL refused without --allow|-p t10 -U fuse:w:0xfe:m"
+    "t10: lock bits set after the flash, flash verifies|-p t10 --allow lock -U lock:w:0xfc:m -U flash:w:$T/t.hex -U lock:r:-:h"
 )
 n=0
 for c in "${cases[@]}"; do
@@ -41,10 +55,12 @@ for c in "${cases[@]}"; do
     for b in ft232h dryrun; do
         d=$T/$n-$b; mkdir -p "$d"
         a=${args//OUT/$d/out}
-        part="-p m328p"
-        case $a in "-p "*) part="" ;; esac
+        part="-p m328p" ep=""
+        case $a in "-p "*) part="" ep=${a#-p }; ep=${ep%% *} ;; esac
         eval "set -- -c $b $part $a"
-        if [ $b = ft232h ]; then
+        if [ $b = ft232h ] && [ -n "$ep" ]; then
+            FTEMU_PART=$ep emu "$d" "$@"
+        elif [ $b = ft232h ]; then
             emu "$d" "$@"
         else
             timeout 60 "$FTISP" "$@" >"$d/stdout" 2>"$d/stderr"

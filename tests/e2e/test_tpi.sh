@@ -2,7 +2,7 @@
 # TPI end to end: the real ftisp on the emulated FT232H + ATtiny10 (and the
 # other TPI parts): flash write and verify, the configuration byte through
 # the fuse guard, reads of every memory, -T config, JSON, and -c dryrun
-# refused. Checked against the emulator's dumps.
+# (the dry bridge decodes TPI). Checked against the emulator's dumps.
 . "$(dirname "$0")/lib.sh"
 export FTEMU_PART=t10
 
@@ -48,11 +48,43 @@ emu "$T/t10" -p t10 -qq --json -U flash:v:"$T/b.bin":r
 check "t10: --json says ok, verified" python3 -c "import json,sys; d=json.load(open(sys.argv[1])); \
 sys.exit(0 if d['result']=='ok' and d['operations'][0]['verified'] else 1)" "$T/t10/stdout"
 
+# avrdude's other memory names for the TPI parts: data-space reads through
+# SLD (sram from 0x40, io from 0, the ATtiny102/104's signature row and
+# serial number), lockbits and prefixes; these are read-only
+FTEMU_PART=t104 emu "$T/t104m" -p t104 -U sram:r:-:h -U io:r:"$T/io.bin":r -U lockbits:r:-:h \
+    -U sigrow:r:-:h -U sernum:r:"$T/sn.bin":r -U calib:r:-:h
+check "t104: sram, io, lockbits, sigrow, sernum, calib read (exit 0)" rc_is 0
+check "t104: sram is 32 bytes, sigrow starts with the signature, lockbits 0xff" \
+    test "$(sed -n 1p "$T/t104m/stdout" | tr ',' '\n' | wc -l) $(sed -n 2p "$T/t104m/stdout") $(sed -n 3p "$T/t104m/stdout" | cut -d, -f1-3)" = "32 0xff 0x1e,0x90,0x0b"
+check "t104: io is 64 bytes, sernum 10" test "$(stat -c %s "$T/io.bin") $(stat -c %s "$T/sn.bin")" = "64 10"
+FTEMU_PART=t40 emu "$T/t40m" -p t40 -U sram:r:"$T/sram40.bin":r
+check "t40: sram is 256 bytes" test "$rc-$(stat -c %s "$T/sram40.bin")" = 0-256
+FTEMU_PART=t104 emu "$T/t104m" -p t104 -T 'part -m; dump prodsig 0 3; write sram 0 1'
+check "t104 terminal: part -m lists sram, io, prodsig, sernum" \
+    eval 'grep -q "^sram  *32" "$T/t104m/stdout" && grep -q "^io  *64" "$T/t104m/stdout" && grep -q "^prodsig  *16" "$T/t104m/stdout" && grep -q "^sernum  *10" "$T/t104m/stdout"'
+check "t104 terminal: dump prodsig shows the signature" grep -q "^0000  1e 90 0b" "$T/t104m/stdout"
+check "t104 terminal: write sram refused as read-only" says "sram is read-only" "$T/t104m/stderr"
+"$FTISP" -n -p t104 -U sram:w:0x12:m >"$T/ro.out" 2>&1; rc=$?
+check "-U sram:w refused: read-only (exit 2)" eval 'rc_is 2 && grep -q "sram memory is read-only" "$T/ro.out"'
+"$FTISP" -n -p t10 -U sigrow:r:"$T/x.bin":r >"$T/ro.out" 2>&1
+check "t10 has no sigrow: refused, listing its memories" \
+    grep -q 'no memory "sigrow"; it has flash, fuse, lock, signature, calibration, sram, io' "$T/ro.out"
+"$FTISP" -n -p t104 -U flash,sram:r:"$T/x.hex" >"$T/ro.out" 2>&1
+check "sram in a memory list refused" grep -q "sram cannot be part of a memory list" "$T/ro.out"
+"$FTISP" -n -p m328p -U sram:r:"$T/x.bin":r >"$T/ro.out" 2>&1
+check "ISP part: no sram memory" grep -q 'no memory "sram"' "$T/ro.out"
+
 # wrong part, and the dry bridge
 emu "$T/t10" -p t9 -U flash:w:"$T/b.bin":r
 check "t9 on a t10: signature refused (exit 7)" rc_is 7
-"$FTISP" -c dryrun -p t10 -U flash:w:"$T/b.bin":r >"$T/dry.out" 2>&1
-check "-c dryrun -p t10: refused with a clear message" grep -q "dryrun speaks only ISP" "$T/dry.out"
+"$FTISP" -c dryrun -p t10 -U flash:w:"$T/a.hex" -U flash:v:"$T/a.hex" -U flash:r:"$T/dry.bin":r >"$T/dry.out" 2>&1; rc=$?
+check "-c dryrun -p t10: writes, verifies, reads back the image" eval 'rc_is 0 && cmp -s "$T/dry.bin" "$T/a.bin"'
+"$FTISP" -c dryrun -p t10 -D -U flash:w:"$T/a.hex" -U flash:w:"$T/b.bin":r >"$T/dry.out" 2>&1; rc=$?
+check "-c dryrun -p t10 -D: a second image over the first fails its verify (bits only 1 -> 0)" \
+    eval 'rc_is 8 && grep -q "flash was not erased" "$T/dry.out"'
+"$FTISP" -c dryrun -p t20 -U flash:w:"$T/b.bin":r -U flash:r:"$T/dry20.bin":r >"$T/dry.out" 2>&1; rc=$?
+check "-c dryrun -p t20 (2-word writes): writes and reads back" \
+    eval 'rc_is 0 && cmp -s -n 300 "$T/dry20.bin" "$T/b.bin"'
 
 # TPI over an FT232R in synchronous bit-bang: avrdude's tc2030 entry
 # (reset 3 CTS, sck 2 RTS, sdo 0 TXD through ~1 k, sdi 1 RXD)

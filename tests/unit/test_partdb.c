@@ -151,7 +151,7 @@ static void parse_errors(void **state)
     expect_error("part m8\n  tpi_words 3\n", "parts.conf:2: expected 1, 2 or 4 words, found '3'");
     expect_error("part m8\n  colour red\n",
                  "parts.conf:2: expected a part key (name, alias, signature, chip_erase_delay, "
-                 "rdybsy, protocol, tpi_words, calibration, memory, fuse, lock, clock) or end, found 'colour'");
+                 "rdybsy, protocol, tpi_words, sram, prodsig, calibration, memory, fuse, lock, clock) or end, found 'colour'");
     expect_error("part m8\n  signature 1 2 3\n  memory flash\n    size 64\n",
                  "parts.conf:5: expected end of the block, found end of file");
     expect_error("part m8\n  signature 1 2 3\nend\n",

@@ -12,6 +12,15 @@
  *   over ISP;
  * - with lock mode 2 or 3 flash, EEPROM and fuse writes are ignored, and in
  *   mode 3 memories read 0xFF (the datasheets' "Lock Bit Protection Modes").
+ * A TPI part (the ATtiny4/5/9/10/20/40/102/104) is answered bit by bit, as
+ * the bits the FT232H would clock out reach TPIDATA: frames are decoded
+ * from the stream (parity and stop bits checked: an error state until a
+ * BREAK), an answer goes back as a frame after the guard time TPIPCR sets
+ * and 2 idle bits, in the slots where TPIDATA carries it (elsewhere SDI
+ * reads the host's own SDO through the resistor); the NVM is mapped only
+ * after the key (SKEY), a word write only clears bits, chip and section
+ * erase set them again, the configuration and lock bytes only go 1 -> 0
+ * without an erase, NVLB programmed stops flash writes.
  * Its bit clock takes the FT232H's steps (60 MHz / (2 (1 + d))), so the
  * clock a dry run reports is the one an FT232H would use. A new dry chip
  * holds erased memories and the factory fuses. */
@@ -27,8 +36,30 @@
 #define DRY_BASE_HZ 30000000u   /* the FT232H's SCK at divisor 0 */
 #define DRY_BATCH 4096u
 
+/* The TPI target's state. */
+typedef struct dry_tpi {
+    bool error;               /* parity or frame error seen: deaf until a BREAK */
+    bool wait_high;           /* after a BREAK: until TPIDATA is high again */
+    int ones;                 /* idle bits seen since RESET (16 enable TPI) */
+    int zeros;                /* low bits in a row (12: BREAK) */
+    int rx_pos;               /* 0: waiting for a start bit; else bits of the frame */
+    uint16_t rx;
+    uint8_t op, args[8];
+    int nargs, need;
+    uint16_t pr;              /* pointer register */
+    uint8_t tpisr, tpipcr, nvmcmd;
+    uint8_t io[64];
+    uint8_t sram[256];
+    uint8_t tx[160];          /* the answer's bits, idle and guard first */
+    int tx_len, tx_pos;
+    uint8_t wbuf[8];          /* a word write's bytes (up to 4 words) */
+    uint8_t wloaded;
+    uint16_t waddr;
+} dry_tpi;
+
 typedef struct dry {
     const ft_part *p;
+    dry_tpi tpi;
     uint8_t *flash, *eeprom, *page, *eepage, *eeloaded;
     uint8_t fuses[FT_MAX_FUSES];
     uint8_t lock;
@@ -194,9 +225,272 @@ static uint8_t execute(dry *d, const uint8_t *f)
     return 0xff;
 }
 
+/* ---- TPI ---- */
+
+#define TPI_NVMEN 0x02
+#define TPI_NVMCSR 0x32
+#define TPI_NVMCMD 0x33
+#define TPI_LOCK 0x3F00u
+#define TPI_CONFIG 0x3F40u
+#define TPI_CALIB 0x3F80u
+#define TPI_SIG 0x3FC0u
+#define TPI_FLASH 0x4000u
+
+static const uint8_t tpi_key[8] = {0xFF, 0x88, 0xD8, 0xCD, 0x45, 0xAB, 0x89, 0x12};
+
+static int parity8(uint8_t v)
+{
+    v ^= v >> 4;
+    v ^= v >> 2;
+    v ^= v >> 1;
+    return v & 1;
+}
+
+static bool tpi_nvm(const dry *d) { return d->tpi.tpisr & TPI_NVMEN; }
+
+static uint8_t tpi_read(dry *d, uint16_t a)
+{
+    dry_tpi *T = &d->tpi;
+    if (a < 0x40)
+        return a == TPI_NVMCSR ? 0x00 /* never busy */ : a == TPI_NVMCMD ? T->nvmcmd : T->io[a];
+    if (a < 0x40u + d->p->sram_size && a - 0x40u < sizeof T->sram)
+        return T->sram[a - 0x40];
+    if (a < TPI_LOCK || !tpi_nvm(d))
+        return 0x00;   /* nothing there, or the NVM not mapped without the key */
+    if (a >= TPI_FLASH)
+        return read_mem(d, d->flash, d->p->flash.size, a - TPI_FLASH);
+    unsigned off = a & 0x3F;
+    switch (a & 0xFFC0) {
+    case TPI_LOCK: return off == 0 ? d->lock : 0xff;
+    case TPI_CONFIG: return off == 0 ? d->fuses[0] : 0xff;
+    case TPI_CALIB: return off < d->p->calibration_bytes ? DRY_CALIBRATION : 0xff;
+    case TPI_SIG: return off < 3 ? d->p->signature[off] : 0xff;
+    }
+    return 0xff;
+}
+
+static void tpi_commit(dry *d)
+{
+    dry_tpi *T = &d->tpi;
+    const ft_part *p = d->p;
+    unsigned n = 2u * (p->tpi_words ? p->tpi_words : 1);
+    uint16_t a = T->waddr;
+    if (a >= TPI_FLASH && a - TPI_FLASH < p->flash.size) {
+        if (!write_locked(d))
+            for (unsigned i = 0; i < n && a - TPI_FLASH + i < p->flash.size; i++)
+                if (T->wloaded >> i & 1)
+                    d->flash[a - TPI_FLASH + i] &= T->wbuf[i];   /* bits only go 1 -> 0 */
+    } else if (a == TPI_CONFIG && (T->wloaded & 1)) {
+        const ft_fuse *f = fuse_at(p, 0);
+        uint8_t w = f && f->writable ? f->writable : 0xff;
+        d->fuses[0] &= (uint8_t)(T->wbuf[0] | ~w);
+    } else if (a == TPI_LOCK && (T->wloaded & 1)) {
+        uint8_t w = p->lock.writable ? p->lock.writable : 0xff;
+        d->lock &= (uint8_t)(T->wbuf[0] | ~w);
+    }
+    T->wloaded = 0;
+}
+
+static void tpi_write(dry *d, uint16_t a, uint8_t v)
+{
+    dry_tpi *T = &d->tpi;
+    const ft_part *p = d->p;
+    if (a < 0x40) {
+        if (a == TPI_NVMCMD)
+            T->nvmcmd = v & 0x3F;
+        else if (a != TPI_NVMCSR)
+            T->io[a] = v;
+        return;
+    }
+    if (a < 0x40u + p->sram_size && a - 0x40u < sizeof T->sram) {
+        T->sram[a - 0x40] = v;
+        return;
+    }
+    if (a < TPI_LOCK || !tpi_nvm(d))
+        return;
+    bool code = a >= TPI_FLASH && a - TPI_FLASH < p->flash.size;
+    switch (T->nvmcmd) {
+    case 0x10:   /* chip erase: a dummy write to a high byte of flash */
+        if (code && (a & 1)) {
+            memset(d->flash, 0xff, p->flash.size);
+            d->lock = 0xff;
+        }
+        break;
+    case 0x14:   /* section erase: the section of the high byte written */
+        if (!(a & 1))
+            break;
+        if (code && !write_locked(d))
+            memset(d->flash, 0xff, p->flash.size);
+        else if ((a & 0xFFC0) == TPI_CONFIG)
+            d->fuses[0] = 0xff;
+        break;
+    case 0x1D: {   /* word write: the high byte of the group's last word starts it */
+        unsigned n = 2u * (p->tpi_words ? p->tpi_words : 1);
+        uint16_t base = (uint16_t)(a & ~(n - 1));
+        if (!T->wloaded || base != T->waddr) {
+            memset(T->wbuf, 0xff, sizeof T->wbuf);
+            T->wloaded = 0;
+            T->waddr = base;
+        }
+        T->wbuf[a - base] = v;
+        T->wloaded |= (uint8_t)(1u << (a - base));
+        if ((unsigned)(a - base) == n - 1)
+            tpi_commit(d);
+        break;
+    }
+    }
+}
+
+/* An answer: guard time, 2 idle bits, then the frame. */
+static void tpi_reply(dry *d, uint8_t v)
+{
+    dry_tpi *T = &d->tpi;
+    static const int guard[8] = {128, 64, 32, 16, 8, 4, 2, 0};
+    int n = 0;
+    for (int i = 0; i < guard[T->tpipcr & 7] + 2; i++)
+        T->tx[n++] = 1;
+    T->tx[n++] = 0;
+    for (int i = 0; i < 8; i++)
+        T->tx[n++] = v >> i & 1;
+    T->tx[n++] = (uint8_t)parity8(v);
+    T->tx[n++] = 1;
+    T->tx[n++] = 1;
+    T->tx_len = n;
+    T->tx_pos = 0;
+}
+
+static uint8_t tpi_cs(const dry_tpi *T, unsigned r)
+{
+    return r == 0x00 ? T->tpisr : r == 0x02 ? T->tpipcr : r == 0x0F ? 0x80 : 0x00;
+}
+
+static int tpi_operands(uint8_t op)
+{
+    if (op == 0xE0)
+        return 8;   /* SKEY */
+    if (op == 0x60 || op == 0x64 || op == 0x68 || op == 0x69 || (op & 0x90) == 0x90 || (op & 0xF0) == 0xC0)
+        return 1;   /* SST, SST+, SSTPR, SOUT, SSTCS */
+    return 0;
+}
+
+static void tpi_execute(dry *d)
+{
+    dry_tpi *T = &d->tpi;
+    uint8_t op = T->op;
+    unsigned io = (unsigned)((op >> 1 & 0x30) | (op & 0x0F));
+    if (op == 0x20 || op == 0x24) {            /* SLD, SLD+ */
+        tpi_reply(d, tpi_read(d, T->pr));
+        if (op & 4)
+            T->pr++;
+    } else if (op == 0x60 || op == 0x64) {     /* SST, SST+ */
+        tpi_write(d, T->pr, T->args[0]);
+        if (op & 4)
+            T->pr++;
+    } else if (op == 0x68 || op == 0x69) {     /* SSTPR */
+        T->pr = op & 1 ? (uint16_t)((T->pr & 0x00FF) | T->args[0] << 8)
+                       : (uint16_t)((T->pr & 0xFF00) | T->args[0]);
+    } else if (op == 0xE0) {                   /* SKEY */
+        if (memcmp(T->args, tpi_key, 8) == 0)
+            T->tpisr |= TPI_NVMEN;
+    } else if ((op & 0x90) == 0x10) {          /* SIN */
+        tpi_reply(d, tpi_read(d, (uint16_t)io));
+    } else if ((op & 0x90) == 0x90) {          /* SOUT */
+        tpi_write(d, (uint16_t)io, T->args[0]);
+    } else if ((op & 0xF0) == 0x80) {          /* SLDCS */
+        tpi_reply(d, tpi_cs(T, op & 0x0F));
+    } else if ((op & 0xF0) == 0xC0) {          /* SSTCS */
+        if ((op & 0x0F) == 0x00)
+            T->tpisr &= (uint8_t)(T->args[0] | ~TPI_NVMEN);   /* NVMEN can only be cleared */
+        else if ((op & 0x0F) == 0x02)
+            T->tpipcr = T->args[0] & 7;
+    }
+}
+
+static void tpi_got(dry *d, uint8_t b)
+{
+    dry_tpi *T = &d->tpi;
+    if (T->need == 0) {
+        T->op = b;
+        T->nargs = 0;
+        T->need = tpi_operands(b);
+        if (T->need == 0)
+            tpi_execute(d);
+        return;
+    }
+    T->args[T->nargs++] = b;
+    if (T->nargs == T->need) {
+        T->need = 0;
+        tpi_execute(d);
+    }
+}
+
+/* One TPICLK cycle: the host's bit in, what SDI reads out. */
+static int tpi_bit(dry *d, int b)
+{
+    dry_tpi *T = &d->tpi;
+    if (T->tx_pos < T->tx_len) {
+        /* the target drives TPIDATA and wins over SDO's resistor */
+        int v = T->tx[T->tx_pos++];
+        if (T->tx_pos == T->tx_len)
+            T->tx_len = T->tx_pos = T->zeros = T->rx_pos = 0;
+        return v;
+    }
+    if (b) {
+        T->zeros = 0;
+    } else if (++T->zeros == 12) {   /* BREAK: out of the error state, the frame dropped */
+        T->error = false;
+        T->need = 0;
+        T->rx_pos = 0;
+        T->wait_high = true;
+        return b;
+    }
+    if (T->wait_high) {
+        T->wait_high = !b;
+        return b;
+    }
+    if (T->ones < 16) {   /* enabling: 16 idle bits first */
+        T->ones = b ? T->ones + 1 : 0;
+        return b;
+    }
+    if (T->rx_pos == 0) {
+        if (!b) {
+            T->rx_pos = 1;
+            T->rx = 0;
+        }
+        return b;
+    }
+    T->rx |= (uint16_t)(b << (T->rx_pos - 1));
+    if (++T->rx_pos < 12)
+        return b;
+    T->rx_pos = 0;
+    uint8_t v = (uint8_t)T->rx;
+    if (T->error)
+        return b;
+    if ((T->rx >> 8 & 1) != parity8(v) || !(T->rx >> 9 & 1) || !(T->rx >> 10 & 1)) {
+        T->error = true;   /* parity or stop bits wrong: deaf until a BREAK */
+        T->need = 0;
+        return b;
+    }
+    tpi_got(d, v);
+    return b;
+}
+
+static uint8_t tpi_byte(dry *d, uint8_t b)
+{
+    d->st.spi_bytes++;
+    if (!d->reset)
+        return b;   /* TPI off: SDI reads SDO through the resistor */
+    uint8_t r = 0;
+    for (int i = 7; i >= 0; i--)
+        r |= (uint8_t)(tpi_bit(d, b >> i & 1) << i);
+    return r;
+}
+
 /* One byte clocked: what the target shifts back while it goes in. */
 static uint8_t clock_byte(dry *d, uint8_t b)
 {
+    if (d->p->protocol == FT_PROTO_TPI)
+        return tpi_byte(d, b);
     d->st.spi_bytes++;
     if (!d->reset)
         return 0xff;   /* running: MISO is not driven, the pull-up reads */
@@ -240,8 +534,11 @@ static void d_reset(void *b, bool asserted)
     dry *d = b;
     if (d_check_interrupt(d) && asserted)
         return;   /* releasing RESET always goes through */
-    if (asserted != d->reset)
+    if (asserted != d->reset) {
         d->pos = 0;
+        if (asserted || !(d->tpi.tpisr & TPI_NVMEN))   /* NVMEN set: stays enabled till power-down */
+            memset(&d->tpi, 0, sizeof d->tpi);
+    }
     d->reset = asserted;
     if (!asserted)
         d->enabled = false;
