@@ -79,8 +79,8 @@ int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part
             ft_result seg = {0};
             if (rc == FT_OK) {
                 rc = ft_plan_build(&plan, db, part, cli->ops + done, upto - done, &o, err);
-                built = rc == FT_OK;
-                flash_started |= erase || (built && plan.writes_flash);
+                built = true;   /* even a failed build leaves what ft_plan_free releases */
+                flash_started |= erase || (rc == FT_OK && plan.writes_flash);
             }
             if (rc == FT_OK)
                 rc = ft_result_init(&seg, &plan, err);

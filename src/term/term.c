@@ -131,8 +131,8 @@ int term_run(ft_term *t, ft_opspec *specs, int nspecs, bool erase, ft_err *err)
     ft_plan_opts o = t->tg.opts;
     o.erase = erase;
     ft_out *out = t->tg.out;
+    /* a build that fails part-way leaves what ft_plan_free releases */
     int rc = ft_plan_build(&plan, t->tg.db, t->tg.part, specs, nspecs, &o, err);
-    bool built = rc == FT_OK;
     if (rc == FT_OK)
         rc = ft_result_init(&res, &plan, err);
     if (rc == FT_OK) {
@@ -169,8 +169,7 @@ int term_run(ft_term *t, ft_opspec *specs, int nspecs, bool erase, ft_err *err)
         tm->loaded = true;
     }
     ft_result_free(&res);
-    if (built)
-        ft_plan_free(&plan);
+    ft_plan_free(&plan);
     return rc;
 }
 
