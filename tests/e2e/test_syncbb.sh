@@ -86,6 +86,47 @@ FTEMU_FUSES=ff,de,fd emu "$T/c" -c arduino-ft232r -B 100 -p m328p -v -U flash:w:
 check "-B 100 (avrdude: ftdi_set_baudrate(10000), 640 kHz bytes): SCK 320 kHz" \
     eval 'rc_is 0 && grep -q "SCK 320 kHz" "$T/c/stderr"'
 
+# ---- tWD waited, not polled: the datasheet's delays are enough ----
+# The target busy for exactly the database's tWD (the datasheets' maximum):
+# every page, the EEPROM kept through the erase and the erase itself waited
+# out with the chip asynchronous, nothing sent while busy.
+fresh
+FTEMU_TWD_FLASH_US=4500 FTEMU_TWD_EEPROM_US=3600 FTEMU_TWD_ERASE_US=9000 \
+    bb "$T/c" -p m328p -vv -U flash:w:"$T/new.hex"
+pages=$(grep -c "waited 4500 us" "$T/c/stderr")
+check "busy exactly tWD: written, verified, EEPROM kept, nothing sent while busy ($pages page waits)" \
+    eval 'rc_is 0 && chip_right && clean_run "$T/c" && [ "$pages" -ge 32 ]'
+modes=$(grep -c "USB async run" "$T/c/stderr")
+check "...the pages stream: fewer asynchronous runs than pages ($modes runs for $pages pages)" \
+    eval '[ "$modes" -lt "$pages" ]'
+fresh
+FTEMU_TWD_FLASH_US=4500 FTEMU_TWD_EEPROM_US=3600 FTEMU_TWD_ERASE_US=9000 FTISP_SYNCBB_ASYNC=0 \
+    bb "$T/c" -p m328p -vv -U flash:w:"$T/new.hex"
+check "FTISP_SYNCBB_ASYNC=0: all synchronous, RDY/BSY polled, nothing sent while busy" \
+    eval 'rc_is 0 && chip_right && clean_run "$T/c" && ! grep -q "waited 4500 us" "$T/c/stderr"'
+fresh
+FTEMU_TWD_FLASH_US=6000 bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
+check "a target slower than its datasheet (6 ms pages): the emulator sees it and verify fails, exit $rc" \
+    eval '! rc_is 0 && [ "$(jstat "$T/c" "d[\"violations\"][\"sent_while_busy\"]")" -gt 0 ]'
+# a signal anywhere in the write phase: a page write that went out is waited
+# out before RESET is released, and a plain re-run finishes
+fresh
+bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
+total=$(stat_of "$T/c/stats.json" "transfers_out + transfers_in")
+runs=0 bad=""
+for ((n = 20; n < total; n += total / 8 + 1)); do
+    fresh
+    FTEMU_TWD_FLASH_US=4500 FTEMU_TWD_EEPROM_US=3600 FTEMU_TWD_ERASE_US=9000 \
+        FTEMU_FAULT=signal_after=$n:INT bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
+    runs=$((runs + 1))
+    { rc_is 130 || rc_is 0; } && clean_run "$T/c" && [ "$(jstat "$T/c" "d['reset_level'][0]")" = 1 ] ||
+        { bad="$bad $n(rc $rc)"; continue; }
+    bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
+    rc_is 0 && chip_right || bad="$bad $n(rerun)"
+done
+check "Ctrl-C at $runs points of a timed-wait write: nothing sent while busy, RESET released, re-run right${bad:+ (bad:$bad)}" \
+    [ -z "$bad" ]
+
 # ---- Ctrl-C mid-write: target released, a plain re-run finishes ----
 fresh
 FTEMU_FAULT=signal_after=400:INT bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
