@@ -3,8 +3,11 @@
 # avrdude's ftdi_syncbb programmers write, verify and keep the EEPROM; a -C
 # entry with an inverted RESET; the clock matrix with nothing garbled after
 # sync; sampled unplug and bit-flip sweeps (never exit 0 with wrong data);
-# -P ? lists the chip. Prints ok / not ok lines.
+# -P ? lists the chip. Prints ok / not ok lines. The sweeps run at full
+# density (every transfer, hundreds of bit flips); FTISP_QUICK=1 (make test)
+# takes a sample spread over each, under 30 s in all.
 . "$(dirname "$0")/sweep_lib.sh"
+if [ -n "$FTISP_QUICK" ]; then q_unplug=8 q_flips=8 q_reads=2 q_sig=2; else q_unplug=0 q_flips=300 q_reads=40 q_sig=0; fi
 export FTEMU_ADAPTERS=ft232r:A1
 unset FTEMU_SYNCBB_PINS FTEMU_FCK FTEMU_RC_PCT FTEMU_OSC128_PCT
 sweep_setup
@@ -113,8 +116,10 @@ check "a target slower than its datasheet (6 ms pages): the emulator sees it and
 fresh
 bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
 total=$(stat_of "$T/c/stats.json" "transfers_out + transfers_in")
+sstep=1
+[ "$q_sig" -gt 0 ] && sstep=$((total / q_sig + 1))
 runs=0 bad=""
-for ((n = 20; n < total; n += total / 8 + 1)); do
+for ((n = 20; n < total; n += sstep)); do
     fresh
     FTEMU_TWD_FLASH_US=4500 FTEMU_TWD_EEPROM_US=3600 FTEMU_TWD_ERASE_US=9000 \
         FTEMU_FAULT=signal_after=$n:INT bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
@@ -135,13 +140,14 @@ check "Ctrl-C mid-write: exit 130, RESET released" eval 'rc_is 130 && [ "$lvl" =
 bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
 check "...and a plain re-run leaves the chip right" eval 'rc_is 0 && chip_right'
 
-# ---- sweeps, sampled ----
+# ---- sweeps (sampled under FTISP_QUICK) ----
 fresh
 bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
 check "sweep: clean run exits 0 with the chip right" eval 'rc_is 0 && chip_right'
 total=$(stat_of "$T/c/stats.json" "transfers_out + transfers_in")
 wbytes=$(stat_of "$T/c/stats.json" "spi_bytes")
-step=$((total / 25 + 1))
+step=1
+[ "$q_unplug" -gt 0 ] && step=$((total / q_unplug + 1))
 runs=0 silent=0 unfinished=0 bad=""
 for ((n = 1; n <= total; n += step)); do
     fresh
@@ -157,7 +163,7 @@ check "unplug sweep ($runs runs): never exit 0 with a wrong chip" [ "$silent" -e
 check "unplug sweep: every failure said what to do and a re-run finished" [ "$unfinished" -eq 0 ]
 
 runs=0 silent=0 unfinished=0 bad=""
-step=$((wbytes / 30 | 3))
+step=$((wbytes / q_flips | 3))
 for ((n = 3; n < wbytes; n += step)); do
     f="miso_flip=$n:$(( (n / step) % 8 ))"
     fresh
@@ -173,7 +179,10 @@ check "flip sweep, write: every failure finished by a plain re-run" [ "$unfinish
 python3 -c "import sys; d=open(sys.argv[1],'rb').read().rstrip(b'\xff'); open(sys.argv[2],'wb').write(d)" \
     "$T/init/flash.bin" "$T/want_read.bin"
 runs=0 silent=0
-for n in 7 131 4099 20003 60001 99999; do
+fresh
+bb "$T/c" -p m328p -U flash:r:"$T/f.bin":r
+rbytes=$(stat_of "$T/c/stats.json" "spi_bytes")
+for ((n = 7; n < rbytes; n += rbytes / q_reads + 1)); do
     fresh; rm -f "$T/f.bin"
     FTEMU_FAULT=miso_flip=$n:$((n % 8)) bb "$T/c" -p m328p -U flash:r:"$T/f.bin":r
     runs=$((runs + 1))
