@@ -65,6 +65,12 @@ typedef struct ft_station_run {
     bool diagnose;            /* no -U and no -e: explain each chip */
     /* the cli's -P parser (usb:SERIAL, usb:VID:PID, usb:BUS/DEV) */
     int (*parse_port)(const char *port, ft_wire_opts *o, ft_err *err);
+    /* Mixed adapters: the programmer type and wiring -P usb:all gives each
+     * chip family, [0] the FT232H/FT2232H/FT4232H (MPSSE), [1] the FT232R
+     * and FT231X/FT230X (bit-bang). Both NULL: every adapter of type's
+     * family, with wire. */
+    const char *family_type[2];
+    const ft_wire_opts *family_wire[2];
 } ft_station_run;
 
 /* Runs the station; returns the exit status: 0 when every board passed. */

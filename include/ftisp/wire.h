@@ -56,6 +56,9 @@ typedef struct ft_wire_caps {
     uint32_t clock_max_hz;    /* fastest */
     bool host_memory;         /* the target is a chip in this process (no
                                  adapter, nothing survives the process) */
+    bool timed_wait_cheaper;  /* polling costs more than waiting the datasheet's
+                                 delay (ft_wire_delay_us) with nothing read back:
+                                 the protocol may wait tWD instead of polling */
 } ft_wire_caps;
 
 /* Counters for -v and the benchmark. */
@@ -109,6 +112,11 @@ uint64_t ft_wire_send(ft_wire *w);
 int ft_wire_wait(ft_wire *w, uint64_t ticket);
 /* Flushes, then waits us microseconds (a delay the target needs). */
 int ft_wire_sleep_us(ft_wire *w, uint32_t us);
+/* Queues a wait: nothing queued later reaches the target until at least us
+ * microseconds after everything queued before it has; no flush, no reply.
+ * Bridges without a queued wait flush and sleep. A signal never cuts a wait
+ * whose bytes before it were sent. */
+int ft_wire_delay_us(ft_wire *w, uint32_t us);
 
 /* Signals (ftisp/interrupt.h) stop the queue before its next batch unless
  * held (a write the target is busy with must be waited out). */
@@ -140,6 +148,7 @@ typedef struct ft_wire_ops {
     uint64_t (*send)(void *b);
     int (*wait)(void *b, uint64_t ticket);
     int (*sleep_us)(void *b, uint32_t us);
+    int (*delay_us)(void *b, uint32_t us);   /* NULL: sleep_us */
     void (*hold_interrupts)(void *b, bool hold);
     int (*check_interrupt)(void *b);
     int (*error)(const void *b);

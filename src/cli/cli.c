@@ -266,12 +266,48 @@ static void make_plan(cli_run *r)
 }
 
 /* Several adapters or boards: the station, which reports each board. */
+/* Mixed adapters: each chip family gets its bridge. An FT232H-family chip
+ * is driven by MPSSE with -c's wiring when -c names an avrftdi entry, else
+ * ft232h's; an FT232R/FT-X by bit-bang with -c's wiring when -c names an
+ * ftdi_syncbb entry, else arduino-ft232r's. Other types (dryrun): none. */
+static const char *const FAMILY_TYPE[2] = {"avrftdi", "ftdi_syncbb"};
+static const char *const FAMILY_DEFAULT[2] = {"ft232h", "arduino-ft232r"};
+
+static int family_wiring(cli_run *r, ft_wire_opts fw[2], ft_station_run *sr)
+{
+    int own = strcmp(r->prog->type, FAMILY_TYPE[0]) == 0 ? 0 : strcmp(r->prog->type, FAMILY_TYPE[1]) == 0 ? 1 : -1;
+    if (own < 0)
+        return FT_OK;
+    for (int k = 0; k < 2; k++) {
+        if (k == own) {
+            fw[k] = r->mo;
+        } else {
+            const ft_programmer *p = ft_progdb_find(&r->pdb, FAMILY_DEFAULT[k]);
+            if (!p || strcmp(p->type, FAMILY_TYPE[k]) != 0)
+                return FT_OK; /* a configuration without it: one family only */
+            ft_plan_opts scratch = r->cli.plan;   /* -B stays as -c's type reads it */
+            int rc = ft_cli_adapter_opts(&r->cli, &r->pdb, p, &fw[k], &scratch, &r->err);
+            if (rc != FT_OK)
+                return rc;
+        }
+        sr->family_type[k] = FAMILY_TYPE[k];
+        sr->family_wire[k] = &fw[k];
+    }
+    return FT_OK;
+}
+
 static void run_station(cli_run *r)
 {
     ft_cli *cli = &r->cli;
     r->station = true;
     ft_station_run sr = {&r->plan, r->prog->type, &r->mo, &cli->station, cli->json, cli->verbosity, r->out.f,
-                         cli->nops == 0 && !cli->plan.erase, ft_parse_port};
+                         cli->nops == 0 && !cli->plan.erase, ft_parse_port, {NULL, NULL}, {NULL, NULL}};
+    ft_wire_opts fw[2];
+    if ((r->rc = family_wiring(r, fw, &sr)) != FT_OK) {
+        ft_out_error(&r->out, r->err.msg);
+        r->finished = true;
+        return;
+    }
     r->rc = ft_station_main(&sr);
     r->finished = true;
 }

@@ -114,6 +114,15 @@ int isp_wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
 {
     if (ft_wire_check_interrupt(isp->w))
         return isp_wire_status(isp, err);
+    if (delay_us && ft_wire_caps_of(isp->w)->timed_wait_cheaper) {
+        /* The datasheets' other method: no polling, the next instruction
+         * no sooner than tWD (the database's figure, the datasheet's
+         * maximum) after this one. The wire queues the wait in the stream,
+         * so writes and waits go out together; it never lets a signal cut
+         * a wait whose write went out. Verify reads everything back. */
+        ft_wire_delay_us(isp->w, delay_us);
+        return isp_wire_status(isp, err);
+    }
     ft_wire_hold_interrupts(isp->w, true);
     int rc = wait_ready(isp, kind, delay_us, err);
     ft_wire_hold_interrupts(isp->w, false);

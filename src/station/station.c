@@ -43,10 +43,12 @@ static int adapters(const ft_station_run *run, st_adapter *ads, int *n, ft_err *
         int rc;
         if (strcasecmp(o->ports[i], "usb:all") == 0) {
             int before = *n;
-            rc = st_find_all(run->wire, ads, FT_STATION_MAX_PORTS, n, err);
+            rc = st_find_all(run, ads, FT_STATION_MAX_PORTS, n, err);
             if (rc == FT_OK && *n == before)
-                rc = ft_err_set(err, FT_E_NODEV, "-P usb:all: no FT232H, FT2232H or FT4232H found on USB "
-                                "(`lsusb -d 0403:` lists FTDI chips)");
+                rc = ft_err_set(err, FT_E_NODEV, "-P usb:all: no %s found on USB (`lsusb -d 0403:` lists FTDI "
+                                "chips)", run->family_type[0] && run->family_type[1]
+                                              ? "FT232H, FT2232H, FT4232H, FT232R or FT231X/FT230X"
+                                              : "adapter of this programmer's family");
         } else if (*n >= FT_STATION_MAX_PORTS) {
             rc = ft_err_set(err, FT_E_USAGE, "-P: at most %d adapters", FT_STATION_MAX_PORTS);
         } else {
@@ -86,7 +88,7 @@ static int child(const ft_station_run *run, st_adapter *ad, int pipefd)
     ft_err err = {0};
     if (run->opts->loop)
         catch_stop();
-    int rc = ft_wire_open(&c.w, run->type, &ad->mo, &err);
+    int rc = ft_wire_open(&c.w, ad->type ? ad->type : run->type, &ad->mo, &err);
     if (rc != FT_OK) {
         c.boards = 1;
         st_report(&c, rc, err.msg, 0, NULL, NULL);

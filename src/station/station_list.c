@@ -1,6 +1,6 @@
 /* Finding the adapters: every FT232H/FT2232H/FT4232H (MPSSE) and FT232R,
  * FT231X/FT230X (bit-bang) on USB. usb:all takes those of the programmer's
- * family; -P ? lists them all with their chip and serial numbers. The libftdi context is
+ * family, or of both with a bridge each (ft_station_run.family_type); -P ? lists them all with their chip and serial numbers. The libftdi context is
  * freed before the station forks: each adapter's process opens its own. */
 #include "station_priv.h"
 
@@ -18,8 +18,10 @@ static bool bitbang_pid(uint16_t pid)
     return pid == 0x6001 || pid == 0x6015;
 }
 
-/* family: 0 MPSSE chips, 1 bit-bang chips, 2 both */
-static int find(const ft_wire_opts *tmpl, int family, st_adapter *out, int max, int *n, ft_err *err)
+/* family: 0 MPSSE chips, 1 bit-bang chips, 2 both; each adapter takes
+ * tmpl[its family] (and type[its family]) */
+static int find(const ft_wire_opts *const tmpl[2], const char *const type[2], int family, st_adapter *out, int max,
+                int *n, ft_err *err)
 {
     struct ftdi_context *f = ftdi_new();
     if (!f)
@@ -42,7 +44,10 @@ static int find(const ft_wire_opts *tmpl, int family, st_adapter *out, int max, 
             }
             st_adapter *a = &out[*n];
             memset(a, 0, sizeof *a);
-            a->mo = *tmpl;
+            a->mo = *tmpl[CHIPS[k].bitbang];
+            a->type = type[CHIPS[k].bitbang];
+            a->mo.serial = NULL;
+            a->mo.bus = a->mo.address = -1;
             a->mo.vid = 0x0403;
             a->mo.pid = CHIPS[k].pid;
             char manuf[64] = "", desc[64] = "", serial[64] = "";
@@ -63,16 +68,24 @@ static int find(const ft_wire_opts *tmpl, int family, st_adapter *out, int max, 
     return rc;
 }
 
-int st_find_all(const ft_wire_opts *tmpl, st_adapter *out, int max, int *n, ft_err *err)
+int st_find_all(const ft_station_run *run, st_adapter *out, int max, int *n, ft_err *err)
 {
-    return find(tmpl, bitbang_pid(tmpl->pid) ? 1 : 0, out, max, n, err);
+    if (run->family_type[0] && run->family_type[1]) {
+        const ft_wire_opts *t[2] = {run->family_wire[0], run->family_wire[1]};
+        return find(t, run->family_type, 2, out, max, n, err);
+    }
+    const ft_wire_opts *t[2] = {run->wire, run->wire};
+    const char *ty[2] = {NULL, NULL};
+    return find(t, ty, bitbang_pid(run->wire->pid) ? 1 : 0, out, max, n, err);
 }
 
 int ft_station_list(FILE *out, const ft_wire_opts *tmpl, ft_err *err)
 {
     st_adapter a[64];
     int n = 0;
-    int rc = find(tmpl, 2, a, 64, &n, err);
+    const ft_wire_opts *t[2] = {tmpl, tmpl};
+    const char *ty[2] = {NULL, NULL};
+    int rc = find(t, ty, 2, a, 64, &n, err);
     if (rc != FT_OK)
         return rc;
     for (int i = 0; i < n; i++) {

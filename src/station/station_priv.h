@@ -16,6 +16,7 @@
 
 typedef struct st_adapter {
     ft_wire_opts mo;
+    const char *type;         /* its bridge's programmer type; NULL: the run's */
     char label[64];           /* serial number, or the -P text until opened */
     int index;
 } st_adapter;
@@ -57,8 +58,10 @@ enum st_led { ST_IDLE, ST_BUSY, ST_PASS, ST_FAIL };
 void st_feedback(st_child *c, int state);
 void st_banner(st_child *c, bool pass, const char *what);
 
-/* station_list.c: every MPSSE adapter found, as opts from the template. */
-int st_find_all(const ft_wire_opts *tmpl, st_adapter *out, int max, int *n, ft_err *err);
+/* station_list.c: usb:all: every adapter of the run's family, as opts from
+ * its template; with family types, every adapter of either family, each
+ * with its family's type and wiring. */
+int st_find_all(const ft_station_run *run, st_adapter *out, int max, int *n, ft_err *err);
 
 /* Failure kinds by status (FT_E_*, or 128 + a signal), for summaries. */
 const char *st_kind(int status);

@@ -109,6 +109,10 @@ int ft_wire_flush(ft_wire *w) { return w->ops->flush(w->b); }
 uint64_t ft_wire_send(ft_wire *w) { return w->ops->send(w->b); }
 int ft_wire_wait(ft_wire *w, uint64_t ticket) { return w->ops->wait(w->b, ticket); }
 int ft_wire_sleep_us(ft_wire *w, uint32_t us) { return w->ops->sleep_us(w->b, us); }
+int ft_wire_delay_us(ft_wire *w, uint32_t us)
+{
+    return w->ops->delay_us ? w->ops->delay_us(w->b, us) : w->ops->sleep_us(w->b, us);
+}
 void ft_wire_hold_interrupts(ft_wire *w, bool hold) { w->ops->hold_interrupts(w->b, hold); }
 int ft_wire_check_interrupt(ft_wire *w) { return w->ops->check_interrupt(w->b); }
 int ft_wire_error(const ft_wire *w) { return w->ops->error(w->b); }

@@ -3,8 +3,11 @@
 # avrdude's ftdi_syncbb programmers write, verify and keep the EEPROM; a -C
 # entry with an inverted RESET; the clock matrix with nothing garbled after
 # sync; sampled unplug and bit-flip sweeps (never exit 0 with wrong data);
-# -P ? lists the chip. Prints ok / not ok lines.
+# -P ? lists the chip. Prints ok / not ok lines. The sweeps run at full
+# density (every transfer, hundreds of bit flips); FTISP_QUICK=1 (make test)
+# takes a sample spread over each, under 30 s in all.
 . "$(dirname "$0")/sweep_lib.sh"
+if [ -n "$FTISP_QUICK" ]; then q_unplug=8 q_flips=8 q_reads=2 q_sig=2; else q_unplug=0 q_flips=300 q_reads=40 q_sig=0; fi
 export FTEMU_ADAPTERS=ft232r:A1
 unset FTEMU_SYNCBB_PINS FTEMU_FCK FTEMU_RC_PCT FTEMU_OSC128_PCT
 sweep_setup
@@ -86,6 +89,49 @@ FTEMU_FUSES=ff,de,fd emu "$T/c" -c arduino-ft232r -B 100 -p m328p -v -U flash:w:
 check "-B 100 (avrdude: ftdi_set_baudrate(10000), 640 kHz bytes): SCK 320 kHz" \
     eval 'rc_is 0 && grep -q "SCK 320 kHz" "$T/c/stderr"'
 
+# ---- tWD waited, not polled: the datasheet's delays are enough ----
+# The target busy for exactly the database's tWD (the datasheets' maximum):
+# every page, the EEPROM kept through the erase and the erase itself waited
+# out with the chip asynchronous, nothing sent while busy.
+fresh
+FTEMU_TWD_FLASH_US=4500 FTEMU_TWD_EEPROM_US=3600 FTEMU_TWD_ERASE_US=9000 \
+    bb "$T/c" -p m328p -vv -U flash:w:"$T/new.hex"
+pages=$(grep -c "waited 4500 us" "$T/c/stderr")
+check "busy exactly tWD: written, verified, EEPROM kept, nothing sent while busy ($pages page waits)" \
+    eval 'rc_is 0 && chip_right && clean_run "$T/c" && [ "$pages" -ge 32 ]'
+modes=$(grep -c "USB async run" "$T/c/stderr")
+check "...the pages stream: fewer asynchronous runs than pages ($modes runs for $pages pages)" \
+    eval '[ "$modes" -lt "$pages" ]'
+fresh
+FTEMU_TWD_FLASH_US=4500 FTEMU_TWD_EEPROM_US=3600 FTEMU_TWD_ERASE_US=9000 FTISP_SYNCBB_ASYNC=0 \
+    bb "$T/c" -p m328p -vv -U flash:w:"$T/new.hex"
+check "FTISP_SYNCBB_ASYNC=0: all synchronous, RDY/BSY polled, nothing sent while busy" \
+    eval 'rc_is 0 && chip_right && clean_run "$T/c" && ! grep -q "waited 4500 us" "$T/c/stderr"'
+fresh
+FTEMU_TWD_FLASH_US=6000 bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
+check "a target slower than its datasheet (6 ms pages): the emulator sees it and verify fails, exit $rc" \
+    eval '! rc_is 0 && [ "$(jstat "$T/c" "d[\"violations\"][\"sent_while_busy\"]")" -gt 0 ]'
+# a signal anywhere in the write phase: a page write that went out is waited
+# out before RESET is released, and a plain re-run finishes
+fresh
+bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
+total=$(stat_of "$T/c/stats.json" "transfers_out + transfers_in")
+sstep=1
+[ "$q_sig" -gt 0 ] && sstep=$((total / q_sig + 1))
+runs=0 bad=""
+for ((n = 20; n < total; n += sstep)); do
+    fresh
+    FTEMU_TWD_FLASH_US=4500 FTEMU_TWD_EEPROM_US=3600 FTEMU_TWD_ERASE_US=9000 \
+        FTEMU_FAULT=signal_after=$n:INT bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
+    runs=$((runs + 1))
+    { rc_is 130 || rc_is 0; } && clean_run "$T/c" && [ "$(jstat "$T/c" "d['reset_level'][0]")" = 1 ] ||
+        { bad="$bad $n(rc $rc)"; continue; }
+    bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
+    rc_is 0 && chip_right || bad="$bad $n(rerun)"
+done
+check "Ctrl-C at $runs points of a timed-wait write: nothing sent while busy, RESET released, re-run right${bad:+ (bad:$bad)}" \
+    [ -z "$bad" ]
+
 # ---- Ctrl-C mid-write: target released, a plain re-run finishes ----
 fresh
 FTEMU_FAULT=signal_after=400:INT bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
@@ -94,13 +140,14 @@ check "Ctrl-C mid-write: exit 130, RESET released" eval 'rc_is 130 && [ "$lvl" =
 bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
 check "...and a plain re-run leaves the chip right" eval 'rc_is 0 && chip_right'
 
-# ---- sweeps, sampled ----
+# ---- sweeps (sampled under FTISP_QUICK) ----
 fresh
 bb "$T/c" -p m328p -U flash:w:"$T/new.hex"
 check "sweep: clean run exits 0 with the chip right" eval 'rc_is 0 && chip_right'
 total=$(stat_of "$T/c/stats.json" "transfers_out + transfers_in")
 wbytes=$(stat_of "$T/c/stats.json" "spi_bytes")
-step=$((total / 25 + 1))
+step=1
+[ "$q_unplug" -gt 0 ] && step=$((total / q_unplug + 1))
 runs=0 silent=0 unfinished=0 bad=""
 for ((n = 1; n <= total; n += step)); do
     fresh
@@ -118,7 +165,7 @@ check "unplug sweep ($runs runs): never exit 0 with a wrong chip" [ "$silent" -e
 check "unplug sweep: every failure said what to do and a re-run finished" [ "$unfinished" -eq 0 ]
 
 runs=0 silent=0 unfinished=0 bad=""
-step=$((wbytes / 30 | 3))
+step=$((wbytes / q_flips | 3))
 for ((n = 3; n < wbytes; n += step)); do
     f="miso_flip=$n:$(( (n / step) % 8 ))"
     fresh
@@ -134,7 +181,10 @@ check "flip sweep, write: every failure finished by a plain re-run" [ "$unfinish
 python3 -c "import sys; d=open(sys.argv[1],'rb').read().rstrip(b'\xff'); open(sys.argv[2],'wb').write(d)" \
     "$T/init/flash.bin" "$T/want_read.bin"
 runs=0 silent=0
-for n in 7 131 4099 20003 60001 99999; do
+fresh
+bb "$T/c" -p m328p -U flash:r:"$T/f.bin":r
+rbytes=$(stat_of "$T/c/stats.json" "spi_bytes")
+for ((n = 7; n < rbytes; n += rbytes / q_reads + 1)); do
     fresh; rm -f "$T/f.bin"
     FTEMU_FAULT=miso_flip=$n:$((n % 8)) bb "$T/c" -p m328p -U flash:r:"$T/f.bin":r
     runs=$((runs + 1))

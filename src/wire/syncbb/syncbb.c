@@ -167,9 +167,7 @@ static void sb_pin(sb *s, int pin, bool high)
         sb_put_level(s);
         if (sb_flush(s))
             return;
-        int r = ftdi_set_bitmode(s->ftdi, s->dir, BITMODE_SYNCBB);
-        if (r < 0)
-            sb_lost(s, "setting pin directions failed", r);
+        sb_to_sync(s, s->dir);
         return;
     }
     sb_put_level(s);
@@ -187,6 +185,7 @@ static void free_all(sb *s)
     }
     free(s->q);
     free(s->dst);
+    free(s->marks);
     free(s->smp);
     free(s->rbuf);
     free(s);
@@ -406,6 +405,7 @@ static int w_flush(void *b) { return sb_flush(b); }
 static uint64_t w_send(void *b) { return sb_send(b); }
 static int w_wait(void *b, uint64_t ticket) { return sb_wait(b, ticket); }
 static int w_sleep_us(void *b, uint32_t us) { return sb_sleep_us(b, us); }
+static int w_delay_us(void *b, uint32_t us) { return sb_delay_us(b, us); }
 static void w_hold(void *b, bool hold) { ((sb *)b)->hold_interrupts += hold ? 1 : -1; }
 static int w_check_interrupt(void *b) { return sb_check_interrupt(b); }
 static int w_error(const void *b) { return ((const sb *)b)->err.code; }
@@ -422,6 +422,7 @@ static const ft_wire_ops syncbb_ops = {
     .set_clock = w_set_clock, .clock = w_clock,
     .reset = w_reset, .led = w_led, .pin = w_pin,
     .shift = w_shift, .flush = w_flush, .send = w_send, .wait = w_wait, .sleep_us = w_sleep_us,
+    .delay_us = w_delay_us,
     .hold_interrupts = w_hold, .check_interrupt = w_check_interrupt,
     .error = w_error, .take_error = w_take_error,
     .get_stats = w_stats, .set_trace = w_trace,
@@ -466,6 +467,11 @@ int ft_syncbb_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b
         .max_batch = s->window / 16u,
         .clock_min_hz = SB_CLOCK_MIN_HZ,
         .clock_max_hz = SB_BYTE_BASE_HZ / SB_DIV8_MIN * 8u / 2u,
+        /* a poll needs samples back, so the chip must be synchronous: two
+         * SET_BITMODE requests (1-2 ms each) per page write; waiting tWD
+         * with the chip asynchronous streams the loads, writes and waits of
+         * a whole write phase after one */
+        .timed_wait_cheaper = s->async_min != 0,
     };
     return FT_OK;
 }

@@ -25,6 +25,13 @@ typedef struct sb_dst {
     uint32_t phase;
 } sb_dst;
 
+/* A queued wait (sb_delay_us): nothing from stream index `at` on goes out
+ * until us microseconds after the byte before it was applied. */
+typedef struct sb_mark {
+    uint64_t at;
+    uint32_t us;
+} sb_mark;
+
 /* One libusb transfer of the stream (syncbb_queue.c) */
 #define SB_NOUT 2                 /* OUT transfers in flight at most */
 #define SB_NIN 3                  /* IN transfers in flight at most */
@@ -48,6 +55,7 @@ typedef struct sb {
     uint32_t fifo_out, fifo_in;   /* host->chip, chip->host */
     uint32_t window;              /* both FIFOs: sets the poll batch (caps.max_batch) */
     uint32_t async_min;           /* unsampled runs this long go async; 0 never */
+    bool async_on;                /* the chip is in asynchronous bit-bang now */
     uint8_t m_reset, m_sck, m_sdo, m_sdi, dir, inv;
     uint8_t level;                /* logical levels of the outputs (before ~) */
     bool sck_high;                /* the last byte queued has SCK high */
@@ -58,6 +66,10 @@ typedef struct sb {
     size_t nq, qcap;
     uint64_t q_first;
     uint64_t q_spi;
+
+    /* queued waits, oldest first */
+    sb_mark *marks;
+    size_t mark_head, nmarks, markcap;
 
     /* decodes owed, oldest first */
     sb_dst *dst;
@@ -101,6 +113,9 @@ int sb_flush(sb *s);
 uint64_t sb_send(sb *s);
 int sb_wait(sb *s, uint64_t ticket);
 int sb_sleep_us(sb *s, uint32_t us);
+int sb_delay_us(sb *s, uint32_t us);
+/* Back to synchronous bit-bang (nothing in flight); the samples restart. */
+int sb_to_sync(sb *s, uint8_t dir);
 int sb_check_interrupt(sb *s);
 int sb_take_error(sb *s, ft_err *err);
 void sb_free_queue(sb *s);

@@ -295,41 +295,106 @@ static void advance(sb *s, uint32_t n)
     s->q_first += n;
 }
 
+static void sleep_us(uint32_t us)
+{
+    struct timespec ts = {(time_t)(us / 1000000u), (long)(us % 1000000u) * 1000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* An upper bound on how long the chip may still be applying bytes after
+ * the host has them all accepted (async: its input FIFO, full at most) or
+ * has the sample of the last one (sync: one more tick), rounded up. */
+static uint32_t drain_us(const sb *s)
+{
+    uint64_t bytes = (uint64_t)s->fifo_out + 2u;
+    return (uint32_t)((bytes * 1000000u + s->byte_hz - 1) / s->byte_hz);
+}
+
+static bool mark_at_head(const sb *s)
+{
+    return s->mark_head < s->nmarks && s->marks[s->mark_head].at <= s->q_first;
+}
+
+/* The next stream index a queued wait stops at (UINT64_MAX: none). */
+static uint64_t next_mark(const sb *s)
+{
+    return s->mark_head < s->nmarks ? s->marks[s->mark_head].at : UINT64_MAX;
+}
+
+/* Waits out the queued waits at the head of the stream: every byte before
+ * them is written and (async) at most a FIFO from applied, or (sync) sampled.
+ * Never cut short by a signal. */
+static void wait_marks(sb *s)
+{
+    while (mark_at_head(s) && s->pending == 0 && (s->async_on || s->rcvd >= s->q_first)) {
+        uint32_t us = s->marks[s->mark_head].us;
+        sleep_us(us + drain_us(s));
+        sb_trace(s, "waited %u us + %u us for the FIFO (the target's write delay, no polling)", us, drain_us(s));
+        s->mark_head++;
+    }
+    if (s->mark_head == s->nmarks)
+        s->mark_head = s->nmarks = 0;
+}
+
+int sb_to_sync(sb *s, uint8_t dir)
+{
+    int r = ftdi_set_bitmode(s->ftdi, dir, BITMODE_SYNCBB);
+    if (r < 0)
+        return sb_lost(s, "back to synchronous bit-bang failed", r);
+    s->async_on = false;
+    /* no sample of the bytes before will come: the samples restart here */
+    s->nsmp = 0;
+    s->smp_first = s->rcvd = s->q_first;
+    return FT_OK;
+}
+
 /* Sends n bytes from the head of the queue in asynchronous bit-bang mode:
  * nothing is sampled, so the chip takes them as fast as USB brings them.
- * Used for runs no reply depends on (page loads): one SET_BITMODE there and
- * one back cost less than the samples. Every sample owed is read first. The
- * chip has applied every byte of a write long before the next control
- * request arrives (its 128-byte FIFO drains in 43 us at 3 MHz; a request
- * comes a frame later). */
+ * Used for runs no reply depends on (page loads, and the page writes with
+ * their waits when waits are queued): one SET_BITMODE there and one back
+ * (when a reply is next needed) cost less than the samples. Every sample
+ * owed is read first. The chip stays asynchronous after the run: another
+ * unsampled run goes out with no request at all. Queued waits inside the
+ * run are slept where they stand, after the bytes before them; a signal
+ * stops the run only after a wait (or before its first byte). */
 static int write_async(sb *s, uint32_t n)
 {
-    int r = ftdi_set_bitmode(s->ftdi, s->dir, BITMODE_BITBANG);
-    if (r < 0)
-        return sb_lost(s, "entering asynchronous bit-bang failed", r);
+    if (!s->async_on) {
+        int r = ftdi_set_bitmode(s->ftdi, s->dir, BITMODE_BITBANG);
+        if (r < 0)
+            return sb_lost(s, "entering asynchronous bit-bang failed", r);
+        s->async_on = true;
+    }
     /* a write completes only when the chip has room: pieces the byte clock
      * takes within half the USB timeout */
     uint64_t piece = (uint64_t)s->byte_hz * (uint64_t)s->o.timeout_ms / 2000u + s->fifo_out;
-    for (uint32_t off = 0; off < n;) {
-        uint32_t k = n - off < piece ? n - off : (uint32_t)piece;
-        int w = ftdi_write_data(s->ftdi, s->q + off, (int)k);
+    uint64_t end = s->q_first + n, spi = s->nq ? s->q_spi * n / s->nq : 0;
+    uint32_t waits = 0;
+    while (!s->err.code) {
+        if (mark_at_head(s)) {
+            wait_marks(s);
+            waits++;
+            if (s->q_first < end && sb_check_interrupt(s))
+                break;
+        }
+        if (s->q_first >= end)
+            break;
+        uint64_t stop = next_mark(s) < end ? next_mark(s) : end;
+        uint32_t k = stop - s->q_first < piece ? (uint32_t)(stop - s->q_first) : (uint32_t)piece;
+        int w = ftdi_write_data(s->ftdi, s->q, (int)k);
         s->st.writes++;
         if (w < 0)
             return sb_lost(s, "USB write failed", w);
         if ((uint32_t)w != k)
             return sb_fail(s, FT_E_LOST, "%s: USB write accepted %d of %u bytes", s->desc, w, k);
-        off += k;
+        advance(s, k);
     }
-    r = ftdi_set_bitmode(s->ftdi, s->dir, BITMODE_SYNCBB);
-    if (r < 0)
-        return sb_lost(s, "back to synchronous bit-bang failed", r);
-    uint64_t spi = s->nq ? s->q_spi * n / s->nq : 0;
-    advance(s, n);
     s->st.batches++;
-    /* no sample of those bytes will come: the samples restart after them */
     s->nsmp = 0;
     s->smp_first = s->rcvd = s->q_first;
-    sb_trace(s, "USB async run: %u pin bytes (about %" PRIu64 " SPI bytes), nothing read back", n, spi);
+    sb_trace(s, "USB async run: %u pin bytes (about %" PRIu64 " SPI bytes), %u waits, nothing read back", n, spi,
+             waits);
     return s->err.code;
 }
 
@@ -343,29 +408,43 @@ static int stream(sb *s, bool all, uint64_t until)
     if (!s->err.code && !xfers(s))
         return s->err.code;
     while (!s->err.code) {
-        /* OUT */
-        for (int i = 0; i < SB_NOUT && s->nq > 0 && (all || s->nq >= SB_OUT_CHUNK) && !s->err.code; i++) {
+        wait_marks(s);
+        /* OUT (none while a wait at the head is owed) */
+        for (int i = 0; i < SB_NOUT && s->nq > 0 && (all || s->nq >= SB_OUT_CHUNK) && !mark_at_head(s) &&
+                        !s->err.code;
+             i++) {
             sb_xfer *x = &s->xo[i];
             if (x->busy)
                 continue;
             /* the unsent rest is abandoned; what is written runs anyway */
             if (sb_check_interrupt(s))
                 break;
-            /* a long run before the next byte anyone reads goes out unsampled */
+            /* a long run before the next byte anyone reads goes out unsampled,
+             * and so does any run with a wait in it or while the chip is
+             * asynchronous anyway */
             uint64_t lim = s->dst_head < s->ndst ? s->dst[s->dst_head].at : s->q_first + s->nq;
             uint64_t plain = lim > s->q_first ? lim - s->q_first : 0;
             if (plain > s->nq)
                 plain = s->nq;
-            if (s->async_min && plain >= s->async_min) {
+            bool waits = next_mark(s) <= s->q_first + plain;
+            if (s->async_min && plain > 0 && (plain >= s->async_min || s->async_on || waits)) {
                 if (s->pending > 0 || s->rcvd < s->q_first)
                     break; /* first every sample owed */
                 write_async(s, (uint32_t)plain);
-                if (all)
-                    pad(s); /* the samples restart after the run: whole packets again */
                 i = -1;
+                if (mark_at_head(s))
+                    break;
                 continue;
             }
+            if (s->async_on) {
+                if (s->pending > 0 || sb_to_sync(s, s->dir))
+                    break;
+                if (all)
+                    pad(s); /* the samples restart: whole packets again */
+            }
             uint32_t n = s->nq < SB_OUT_CHUNK ? (uint32_t)s->nq : SB_OUT_CHUNK;
+            if (next_mark(s) - s->q_first < n)
+                n = (uint32_t)(next_mark(s) - s->q_first);
             memcpy(x->buf, s->q, n);
             if (submit(s, x, false, (int)n))
                 break;
@@ -392,13 +471,14 @@ static int stream(sb *s, bool all, uint64_t until)
         }
         if (s->err.code)
             break;
-        bool sent = !all || s->nq == 0;
+        bool owed = s->mark_head < s->nmarks;
+        bool sent = !all || (s->nq == 0 && !owed);
         if (sent && s->rcvd >= (until == UINT64_MAX ? s->q_first : until))
             break;
         if (s->pending == 0) {
-            if (s->nq == 0 || (!all && s->nq < SB_OUT_CHUNK))
+            if ((s->nq == 0 && !owed) || (!all && s->nq < SB_OUT_CHUNK))
                 break; /* nothing more can come */
-            continue;  /* an async run made room: go on */
+            continue;  /* an async run made room, or a wait is due: go on */
         }
         step(s);
         if (s->empty_ins > (uint32_t)s->o.timeout_ms + 16u)
@@ -482,9 +562,27 @@ int sb_sleep_us(sb *s, uint32_t us)
 {
     if (sb_flush(s))
         return s->err.code;
-    struct timespec ts = {(time_t)(us / 1000000u), (long)(us % 1000000u) * 1000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+    /* asynchronous: the last bytes may still be in the chip's FIFO */
+    sleep_us(us + (s->async_on ? drain_us(s) : 0));
+    return FT_OK;
+}
+
+int sb_delay_us(sb *s, uint32_t us)
+{
+    if (s->err.code)
+        return s->err.code;
+    sb_sck_low(s);
+    if (s->nq == 0 && s->mark_head == s->nmarks) {
+        /* everything before is already on its way: wait from when it is
+         * applied */
+        if (sb_flush(s))
+            return s->err.code;
+        sleep_us(us + drain_us(s));
+        return FT_OK;
+    }
+    if (!grow((void **)&s->marks, &s->markcap, s->nmarks + 1, sizeof *s->marks))
+        return sb_fail(s, FT_E_FAIL, "out of memory");
+    s->marks[s->nmarks++] = (sb_mark){s->q_first + s->nq, us};
     return FT_OK;
 }
 
@@ -493,6 +591,7 @@ void sb_free_queue(sb *s)
     s->nq = 0;
     s->q_spi = 0;
     s->dst_head = s->ndst = 0;
+    s->mark_head = s->nmarks = 0;
     s->nsmp = 0;
     /* the stream restarts after a purge: indices stay consistent */
     s->smp_first = s->rcvd = s->q_first;
