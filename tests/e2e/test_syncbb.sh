@@ -7,7 +7,9 @@
 # density (every transfer, hundreds of bit flips); FTISP_QUICK=1 (make test)
 # takes a sample spread over each, under 30 s in all.
 . "$(dirname "$0")/sweep_lib.sh"
-if [ -n "$FTISP_QUICK" ]; then q_unplug=8 q_flips=8 q_reads=2 q_sig=2; else q_unplug=0 q_flips=300 q_reads=40 q_sig=0; fi
+# the sanitizer build (STRIDE > 1, sweep_lib.sh) samples as make test does
+if [ -n "$FTISP_QUICK" ] || [ "$STRIDE" -gt 1 ]; then q_unplug=8 q_flips=8 q_reads=2 q_sig=2
+else q_unplug=0 q_flips=300 q_reads=40 q_sig=0; fi
 export FTEMU_ADAPTERS=ft232r:A1
 unset FTEMU_SYNCBB_PINS FTEMU_FCK FTEMU_RC_PCT FTEMU_OSC128_PCT
 sweep_setup
