@@ -38,4 +38,11 @@ check "m2560 signature" grep -q "^0x1e,0x98,0x01" "$T/out"
 
 dry -c ? 
 check "-c ? lists dryrun" grep -q "^dryrun" "$T/out"
+
+# The dry chip's clock takes the FT232H's steps: the SCK a dry run reports is
+# the one the emulated FT232H uses on the same factory chip (212.8 kHz).
+"$FTISP" -c dryrun -p m328p -v >/dev/null 2>"$T/dry.err"
+LD_PRELOAD=$EMU FTEMU_HOST_TIME=0 "$FTISP" -c ft232h -p m328p -v >/dev/null 2>"$T/emu.err"
+d=$(grep -o "SCK [0-9.]* kHz, 5 %" "$T/dry.err" | head -1); e=$(grep -o "SCK [0-9.]* kHz, 5 %" "$T/emu.err" | head -1)
+check "dry run and FT232H report the same SCK (${d:-none} / ${e:-none})" test -n "$d" -a "$d" = "$e" -a "$d" = "SCK 212.8 kHz, 5 %"
 finish
