@@ -52,10 +52,12 @@ summary() { # NAME
 
 # ---- unplug after transfer n ----
 # FTISP_QUICK (make test) and the sanitizer build: N points of each sweep,
-# spread over it; make check's plain build: 400 unplug points (a 1 KiB write
-# is some 1600 transfers, a round trip per word), 150 write and 80 read flips
+# spread over it; make check's plain build: 100 unplug points (a 1 KiB write
+# is some 1600 transfers, a round trip per word: every one would take CI
+# past its time), every one of the first 24 frames flipped, 40 write and 20
+# read flips spread over the rest
 if [ -n "$FTISP_QUICK" ] || [ "$STRIDE" -gt 1 ]; then q_unplug=12 q_early=4 q_flips=10 q_reads=6
-else q_unplug=400 q_early=1 q_flips=150 q_reads=80; fi
+else q_unplug=100 q_early=1 q_flips=40 q_reads=20; fi
 step=1
 [ "$q_unplug" -gt 0 ] && step=$((total / q_unplug + 1))
 runs=0 correct=0 reported=0 silent=0 unfinished=0 bad=""
