@@ -75,7 +75,7 @@ for c in "62 FTEMU_RC_PCT" "e2 FTEMU_RC_PCT" "e3 FTEMU_OSC128_PCT" "63 FTEMU_OSC
     set -- $c
     case $2 in FTEMU_RC_PCT) pcts="-10 -8 -5 -3 -1 0 2 5 8 10";; *) pcts="-49 -45 -40 -30 -20 -10 0 10";; esac
     # make test (FTISP_QUICK): the ends and the middle of each range
-    [ -n "$FTISP_QUICK" ] && case $2 in FTEMU_RC_PCT) pcts="-10 0 10";; *) pcts="-49 -30 10";; esac
+    [ -n "${FTISP_QUICK:-}" ] && case $2 in FTEMU_RC_PCT) pcts="-10 0 10";; *) pcts="-49 -30 10";; esac
     for pct in $pcts; do
         d=$T/s-$1-$pct; mkdir -p "$d"
         env "$2=$pct" FTEMU_FUSES="$1,d9,ff" LD_PRELOAD="$EMU" FTEMU_OUT="$d" timeout 300 "$FTISP" -c ft232h \

@@ -139,7 +139,7 @@ check_part m328p m328p 32768 1024
 # 136 KiB: past the 128 KiB boundary (Load Extended Address) without the
 # real minutes that avrdude's per-byte polling of all 1024 pages costs here.
 # make test (FTISP_QUICK) leaves the 2560 and the timings to make check
-[ -n "$FTISP_QUICK" ] || check_part m2560 m2560 139264 4096
+[ -n "${FTISP_QUICK:-}" ] || check_part m2560 m2560 139264 4096
 
 # A flash byte that differs from the file must make avrdude's verify fail:
 # the chain really compares.
@@ -180,7 +180,7 @@ fi
 # would time it, from the emulator's stats.json, on an Arduino-Uno-like
 # target (fuses FF DE FD, 16 MHz crystal) so that -B 2MHz is legal.
 times=$BUILD/emu/avrdude-times.txt
-if [ -n "$FTISP_QUICK" ]; then
+if [ -n "${FTISP_QUICK:-}" ]; then
     echo "# make test: the timings are left to make check"
     [ "$failures" -eq 0 ]
     exit

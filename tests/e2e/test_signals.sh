@@ -41,7 +41,7 @@ total=$(python3 -c "import json; j=json.load(open('$T/full/stats.json')); print(
 
 # make test (FTISP_QUICK) takes 8 points of the run, make check 24
 points=24
-[ -n "$FTISP_QUICK" ] && points=8
+[ -n "${FTISP_QUICK:-}" ] && points=8
 bad=0 runs=0 partly=0 erased=0
 for ((n = 3; n < total; n += total / points + 1)); do
     d=$T/sig$n

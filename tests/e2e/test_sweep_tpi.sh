@@ -56,7 +56,7 @@ summary() { # NAME
 # is some 1600 transfers, a round trip per word: every one would take CI
 # past its time), every one of the first 24 frames flipped, 40 write and 20
 # read flips spread over the rest
-if [ -n "$FTISP_QUICK" ] || [ "$STRIDE" -gt 1 ]; then q_unplug=12 q_early=4 q_flips=10 q_reads=6
+if [ -n "${FTISP_QUICK:-}" ] || [ "$STRIDE" -gt 1 ]; then q_unplug=12 q_early=4 q_flips=10 q_reads=6
 else q_unplug=100 q_early=1 q_flips=40 q_reads=20; fi
 step=1
 [ "$q_unplug" -gt 0 ] && step=$((total / q_unplug + 1))
@@ -109,7 +109,7 @@ check "tpi flip sweep, read: one flipped answer bit is read again: every run exi
 runs=0 correct=0 reported=0 silent=0 unfinished=0 bad=""
 for k in 1 2 3 5 8 13 21 34 55 89; do
     n=$((total * k / 90 + 1))
-    [ -n "$FTISP_QUICK" ] && [ $((k % 3)) -ne 0 ] && [ "$k" -ne 89 ] && continue
+    [ -n "${FTISP_QUICK:-}" ] && [ $((k % 3)) -ne 0 ] && [ "$k" -ne 89 ] && continue
     run_write "signal_after=$n:INT"
 done
 summary "tpi Ctrl-C sweep"

@@ -11,7 +11,7 @@
 # the sanitizer build (STRIDE > 1, sweep_lib.sh) samples as make test does
 # make check's plain build: 60 unplug points, 60 write and 10 read flips,
 # 20 signals, spread over each run (every point would take CI past its time)
-if [ -n "$FTISP_QUICK" ] || [ "$STRIDE" -gt 1 ]; then q_unplug=8 q_flips=8 q_reads=2 q_sig=2
+if [ -n "${FTISP_QUICK:-}" ] || [ "$STRIDE" -gt 1 ]; then q_unplug=8 q_flips=8 q_reads=2 q_sig=2
 else q_unplug=60 q_flips=60 q_reads=10 q_sig=20; fi
 export FTEMU_ADAPTERS=ft232r:A1
 unset FTEMU_SYNCBB_PINS FTEMU_FCK FTEMU_RC_PCT FTEMU_OSC128_PCT
