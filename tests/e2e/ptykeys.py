@@ -4,7 +4,8 @@
     ptykeys.py STEPS -- COMMAND [ARG...]
 
 STEPS holds one step a line:
-    wait REGEX    read until everything shown so far matches REGEX (5 s at most)
+    wait REGEX    read until what the screen shows so far (without \\r, bells and
+                  control sequences) matches REGEX (5 s at most)
     send TEXT     type TEXT; \\t is Tab, \\n Enter, \\x04 Ctrl-D, \\\\ a backslash
 Then the program's output is read until it exits (5 s at most). Everything
 it showed goes to standard output without the terminal's \\r, bells and
@@ -33,11 +34,16 @@ def main():
     shown = b""
     status = None
 
+    def cleaned():
+        """What the screen shows: no \r, bells or control sequences."""
+        text = shown.decode("latin-1").replace("\r", "").replace("\a", "")
+        return re.sub(r"\x1b(\[[0-9;?]*[A-Za-z]|[()][A-Z0-9]|[=>])", "", text)
+
     def read_for(seconds, until=None):
         nonlocal shown
         end = time.time() + seconds
         while time.time() < end:
-            if until is not None and re.search(until, shown.decode("latin-1").replace("\r", "")):
+            if until is not None and re.search(until, cleaned()):
                 return True
             r, _, _ = select.select([fd], [], [], 0.05)
             if r:
@@ -74,8 +80,7 @@ def main():
     if status is None:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
-    text = shown.decode("latin-1").replace("\r", "").replace("\a", "")
-    sys.stdout.write(re.sub(r"\x1b(\[[0-9;?]*[A-Za-z]|[()][A-Z0-9]|[=>])", "", text))
+    sys.stdout.write(cleaned())
     if failed:
         sys.exit(125)
     sys.exit(124 if status is None else status)
