@@ -6,11 +6,11 @@ unset FTEMU_FUSES FTEMU_FAULT FTEMU_PART FTEMU_EEPROM FTEMU_FLASH
 
 # Under the sanitizer build each run is several times slower: the sweeps
 # take every STRIDE-th point there (said in their output). make test
-# (FTISP_QUICK=1) samples every 7th point, spread over the whole run: a
+# (FTISP_QUICK=1) samples every 11th point, spread over the whole run: a
 # different sample than every 5th, so the two builds together cover more.
 STRIDE=1
 case "$BUILD" in *san*) STRIDE=${SWEEP_SAN_STRIDE:-5} ;; esac
-[ -n "${FTISP_QUICK:-}" ] && STRIDE=${SWEEP_QUICK_STRIDE:-7}
+[ -n "${FTISP_QUICK:-}" ] && STRIDE=${SWEEP_QUICK_STRIDE:-11}
 
 # An ATmega328P on a 16 MHz board (ff de fd: EESAVE not programmed) holding
 # old firmware and a full EEPROM; the new firmware to write.

@@ -39,9 +39,9 @@ emu "$T/full" "${ARGS[@]}"
 check "whole run exits 0" rc_is 0
 total=$(python3 -c "import json; j=json.load(open('$T/full/stats.json')); print(j['transfers_out']+j['transfers_in'])")
 
-# make test (FTISP_QUICK) takes 8 points of the run, make check 24
+# make test (FTISP_QUICK) takes 6 points of the run, make check 24
 points=24
-[ -n "${FTISP_QUICK:-}" ] && points=8
+[ -n "${FTISP_QUICK:-}" ] && points=6
 bad=0 runs=0 partly=0 erased=0
 for ((n = 3; n < total; n += total / points + 1)); do
     d=$T/sig$n
