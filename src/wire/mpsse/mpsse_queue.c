@@ -5,6 +5,7 @@
  * FT232H stops executing commands when its reply buffer is full, and a host
  * still blocked in a write would then never read: both sides stall. */
 #include <inttypes.h>
+#include "ftisp/grow.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,26 +42,11 @@ static int lost(ft_mpsse *m, const char *what, int rc)
                    ft_mpsse_describe(m), what, rc);
 }
 
-static bool grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return true;
-    size_t n = *cap ? *cap : 64;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * elem);
-    if (!q)
-        return false;
-    *p = q;
-    *cap = n;
-    return true;
-}
-
 void mp_put(ft_mpsse *m, const uint8_t *b, size_t n)
 {
     if (m->err.code)
         return;
-    if (!grow((void **)&m->cmd, &m->cmdcap, m->ncmd + n, 1)) {
+    if (!ft_grow((void **)&m->cmd, &m->cmdcap, m->ncmd + n, 1, 64)) {
         mp_fail(m, FT_E_FAIL, "out of memory");
         return;
     }
@@ -85,7 +71,7 @@ static void add_dst(ft_mpsse *m, uint8_t *p, uint32_t n)
         m->ndst -= m->dst_head;
         m->dst_head = 0;
     }
-    if (!grow((void **)&m->dst, &m->dstcap, m->ndst + 1, sizeof *m->dst)) {
+    if (!ft_grow((void **)&m->dst, &m->dstcap, m->ndst + 1, sizeof *m->dst, 64)) {
         mp_fail(m, FT_E_FAIL, "out of memory");
         return;
     }
@@ -177,7 +163,7 @@ static int send_batch(ft_mpsse *m)
     while (m->nseg > m->seg_head && m->outstanding + r > m->fifo)
         if (read_oldest(m))
             return m->err.code;
-    if (r > 0 && !grow((void **)&m->seg, &m->segcap, m->nseg + 1, sizeof *m->seg))
+    if (r > 0 && !ft_grow((void **)&m->seg, &m->segcap, m->nseg + 1, sizeof *m->seg, 64))
         return mp_fail(m, FT_E_FAIL, "out of memory");
     /* A write completes only once the chip has room for its bytes, and the
      * chip makes room at the SPI rate: at a slow SCK a big write would

@@ -19,6 +19,7 @@
  * runs no reply depends on (page loads) go out in asynchronous bit-bang:
  * nothing sampled, half the packets. */
 #include <inttypes.h>
+#include "ftisp/grow.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,26 +74,11 @@ void sb_trace(sb *s, const char *fmt, ...)
     s->trace(s->trace_ctx, line);
 }
 
-static bool grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return true;
-    size_t n = *cap ? *cap : 256;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * elem);
-    if (!q)
-        return false;
-    *p = q;
-    *cap = n;
-    return true;
-}
-
 static void put(sb *s, uint8_t b, uint32_t times)
 {
     if (s->err.code)
         return;
-    if (!grow((void **)&s->q, &s->qcap, s->nq + times, 1)) {
+    if (!ft_grow((void **)&s->q, &s->qcap, s->nq + times, 1, 256)) {
         sb_fail(s, FT_E_FAIL, "out of memory");
         return;
     }
@@ -180,7 +166,7 @@ static void cb(struct libusb_transfer *t)
                     "unplug and replug the adapter", s->desc);
             return;
         }
-        if (!grow((void **)&s->smp, &s->smpcap, s->nsmp + n, 1)) {
+        if (!ft_grow((void **)&s->smp, &s->smpcap, s->nsmp + n, 1, 256)) {
             sb_fail(s, FT_E_FAIL, "out of memory");
             return;
         }
@@ -509,7 +495,7 @@ void sb_shift(sb *s, const uint8_t *out, uint8_t *in, size_t n)
     uint32_t p = s->phase;
     for (size_t i = 0; i < n && !s->err.code; i++) {
         if (in) {
-            if (!grow((void **)&s->dst, &s->dstcap, s->ndst + 1, sizeof *s->dst)) {
+            if (!ft_grow((void **)&s->dst, &s->dstcap, s->ndst + 1, sizeof *s->dst, 256)) {
                 sb_fail(s, FT_E_FAIL, "out of memory");
                 return;
             }
@@ -580,7 +566,7 @@ int sb_delay_us(sb *s, uint32_t us)
         sleep_us(us + drain_us(s));
         return FT_OK;
     }
-    if (!grow((void **)&s->marks, &s->markcap, s->nmarks + 1, sizeof *s->marks))
+    if (!ft_grow((void **)&s->marks, &s->markcap, s->nmarks + 1, sizeof *s->marks, 256))
         return sb_fail(s, FT_E_FAIL, "out of memory");
     s->marks[s->nmarks++] = (sb_mark){s->q_first + s->nq, us};
     return FT_OK;
