@@ -148,25 +148,29 @@ check "-t: dump after the error" grep -q "^0000  61 62 63 00" "$T/out"
 # Ctrl-D ends the prompt's line so the shell's prompt starts on its own
 cat >"$T/keys" <<'EOF'
 wait ftisp> 
+keys
 send wri\tee\t0 0x42\n
 wait (?s)ftisp> .*ftisp> $
+keys
 send du\t
 wait dump $
 send ee\t
 wait dump eeprom $
 send 0 4\n
 wait (?s)0000  42.*ftisp> $
+keys
 send dump cali\t
 wait dump calibration $
 send \n
 wait (?s)0000  80.*ftisp> $
+keys
 send \x04
 EOF
 python3 "$ROOT/tests/e2e/ptykeys.py" "$T/keys" -- "$FTISP" -c dryrun -p m328p -t >"$T/tty" 2>"$T/tty.err"
 rc=$?
 check "-t on a terminal: exit 0" rc_is 0
-# each Tab is waited for (a slow build redraws the line in pieces): what
-# the terminal shows after "du<Tab>" and "ee<Tab>" is the completed words
+# each prompt is waited for until the line editor reads keys, and each Tab
+# until its completion is drawn: the screen then shows the completed words
 check "-t: Tab completed the command and the memory (du<Tab>ee<Tab>)" grep -q "ftisp> dump eeprom 0 4" "$T/tty"
 check "-t: ... and the write they dump went through" grep -q "^0000  42 ff ff ff" "$T/tty"
 check "-t: Tab completes a memory the part has (cali<Tab>)" grep -q "ftisp> dump calibration" "$T/tty"
