@@ -65,8 +65,6 @@ int ft_progdb_put(ft_progdb *db, const ft_programmer *p, ft_err *err);
 const ft_programmer *ft_progdb_find(const ft_progdb *db, const char *id);
 /* A blank entry: no pins, reset on AD3. */
 void ft_programmer_blank(ft_programmer *p);
-/* ftisp drives it now: avrftdi without a problem, or dryrun. */
-bool ft_programmer_drivable(const ft_programmer *p);
 /* For avrftdi entries: derives channel, reset_pin, buff_pins/buff_high and
  * the LEDs from usbdev and pins[], or describes in p->problem (prefixed with
  * p->source) why an FTDI MPSSE cannot be wired so. Other types: nothing. */
@@ -74,7 +72,5 @@ void ft_programmer_derive(ft_programmer *p);
 /* A one-line description of a programmer type ("usbasp" -> "USBasp, ...")
  * or NULL when ftisp does not know it. */
 const char *ft_programmer_type_desc(const char *type);
-/* The programmer types ftisp drives, for messages ("avrftdi (FT232H, ...)"). */
-const char *ft_programmer_types_driven(void);
 
 #endif

@@ -53,6 +53,9 @@ int ft_station_option(ft_station_opts *o, const char *name, const char *value, f
  * per-board data). */
 bool ft_station_wanted(const ft_station_opts *o);
 
+/* The most bridges a station mixes (src/wire/bridges.def has fewer). */
+#define FT_STATION_BRIDGES 8
+
 /* What the station needs from the command line. */
 typedef struct ft_station_run {
     ft_plan *plan;            /* built and checked */
@@ -65,18 +68,17 @@ typedef struct ft_station_run {
     bool diagnose;            /* no -U and no -e: explain each chip */
     /* the cli's -P parser (usb:SERIAL, usb:VID:PID, usb:BUS/DEV) */
     int (*parse_port)(const char *port, ft_wire_opts *o, ft_err *err);
-    /* Mixed adapters: the programmer type and wiring -P usb:all gives each
-     * chip family, [0] the FT232H/FT2232H/FT4232H (MPSSE), [1] the FT232R
-     * and FT231X/FT230X (bit-bang). Both NULL: every adapter of type's
-     * family, with wire. */
-    const char *family_type[2];
-    const ft_wire_opts *family_wire[2];
+    /* Mixed adapters: -P usb:all takes the adapters of each bridge i
+     * (ft_wire_bridge(i)) given a wiring here, each with its bridge's type.
+     * All NULL: only the adapters of type's bridge, with wire. */
+    const ft_wire_opts *bridge_wire[FT_STATION_BRIDGES];
 } ft_station_run;
 
 /* Runs the station; returns the exit status: 0 when every board passed. */
 int ft_station_main(const ft_station_run *run);
 
-/* -P ?: lists the MPSSE adapters found with their serial numbers. */
-int ft_station_list(FILE *f, const ft_wire_opts *tmpl, ft_err *err);
+/* -P ?: lists the adapters found, with their chip, serial number and the
+ * bridge that drives them. */
+int ft_station_list(FILE *f, ft_err *err);
 
 #endif

@@ -7,8 +7,9 @@
  * ft_wire_wait for a ticket) returns.
  *
  * Bridges live in src/wire/NAME/, each behind one struct of functions
- * (ft_wire_ops below); src/wire/wire.c holds the one table that maps a
- * programmer type to its bridge. A bridge never calls another. */
+ * (ft_wire_ops below) and described by its ft_bridge_NAME (ft_bridge
+ * below); src/wire/bridges.def lists them, one line each. A bridge never
+ * calls another. */
 #ifndef FTISP_WIRE_H
 #define FTISP_WIRE_H
 
@@ -21,6 +22,7 @@
 struct ft_part;
 
 typedef struct ft_wire ft_wire;
+typedef struct ft_bridge ft_bridge;
 
 /* Status LEDs some adapters have (avrdude's rdyled errled pgmled vfyled). */
 enum ft_led { FT_LED_RDY, FT_LED_ERR, FT_LED_PGM, FT_LED_VFY, FT_LEDS };
@@ -77,6 +79,24 @@ typedef void (*ft_wire_trace_fn)(void *ctx, const char *line);
 int ft_wire_open(ft_wire **out, const char *type, const ft_wire_opts *o, ft_err *err);
 /* True when some bridge drives programmer type `type`. */
 bool ft_wire_drives(const char *type);
+
+/* The i-th bridge (0 first), NULL after the last. */
+const ft_bridge *ft_wire_bridge(int i);
+/* The programmer types the bridges drive, with what they are, in words. */
+const char *ft_wire_types_driven(void);
+
+/* One adapter found on USB. */
+typedef struct ft_wire_found {
+    const ft_bridge *bridge;
+    const char *chip;   /* "FT232R" */
+    uint16_t vid, pid;
+    char serial[64];    /* "" when it has none: then bus and address */
+    int bus, address;
+} ft_wire_found;
+
+/* Appends to out[*n] every adapter on USB that type's bridge drives (NULL:
+ * any bridge's); an error when more than max - *n are there. */
+int ft_wire_find(const char *type, ft_wire_found *out, int max, int *n, ft_err *err);
 /* Releases RESET, lets go of the pins, frees. NULL is fine. */
 void ft_wire_close(ft_wire *w);
 /* Releases RESET and lets go of the pins now, even after a signal, and says
@@ -160,5 +180,24 @@ typedef struct ft_wire_ops {
 /* A bridge's open function: fills *ops, *b and *caps. */
 typedef int (*ft_wire_open_fn)(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
                                ft_err *err);
+
+/* A USB chip a bridge drives. */
+typedef struct ft_wire_chip {
+    uint16_t vid, pid;
+    const char *name;   /* "FT232H" */
+} ft_wire_chip;
+
+/* What the wire knows of a bridge: data, each bridge defining its own as
+ * ft_bridge_NAME, listed in src/wire/bridges.def. */
+struct ft_bridge {
+    const char *type;      /* progdb's programmer type that selects it */
+    const char *desc;      /* what it drives, for messages */
+    const char *how;       /* -P ? says how it drives its chips */
+    /* A station's adapter of this bridge takes this programmer's wiring
+     * when -c names another bridge's programmer; NULL: never. */
+    const char *default_programmer;
+    const ft_wire_chip *chips;   /* ended by a zero pid; NULL: none on a bus */
+    ft_wire_open_fn open;
+};
 
 #endif

@@ -204,9 +204,7 @@ static void find_part(cli_run *r)
     if (r->rc == FT_OK && cli_preamble(cli, &r->out))
         r->finished = true;
     if (go_on(r) && cli->port && strcmp(cli->port, "?") == 0) {
-        ft_wire_opts lo;
-        ft_wire_opts_default(&lo);
-        r->rc = ft_station_list(stdout, &lo, &r->err);
+        r->rc = ft_station_list(stdout, &r->err);
         r->finished = true;
     }
     if (go_on(r)) {
@@ -266,32 +264,33 @@ static void make_plan(cli_run *r)
 }
 
 /* Several adapters or boards: the station, which reports each board. */
-/* Mixed adapters: each chip family gets its bridge. An FT232H-family chip
- * is driven by MPSSE with -c's wiring when -c names an avrftdi entry, else
- * ft232h's; an FT232R/FT-X by bit-bang with -c's wiring when -c names an
- * ftdi_syncbb entry, else arduino-ft232r's. Other types (dryrun): none. */
-static const char *const FAMILY_TYPE[2] = {"avrftdi", "ftdi_syncbb"};
-static const char *const FAMILY_DEFAULT[2] = {"ft232h", "arduino-ft232r"};
-
-static int family_wiring(cli_run *r, ft_wire_opts fw[2], ft_station_run *sr)
+/* Mixed adapters: -P usb:all drives each adapter by its own bridge, with
+ * -c's wiring for the adapters of -c's bridge and, for another bridge's, the
+ * wiring of that bridge's default programmer (ft232h, arduino-ft232r) when
+ * the configuration has it. A programmer of a bridge with no USB chips
+ * (dryrun): none. */
+static int bridge_wiring(cli_run *r, ft_wire_opts fw[FT_STATION_BRIDGES], ft_station_run *sr)
 {
-    int own = strcmp(r->prog->type, FAMILY_TYPE[0]) == 0 ? 0 : strcmp(r->prog->type, FAMILY_TYPE[1]) == 0 ? 1 : -1;
-    if (own < 0)
+    const ft_bridge *own = NULL;
+    for (int i = 0; ft_wire_bridge(i); i++)
+        if (strcmp(ft_wire_bridge(i)->type, r->prog->type) == 0)
+            own = ft_wire_bridge(i);
+    if (!own || !own->chips)
         return FT_OK;
-    for (int k = 0; k < 2; k++) {
-        if (k == own) {
-            fw[k] = r->mo;
+    for (int i = 0; i < FT_STATION_BRIDGES && ft_wire_bridge(i); i++) {
+        const ft_bridge *br = ft_wire_bridge(i);
+        if (br == own) {
+            fw[i] = r->mo;
         } else {
-            const ft_programmer *p = ft_progdb_find(&r->pdb, FAMILY_DEFAULT[k]);
-            if (!p || strcmp(p->type, FAMILY_TYPE[k]) != 0)
-                return FT_OK; /* a configuration without it: one family only */
+            const ft_programmer *p = br->default_programmer ? ft_progdb_find(&r->pdb, br->default_programmer) : NULL;
+            if (!br->chips || !p || strcmp(p->type, br->type) != 0)
+                continue;   /* a configuration without it: not this bridge's adapters */
             ft_plan_opts scratch = r->cli.plan;   /* -B stays as -c's type reads it */
-            int rc = ft_cli_adapter_opts(&r->cli, &r->pdb, p, &fw[k], &scratch, &r->err);
+            int rc = ft_cli_adapter_opts(&r->cli, &r->pdb, p, &fw[i], &scratch, &r->err);
             if (rc != FT_OK)
                 return rc;
         }
-        sr->family_type[k] = FAMILY_TYPE[k];
-        sr->family_wire[k] = &fw[k];
+        sr->bridge_wire[i] = &fw[i];
     }
     return FT_OK;
 }
@@ -301,9 +300,9 @@ static void run_station(cli_run *r)
     ft_cli *cli = &r->cli;
     r->station = true;
     ft_station_run sr = {&r->plan, r->prog->type, &r->mo, &cli->station, cli->json, cli->verbosity, r->out.f,
-                         cli->nops == 0 && !cli->plan.erase, ft_parse_port, {NULL, NULL}, {NULL, NULL}};
-    ft_wire_opts fw[2];
-    if ((r->rc = family_wiring(r, fw, &sr)) != FT_OK) {
+                         cli->nops == 0 && !cli->plan.erase, ft_parse_port, {NULL}};
+    ft_wire_opts fw[FT_STATION_BRIDGES];
+    if ((r->rc = bridge_wiring(r, fw, &sr)) != FT_OK) {
         ft_out_error(&r->out, r->err.msg);
         r->finished = true;
         return;

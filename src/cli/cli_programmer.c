@@ -5,6 +5,7 @@
  * replacing earlier ones with the same id. -x overrides the entry's RESET
  * pin, buffer pin and channel. */
 #include "ftisp/cli_programmer.h"
+#include "ftisp/wire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,11 +68,17 @@ int ft_cli_load_config(const ft_cli *cli, ft_partdb *db, ft_progdb *pdb, ft_err 
     return rc;
 }
 
+/* A programmer a bridge drives, its entry sound. */
+static bool drivable(const ft_programmer *p)
+{
+    return ft_wire_drives(p->type) && !p->problem[0];
+}
+
 void ft_cli_list_programmers(const ft_progdb *pdb)
 {
     for (int i = 0; i < pdb->n; i++) {
         const ft_programmer *p = &pdb->v[i];
-        if (ft_programmer_drivable(p))
+        if (drivable(p))
             printf("%-12s %04x:%04x  %s\n", p->id, p->vid, p->pid, p->desc);
     }
 }
@@ -84,14 +91,14 @@ int ft_cli_programmer(const ft_cli *cli, const ft_progdb *pdb, const ft_programm
     if (!p)
         return ft_err_set(err, FT_E_USAGE, "-c %s: unknown programmer; -c ? lists the FTDI adapters "
                           "ftisp drives, and -C or ~/.avrduderc can add programmer entries", id);
-    if (ft_programmer_drivable(p))
+    if (drivable(p))
         return FT_OK;
     if (p->problem[0])
         return ft_err_set(err, FT_E_INPUT, "-c %s: %s", id, p->problem);
     const char *what = ft_programmer_type_desc(p->type);
     return ft_err_set(err, FT_E_USAGE, "-c %s (%s): a programmer of type \"%s\"%s%s; ftisp drives programmer "
                       "types %s; -c ? lists them", id, p->source, p->type[0] ? p->type : "none",
-                      what ? ", " : "", what ? what : "", ft_programmer_types_driven());
+                      what ? ", " : "", what ? what : "", ft_wire_types_driven());
     return FT_OK;
 }
 

@@ -19,12 +19,6 @@ void ft_programmer_blank(ft_programmer *p)
         p->led_pin[i] = -1;
 }
 
-bool ft_programmer_drivable(const ft_programmer *p)
-{
-    return ((strcmp(p->type, "avrftdi") == 0 || strcmp(p->type, "ftdi_syncbb") == 0) && !p->problem[0]) ||
-           strcmp(p->type, "dryrun") == 0;
-}
-
 static void pin_set(ft_pins *ps, int pin, bool low)
 {
     ps->n = 1;
@@ -209,12 +203,6 @@ const char *ft_programmer_type_desc(const char *type)
     if (strncmp(type, "stk500", 6) == 0 || strncmp(type, "stk600", 6) == 0)
         return "an Atmel STK500/STK600 in high-voltage or parallel mode";
     return NULL;
-}
-
-const char *ft_programmer_types_driven(void)
-{
-    return "\"avrftdi\" (FTDI FT232H, FT2232H, FT4232H in MPSSE mode), \"ftdi_syncbb\" (FT232R, FT231X, "
-           "FT230X in synchronous bit-bang) and \"dryrun\"";
 }
 
 #define LOW(pin) ((uint16_t)(1u << (pin)))

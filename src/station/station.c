@@ -46,9 +46,8 @@ static int adapters(const ft_station_run *run, st_adapter *ads, int *n, ft_err *
             rc = st_find_all(run, ads, FT_STATION_MAX_PORTS, n, err);
             if (rc == FT_OK && *n == before)
                 rc = ft_err_set(err, FT_E_NODEV, "-P usb:all: no %s found on USB (`lsusb -d 0403:` lists FTDI "
-                                "chips)", run->family_type[0] && run->family_type[1]
-                                              ? "FT232H, FT2232H, FT4232H, FT232R or FT231X/FT230X"
-                                              : "adapter of this programmer's family");
+                                "chips)", st_mixed(run) ? "FT232H, FT2232H, FT4232H, FT232R or FT231X/FT230X"
+                                                   : "adapter of this programmer's family");
         } else if (*n >= FT_STATION_MAX_PORTS) {
             rc = ft_err_set(err, FT_E_USAGE, "-P: at most %d adapters", FT_STATION_MAX_PORTS);
         } else {

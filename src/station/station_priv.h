@@ -58,10 +58,11 @@ enum st_led { ST_IDLE, ST_BUSY, ST_PASS, ST_FAIL };
 void st_feedback(st_child *c, int state);
 void st_banner(st_child *c, bool pass, const char *what);
 
-/* station_list.c: usb:all: every adapter of the run's family, as opts from
- * its template; with family types, every adapter of either family, each
- * with its family's type and wiring. */
+/* station_list.c: usb:all: every adapter of the run's bridge, as opts from
+ * its template; with mixed wiring, every adapter of each bridge given one,
+ * with that bridge's type and wiring. */
 int st_find_all(const ft_station_run *run, st_adapter *out, int max, int *n, ft_err *err);
+bool st_mixed(const ft_station_run *run);
 
 /* Failure kinds by status (FT_E_*, or 128 + a signal), for summaries. */
 const char *st_kind(int status);

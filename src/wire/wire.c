@@ -1,25 +1,22 @@
-/* The wire's front: the one table mapping programmer types to bridges, and
- * calls passed to the bridge that was opened. Adding a bridge is its own
- * folder under src/wire/ and one line here. */
+/* The wire's front: the table of bridges (bridges.def), finding their
+ * adapters on USB, and calls passed to the bridge that was opened. Adding a
+ * bridge is its own folder under src/wire/ and one line in bridges.def. */
 #include "ftisp/wire.h"
 
+#include <ftdi.h>
+#include <libusb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int ft_mpsse_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
-                       ft_err *err);
-int ft_syncbb_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
-                        ft_err *err);
-int ft_dry_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
-                     ft_err *err);
+#define BRIDGE(name) extern const ft_bridge ft_bridge_##name;
+#include "bridges.def"
+#undef BRIDGE
 
-static const struct bridge {
-    const char *type;         /* progdb's programmer type */
-    ft_wire_open_fn open;
-} bridges[] = {
-    {"avrftdi", ft_mpsse_wire_open},   /* FT232H/FT2232H/FT4232H, MPSSE as SPI master */
-    {"ftdi_syncbb", ft_syncbb_wire_open}, /* FT232R/FT231X/FT230X, synchronous bit-bang */
-    {"dryrun", ft_dry_wire_open},      /* a chip in host memory */
+static const ft_bridge *const bridges[] = {
+#define BRIDGE(name) &ft_bridge_##name,
+#include "bridges.def"
+#undef BRIDGE
 };
 
 struct ft_wire {
@@ -54,11 +51,29 @@ int ft_wire_parse_pin(const char *key, const char *v, int lowest, int *pin, ft_e
     return FT_OK;
 }
 
-static const struct bridge *bridge_for(const char *type)
+const ft_bridge *ft_wire_bridge(int i)
 {
-    for (size_t i = 0; type && i < sizeof bridges / sizeof bridges[0]; i++)
-        if (strcmp(bridges[i].type, type) == 0)
-            return &bridges[i];
+    return i >= 0 && (size_t)i < sizeof bridges / sizeof bridges[0] ? bridges[i] : NULL;
+}
+
+const char *ft_wire_types_driven(void)
+{
+    static char text[400];
+    if (text[0])
+        return text;
+    size_t len = 0;
+    for (int i = 0; ft_wire_bridge(i); i++)
+        len += (size_t)snprintf(text + len, len < sizeof text ? sizeof text - len : 0, "%s\"%s\" (%s)",
+                                i == 0 ? "" : ft_wire_bridge(i + 1) ? ", " : " and ", bridges[i]->type,
+                                bridges[i]->desc);
+    return text;
+}
+
+static const ft_bridge *bridge_for(const char *type)
+{
+    for (int i = 0; type && ft_wire_bridge(i); i++)
+        if (strcmp(bridges[i]->type, type) == 0)
+            return bridges[i];
     return NULL;
 }
 
@@ -70,7 +85,7 @@ bool ft_wire_drives(const char *type)
 int ft_wire_open(ft_wire **out, const char *type, const ft_wire_opts *o, ft_err *err)
 {
     *out = NULL;
-    const struct bridge *br = bridge_for(type);
+    const ft_bridge *br = bridge_for(type);
     if (!br)
         return ft_err_set(err, FT_E_USAGE, "programmer type %s: no bridge drives it", type ? type : "(none)");
     ft_wire *w = calloc(1, sizeof *w);
@@ -136,4 +151,52 @@ void ft_wire_set_trace(ft_wire *w, ft_wire_trace_fn fn, void *ctx)
 {
     if (w)
         w->ops->set_trace(w->b, fn, ctx);
+}
+
+/* ---- finding adapters: the libftdi context is freed before returning, so
+ * a station can fork and each process open its own ---- */
+
+static int find_chip(struct ftdi_context *f, const ft_bridge *br, const ft_wire_chip *c, ft_wire_found *out,
+                     int max, int *n, ft_err *err)
+{
+    struct ftdi_device_list *list = NULL;
+    if (ftdi_usb_find_all(f, &list, c->vid, c->pid) < 0)
+        return ft_err_set(err, FT_E_NODEV, "looking for adapters on USB: %s", ftdi_get_error_string(f));
+    int rc = FT_OK;
+    for (struct ftdi_device_list *d = list; d; d = d->next) {
+        if (*n >= max) {
+            rc = ft_err_set(err, FT_E_USAGE, "more than %d adapters found; name them with -P usb:SERIAL", max);
+            break;
+        }
+        ft_wire_found *a = &out[(*n)++];
+        memset(a, 0, sizeof *a);
+        a->bridge = br;
+        a->chip = c->name;
+        a->vid = c->vid;
+        a->pid = c->pid;
+        char manuf[64] = "", desc[64] = "";
+        ftdi_usb_get_strings(f, d->dev, manuf, sizeof manuf, desc, sizeof desc, a->serial, sizeof a->serial);
+        a->bus = libusb_get_bus_number(d->dev);
+        a->address = libusb_get_device_address(d->dev);
+    }
+    ftdi_list_free(&list);
+    return rc;
+}
+
+int ft_wire_find(const char *type, ft_wire_found *out, int max, int *n, ft_err *err)
+{
+    struct ftdi_context *f = NULL;
+    int rc = FT_OK;
+    for (int i = 0; rc == FT_OK && ft_wire_bridge(i); i++) {
+        const ft_bridge *br = bridges[i];
+        if (!br->chips || (type && strcmp(type, br->type) != 0))
+            continue;
+        if (!f && !(f = ftdi_new()))
+            return ft_err_set(err, FT_E_FAIL, "out of memory");
+        for (const ft_wire_chip *c = br->chips; rc == FT_OK && c->pid; c++)
+            rc = find_chip(f, br, c, out, max, n, err);
+    }
+    if (f)
+        ftdi_free(f);
+    return rc;
 }

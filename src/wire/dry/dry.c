@@ -618,10 +618,8 @@ static const ft_wire_ops dry_ops = {
     .get_stats = d_stats, .set_trace = d_trace,
 };
 
-int ft_dry_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
-                     ft_err *err);
-int ft_dry_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
-                     ft_err *err)
+static int ft_dry_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
+                            ft_err *err)
 {
     const ft_part *p = o ? o->part : NULL;
     if (!p)
@@ -659,3 +657,12 @@ int ft_dry_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, f
                            .clock_max_hz = DRY_BASE_HZ, .host_memory = true};
     return FT_OK;
 }
+
+const ft_bridge ft_bridge_dry = {
+    .type = "dryrun",
+    .desc = "no adapter: a chip in host memory",
+    .how = NULL,
+    .default_programmer = NULL,
+    .chips = NULL,
+    .open = ft_dry_wire_open,
+};

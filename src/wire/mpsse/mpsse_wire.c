@@ -33,10 +33,8 @@ static const ft_wire_ops mpsse_ops = {
     .get_stats = w_stats, .set_trace = w_trace,
 };
 
-int ft_mpsse_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
-                       ft_err *err);
-int ft_mpsse_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
-                       ft_err *err)
+static int ft_mpsse_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
+                              ft_err *err)
 {
     ft_mpsse *m = NULL;
     int rc = ft_mpsse_open(&m, o, err);
@@ -51,3 +49,19 @@ int ft_mpsse_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b,
     };
     return FT_OK;
 }
+
+static const ft_wire_chip mpsse_chips[] = {
+    {0x0403, 0x6014, "FT232H"},
+    {0x0403, 0x6010, "FT2232H"},
+    {0x0403, 0x6011, "FT4232H"},
+    {0, 0, NULL},
+};
+
+const ft_bridge ft_bridge_mpsse = {
+    .type = "avrftdi",
+    .desc = "FTDI FT232H, FT2232H, FT4232H in MPSSE mode",
+    .how = "MPSSE (-c ft232h, ...)",
+    .default_programmer = "ft232h",
+    .chips = mpsse_chips,
+    .open = ft_mpsse_wire_open,
+};

@@ -428,10 +428,8 @@ static const ft_wire_ops syncbb_ops = {
     .get_stats = w_stats, .set_trace = w_trace,
 };
 
-int ft_syncbb_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
-                        ft_err *err);
-int ft_syncbb_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
-                        ft_err *err)
+static int ft_syncbb_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b, ft_wire_caps *caps,
+                               ft_err *err)
 {
     int rc = check_pins(o, err);
     if (rc)
@@ -475,3 +473,18 @@ int ft_syncbb_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, void **b
     };
     return FT_OK;
 }
+
+static const ft_wire_chip syncbb_chips[] = {
+    {0x0403, 0x6001, "FT232R"},
+    {0x0403, 0x6015, "FT231X/FT230X"},
+    {0, 0, NULL},
+};
+
+const ft_bridge ft_bridge_syncbb = {
+    .type = "ftdi_syncbb",
+    .desc = "FT232R, FT231X, FT230X in synchronous bit-bang",
+    .how = "bit-bang (-c arduino-ft232r, ft232r, ...)",
+    .default_programmer = "arduino-ft232r",
+    .chips = syncbb_chips,
+    .open = ft_syncbb_wire_open,
+};
