@@ -382,6 +382,7 @@ static void byte_done(emu_avr *a, emu_ns t)
         a->out = read_data(a, t);
     else
         a->out = b;
+    /* miso_flip=N: the byte loaded as byte N ends, read during byte N + 1 */
     for (int i = 0; i < emu_cfg_g.nmiso_flips; i++)
         if (emu_st.spi_bytes + 1 == emu_cfg_g.miso_flip_at[i])
             a->out ^= emu_cfg_g.miso_flip_mask[i];
