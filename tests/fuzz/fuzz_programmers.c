@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const ft_programmer *p = &pdb.v[i];
             if (!p->id[0] || ft_progdb_find(&pdb, p->id) == NULL)
                 abort();
-            if (!ft_programmer_drivable(p))
+            if (p->problem[0])   /* judged unusable: nothing more to hold */
                 continue;
             if (strcmp(p->type, "avrftdi") == 0) {
                 if (p->reset_pin < 3 || p->reset_pin > 15 || (p->buff_pins & 7))
