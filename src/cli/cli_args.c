@@ -21,7 +21,9 @@ enum {
 /* The one table of options: it drives the parsing, --help (ft_cli_usage)
  * and, through --help, the tests that hold the completions and the manual
  * to it. An entry with help text starts a --help line; the entries after it
- * with the same key and no help are its other long names. */
+ * with the same key and no help are its other long names. FORMATS in a help
+ * text stands for the format letters of the table of formats (image.h). */
+#define FORMATS "{formats}"
 typedef struct opt {
     int key;            /* short option letter or O_* */
     const char *name;   /* long name or NULL */
@@ -35,7 +37,7 @@ static const opt OPTS[] = {
                               "adapter); -c ? lists"},
     {'P', "port", "PORT", "usb, usb:SERIAL, usb:VID:PID[:SERIAL], usb:BUS/DEV, usb:all; repeatable:\n"
                           "one board per adapter, in parallel; -P ? lists adapters"},
-    {'U', "memory", "M:OP:FILE[:FMT]", "OP r|w|v; FMT a i I s r e m d h o b; repeatable, run in order;\n"
+    {'U', "memory", "M:OP:FILE[:FMT]", "OP r|w|v; FMT " FORMATS "; repeatable, run in order;\n"
                                        "M a memory, alias (ee, sig, fuses), or list (flash,eeprom; all; all,-flash)"},
     {'T', "command", "CMD", "one terminal command (dump, write, config, ...; several split at ;), in\n"
                             "order with -U"},
@@ -104,6 +106,12 @@ void ft_cli_usage(FILE *f)
         if ((int)strlen(head) >= COL)
             fprintf(f, "\n%*s", COL, "");
         for (const char *h = o->help; *h; h++) {
+            if (strncmp(h, FORMATS, strlen(FORMATS)) == 0) {
+                char letters[160];
+                fputs(ft_format_list(letters, sizeof letters, 0, FT_ITEM_LETTER, " ", NULL), f);
+                h += strlen(FORMATS) - 1;
+                continue;
+            }
             fputc(*h, f);
             if (*h == '\n')
                 fprintf(f, "%*s", COL, "");
@@ -253,9 +261,10 @@ int ft_parse_update(const char *arg, ft_opspec *spec, char **store, ft_err *err)
         spec->fmt = (ft_format)file[flen - 1];
         flen -= 2;
     } else if (flen >= 2 && file[flen - 2] == ':' && isalpha((unsigned char)file[flen - 1])) {
-        return ft_err_set(err, FT_E_USAGE,
-                          "-U %s: unknown format '%c'; expected one of a i I s r e m d h o b", arg,
-                          file[flen - 1]);
+        char letters[160];
+        ft_format_list(letters, sizeof letters, 0, FT_ITEM_LETTER, " ", NULL);
+        return ft_err_set(err, FT_E_USAGE, "-U %s: unknown format '%c'; expected one of %s", arg,
+                          file[flen - 1], letters);
     }
     if (flen == 0)
         return ft_err_set(err, FT_E_USAGE, "-U %s: expected a file name after \"%c:\"", arg, op);

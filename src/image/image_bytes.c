@@ -265,8 +265,9 @@ size_t ft_bytes_token(const char *s, size_t n)
 }
 
 int ft_bytes_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len,
-                   ft_format fmt, ft_err *err)
+                   ft_format fmt, const char *memory, ft_err *err)
 {
+    (void)memory;
     unsigned line = 1;
     uint32_t addr = 0;
     size_t pos = 0;

@@ -45,9 +45,10 @@ static uint16_t le16(const uint8_t *p)
     return (uint16_t)(p[0] | p[1] << 8);
 }
 
-int ft_elf_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len,
+int ft_elf_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_format fmt,
                  const char *memory, ft_err *err)
 {
+    (void)fmt;
     if (!memory)
         memory = "flash";
     const struct region *r = NULL;

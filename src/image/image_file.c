@@ -1,5 +1,6 @@
-/* Whole files in and out ("-" is stdin/stdout), format detection, and the
- * dispatch from avrdude's format letters to each format's reader and writer.
+/* Whole files in and out ("-" is stdin/stdout), format resolution for `a`,
+ * and the dispatch to each format's reader and writer through the table of
+ * formats (image_format.c).
  *
  * For `a`, a name that claims a format (.hex, .eep, .srec, .elf, .bin, .raw
  * ...) is read as that format and nothing else: an HTML page saved as
@@ -20,62 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-bool ft_format_valid(int c)
-{
-    return c && strchr("aiIsremdhob", c) != NULL;
-}
-
-const char *ft_format_name(ft_format f)
-{
-    switch (f) {
-    case FT_FMT_AUTO: return "auto-detect";
-    case FT_FMT_IHEX: return "Intel HEX";
-    case FT_FMT_IHEXC: return "Intel HEX with comments";
-    case FT_FMT_SREC: return "Motorola S-record";
-    case FT_FMT_RAW: return "raw binary";
-    case FT_FMT_ELF: return "ELF";
-    case FT_FMT_IMM: return "immediate";
-    case FT_FMT_DEC: return "decimal byte list";
-    case FT_FMT_HEX: return "hexadecimal byte list";
-    case FT_FMT_OCT: return "octal byte list";
-    case FT_FMT_BIN: return "binary byte list";
-    }
-    return "unknown";
-}
-
-ft_format ft_format_detect(const uint8_t *buf, size_t len)
-{
-    if (len >= 4 && memcmp(buf, "\177ELF", 4) == 0)
-        return FT_FMT_ELF;
-    size_t i = 0;
-    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
-        i++;
-    if (i < len && buf[i] == ':')
-        return FT_FMT_IHEX;
-    if (i + 1 < len && (buf[i] == 'S' || buf[i] == 's') && buf[i + 1] >= '0' && buf[i + 1] <= '9')
-        return FT_FMT_SREC;
-    return FT_FMT_RAW;
-}
-
-/* The one table of extensions: what a name claims, for reading (the file
- * must then be that) and for choosing a read's output format. */
-static const struct { const char *ext; ft_format fmt; } by_ext[] = {
-    {".hex", FT_FMT_IHEX}, {".ihx", FT_FMT_IHEX}, {".ihex", FT_FMT_IHEX}, {".eep", FT_FMT_IHEX},
-    {".h86", FT_FMT_IHEX}, {".srec", FT_FMT_SREC}, {".s19", FT_FMT_SREC}, {".s28", FT_FMT_SREC},
-    {".s37", FT_FMT_SREC}, {".mot", FT_FMT_SREC}, {".mhx", FT_FMT_SREC}, {".elf", FT_FMT_ELF},
-    {".bin", FT_FMT_RAW}, {".raw", FT_FMT_RAW},
-};
-
-ft_format ft_format_claimed(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    const char *dot = strrchr(slash ? slash : path, '.');
-    for (size_t i = 0; dot && i < sizeof by_ext / sizeof by_ext[0]; i++)
-        if (strcasecmp(dot, by_ext[i].ext) == 0)
-            return by_ext[i].fmt;
-    return FT_FMT_AUTO;
-}
 
 /* Text: printable ASCII, blanks, and UTF-8's bytes above 0x7f. */
 static bool looks_text(const uint8_t *buf, size_t len)
@@ -134,10 +79,11 @@ int ft_format_resolve(const char *name, bool named, const uint8_t *buf, size_t l
     char what[120];
     ft_format_describe(buf, len, what, sizeof what);
     bool text = len && looks_text(buf, len < 512 ? len : 512);
+    char kinds[160];   /* the formats content is recognised by: Intel HEX, S-record or ELF */
+    ft_format_list(kinds, sizeof kinds, FT_HAS_SNIFF, FT_ITEM_NAME, ", ", " or ");
     return ft_err_set(err, FT_E_INPUT,
-                      "%s: cannot tell its format: its name does not say it and it is not Intel HEX, "
-                      "S-record or ELF (%s); %s",
-                      name, what,
+                      "%s: cannot tell its format: its name does not say it and it is not %s (%s); %s",
+                      name, kinds, what,
                       text ? "give the format if it is a byte list (:m, :h, :d ...), or fix the file"
                            : "if it really is a raw image, add :r (or name it .bin)");
 }
@@ -145,22 +91,9 @@ int ft_format_resolve(const char *name, bool named, const uint8_t *buf, size_t l
 int ft_image_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len,
                    ft_format fmt, const char *memory, ft_err *err)
 {
-    int rc;
-    switch (fmt) {
-    case FT_FMT_IHEX:
-    case FT_FMT_IHEXC: rc = ft_ihex_parse(img, name, buf, len, err); break;
-    case FT_FMT_SREC: rc = ft_srec_parse(img, name, buf, len, err); break;
-    case FT_FMT_ELF: rc = ft_elf_parse(img, name, buf, len, memory, err); break;
-    case FT_FMT_RAW: rc = ft_raw_parse(img, name, buf, len, err); break;
-    case FT_FMT_IMM:
-    case FT_FMT_DEC:
-    case FT_FMT_HEX:
-    case FT_FMT_OCT:
-    case FT_FMT_BIN: rc = ft_bytes_parse(img, name, buf, len, fmt, err); break;
-    default:
-        rc = ft_err_set(err, FT_E_USAGE, "%s: cannot read format '%c'", name, (int)fmt);
-        break;
-    }
+    const ft_format_info *fi = ft_format_info_of(fmt);
+    int rc = fi && fi->read ? fi->read(img, name, buf, len, fmt, memory, err)
+                            : ft_err_set(err, FT_E_USAGE, "%s: cannot read format '%c'", name, (int)fmt);
     if (rc != FT_OK) {
         ft_image_clear(img);
         if (err && err->code == FT_OK)
@@ -204,7 +137,7 @@ static int slurp(FILE *f, const char *path, uint8_t **buf, size_t *len, ft_err *
 int ft_image_read_file(ft_image *img, const char *path, ft_format fmt,
                        const char *memory, ft_err *err)
 {
-    if (fmt == FT_FMT_IMM)
+    if (ft_format_is(fmt, FT_FMTF_INLINE))   /* :m: the "path" is the data */
         return ft_image_parse(img, path, (const uint8_t *)path, strlen(path), fmt, memory, err);
     bool std = strcmp(path, "-") == 0;
     const char *name = std ? "<stdin>" : path;
@@ -226,8 +159,7 @@ int ft_image_read_file(ft_image *img, const char *path, ft_format fmt,
         rc = ft_format_resolve(name, !std, buf, len, &fmt, err);
     if (rc == FT_OK)
         rc = ft_image_parse(img, name, buf, len, fmt, memory, err);
-    if (rc != FT_OK && (fmt == FT_FMT_IHEX || fmt == FT_FMT_IHEXC || fmt == FT_FMT_SREC) && len &&
-        !looks_text(buf, len < 512 ? len : 512)) {
+    if (rc != FT_OK && ft_format_is(fmt, FT_FMTF_RECORDS) && len && !looks_text(buf, len < 512 ? len : 512)) {
         /* binary data named (or given) as a text format: perhaps a raw image */
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "%s", err->msg);
@@ -245,20 +177,13 @@ int ft_image_format(const ft_image *img, ft_format fmt, char **out, size_t *outl
 {
     *out = NULL;
     *outlen = 0;
-    switch (fmt) {
-    case FT_FMT_IHEX: return ft_ihex_format(img, false, out, outlen, err);
-    case FT_FMT_IHEXC: return ft_ihex_format(img, true, out, outlen, err);
-    case FT_FMT_SREC: return ft_srec_format(img, out, outlen, err);
-    case FT_FMT_RAW: return ft_raw_format(img, out, outlen, err);
-    case FT_FMT_DEC:
-    case FT_FMT_HEX:
-    case FT_FMT_OCT:
-    case FT_FMT_BIN: return ft_bytes_format(img, fmt, out, outlen, err);
-    default:
-        return ft_err_set(err, FT_E_USAGE,
-                          "cannot write %s files: expected one of i, I, s, r, d, h, o, b, found '%c'",
-                          ft_format_name(fmt), (int)fmt);
-    }
+    const ft_format_info *fi = ft_format_info_of(fmt);
+    if (fi && fi->write)
+        return fi->write(img, fmt, out, outlen, err);
+    char letters[160];
+    ft_format_list(letters, sizeof letters, FT_HAS_WRITER, FT_ITEM_LETTER, ", ", NULL);
+    return ft_err_set(err, FT_E_USAGE, "cannot write %s files: expected one of %s, found '%c'",
+                      ft_format_name(fmt), letters, (int)fmt);
 }
 
 /* Standard output: written as it is. */

@@ -79,8 +79,12 @@ static int record(ft_image *img, const char *where, const uint8_t *s, size_t n,
     return FT_OK;
 }
 
-int ft_ihex_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_err *err)
+/* i and I alike: a comment after a record is skipped either way. */
+int ft_ihex_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_format fmt,
+                  const char *memory, ft_err *err)
 {
+    (void)fmt;
+    (void)memory;
     uint64_t base = 0;
     bool ended = false;
     unsigned line = 0, end_line = 0, records = 0;
@@ -161,8 +165,10 @@ static void comment(FILE *f, uint32_t a, const uint8_t *d, unsigned n)
     fputc('\n', f);
 }
 
-int ft_ihex_format(const ft_image *img, bool comments, char **out, size_t *outlen, ft_err *err)
+/* I (FT_FMT_IHEXC) adds a comment to each data record. */
+int ft_ihex_format(const ft_image *img, ft_format fmt, char **out, size_t *outlen, ft_err *err)
 {
+    bool comments = fmt == FT_FMT_IHEXC;
     FILE *f = open_memstream(out, outlen);
     if (!f)
         return ft_err_set(err, FT_E_FAIL, "out of memory");

@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ft_raw_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_err *err)
+int ft_raw_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_format fmt,
+                 const char *memory, ft_err *err)
 {
+    (void)fmt;
+    (void)memory;
     if (len > img->limit) {
         /* Auto-detection calls a text file such as "0xe2" raw; say so. */
         bool text = true;
@@ -24,8 +27,9 @@ int ft_raw_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len
     return FT_OK;
 }
 
-int ft_raw_format(const ft_image *img, char **out, size_t *outlen, ft_err *err)
+int ft_raw_format(const ft_image *img, ft_format fmt, char **out, size_t *outlen, ft_err *err)
 {
+    (void)fmt;
     uint32_t ext = ft_image_extent(img);
     *out = malloc(ext ? ext : 1);
     if (!*out)

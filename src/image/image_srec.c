@@ -86,8 +86,11 @@ static int record(ft_image *img, const char *where, const uint8_t *s, size_t n,
     return FT_OK;
 }
 
-int ft_srec_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_err *err)
+int ft_srec_parse(ft_image *img, const char *name, const uint8_t *buf, size_t len, ft_format fmt,
+                  const char *memory, ft_err *err)
 {
+    (void)fmt;
+    (void)memory;
     struct state st = {0, false};
     unsigned line = 0, end_line = 0;
     char where[512];
@@ -137,8 +140,9 @@ static void emit(FILE *f, unsigned type, uint32_t addr, const uint8_t *d, size_t
     fprintf(f, "%02X\n", ~sum & 0xFF);
 }
 
-int ft_srec_format(const ft_image *img, char **out, size_t *outlen, ft_err *err)
+int ft_srec_format(const ft_image *img, ft_format fmt, char **out, size_t *outlen, ft_err *err)
 {
+    (void)fmt;
     FILE *f = open_memstream(out, outlen);
     if (!f)
         return ft_err_set(err, FT_E_FAIL, "out of memory");

@@ -48,17 +48,37 @@ static uint32_t mem_size(const ft_part *p, int kind, int fi)
     }
 }
 
-/* A read with no format: by the file's extension (the image layer's list),
+/* A read with no format: by the file's extension (the table of formats),
  * else what avrdude 8 writes: raw binary for one memory, Intel HEX with
- * comments for several. */
+ * comments for several. A format that cannot be written (ELF) is refused
+ * below, rather than raw bytes written to a file named .elf. */
 static ft_format output_format(const char *file, bool multi)
 {
     ft_format f = ft_format_claimed(file);
-    if (f == FT_FMT_IHEX)
-        return multi ? FT_FMT_IHEXC : f;
-    if (f == FT_FMT_SREC || f == FT_FMT_RAW || f == FT_FMT_ELF)
-        return f;   /* ELF: refused below, rather than raw bytes in a file named .elf */
+    if (f == FT_FMT_IHEX && multi)
+        return FT_FMT_IHEXC;
+    if (f != FT_FMT_AUTO)
+        return f;
     return multi ? FT_FMT_IHEXC : FT_FMT_RAW;
+}
+
+/* A read in a format that has no writer: "-U flash:r:x.elf: ftisp reads ELF
+ * files but does not write them; name the file .hex, .srec or .bin, or
+ * give a format (:i, :s, :r)" when the file's name chose it, else the
+ * letters that can be written. */
+static int not_writable(const ft_opspec *s, ft_err *err)
+{
+    char list[160], opts[160];
+    if (ft_format_claimed(s->file) != s->fmt)
+        return ft_err_set(err, FT_E_USAGE, "-U %s:r:%s:%c: format %c is for input only; use %s", s->memory,
+                          s->file, s->fmt, s->fmt,
+                          ft_format_list(list, sizeof list, FT_HAS_WRITER, FT_ITEM_LETTER, ", ", " or "));
+    return ft_err_set(err, FT_E_USAGE,
+                      "-U %s:r:%s: ftisp reads %s files but does not write them; name the file %s, or give a "
+                      "format (%s)",
+                      s->memory, s->file, ft_format_name(s->fmt),
+                      ft_format_list(list, sizeof list, FT_HAS_WRITER | FT_HAS_EXTS, FT_ITEM_EXT, ", ", " or "),
+                      ft_format_list(opts, sizeof opts, FT_HAS_WRITER | FT_HAS_EXTS, FT_ITEM_OPTION, ", ", NULL));
 }
 
 /* The format `a` stands for, so that reports name the real one: the one
@@ -113,8 +133,7 @@ static void one_sized_value(ft_op *op, int kind)
 {
     ft_format f = op->spec.fmt;
     if ((kind != FT_MEM_FUSE && kind != FT_MEM_LOCK) || ft_image_extent(&op->img) <= 1 ||
-        !(f == FT_FMT_IMM || f == FT_FMT_DEC || f == FT_FMT_HEX || f == FT_FMT_OCT || f == FT_FMT_BIN) ||
-        strcmp(op->spec.file, "-") == 0)
+        !ft_format_is(f, FT_FMTF_LIST) || strcmp(op->spec.file, "-") == 0)
         return;
     ft_image one;
     ft_err ignore = {0};
@@ -137,15 +156,9 @@ static int plan_op(ft_plan *plan, ft_op *op, int kind, int multi, bool filled, f
         if (op->spec.fmt == FT_FMT_AUTO)
             op->spec.fmt = op->spec.in_memory || (plan->opts.avrdude_formats && !multi)
                                ? FT_FMT_RAW : output_format(op->spec.file, multi == 1);
-        if (op->spec.fmt == FT_FMT_ELF && ft_format_claimed(op->spec.file) == FT_FMT_ELF)
-            return ft_err_set(err, FT_E_USAGE,
-                              "-U %s:r:%s: ftisp reads ELF files but does not write them; name the file "
-                              ".hex, .srec or .bin, or give a format (:i, :s, :r)",
-                              op->spec.memory, op->spec.file);
-        if (op->spec.fmt == FT_FMT_ELF || op->spec.fmt == FT_FMT_IMM)
-            return ft_err_set(err, FT_E_USAGE,
-                              "-U %s:r:%s:%c: format %c is for input only; use i, I, s, r, d, h, o or b",
-                              op->spec.memory, op->spec.file, op->spec.fmt, op->spec.fmt);
+        const ft_format_info *form = ft_format_info_of(op->spec.fmt);
+        if (form && !form->write)
+            return not_writable(&op->spec, err);
         /* a read into a file that cannot be made is refused now, not
          * after the whole read */
         return op->spec.in_memory ? FT_OK : ft_image_check_output(op->spec.file, err);
@@ -228,7 +241,8 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
             /* one file for several memories: read it once, at flat addresses */
             if (fmt == FT_FMT_AUTO && (rc = detect_file(specs[i].file, &fmt, err)) != FT_OK)
                 return rc;
-            if (fmt != FT_FMT_ELF) {
+            /* (ELF: each memory is taken from it by name, below) */
+            if (!ft_format_is(fmt, FT_FMTF_BY_MEMORY)) {
                 uint32_t lim = 0;
                 for (int k = 0; k < nsel; k++)
                     if (sel[k].flat + sel[k].size > lim)

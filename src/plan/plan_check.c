@@ -34,7 +34,7 @@ int ft_plan_check_input(const ft_op *op, int kind, ft_err *err)
     uint32_t end = ft_image_extent(&op->img);
     if ((kind == FT_MEM_FUSE || kind == FT_MEM_LOCK) && end > 1)
         return ft_err_set(err, FT_E_INPUT, "-U %s:%c:%s: %s is one byte; %s gives %u bytes", s->memory,
-                          s->kind, s->file, s->memory, s->fmt == FT_FMT_IMM ? "the value list" : "the file",
-                          end);
+                          s->kind, s->file, s->memory,
+                          ft_format_is(s->fmt, FT_FMTF_INLINE) ? "the value list" : "the file", end);
     return FT_OK;
 }

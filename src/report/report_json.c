@@ -104,7 +104,7 @@ static json_t *operation(const ft_op *op, const ft_op_result *or)
     json_t *o = json_object();
     bool ok = o && set(o, "memory", ft_json_str(op->spec.memory)) &&
               set(o, "op", json_string(opname(op->spec.kind))) &&
-              set(o, "file", ft_json_str(op->spec.fmt == FT_FMT_IMM ? NULL : op->spec.file)) &&
+              set(o, "file", ft_json_str(ft_format_is(op->spec.fmt, FT_FMTF_INLINE) ? NULL : op->spec.file)) &&
               set(o, "format", ft_json_str(fmt)) && set(o, "bytes", json_integer(or->bytes)) &&
               set(o, "sha256", or->have_sha ? hex(or->sha256, 32) : json_null()) &&
               set(o, "verified", or->verified < 0 ? json_null() : json_boolean(or->verified)) &&

@@ -108,18 +108,27 @@ static int cmd_dump(ft_term *t, int argc, char **argv, ft_err *err)
     return FT_OK;
 }
 
+/* "file:f" -> file and format letter (FT_FMT_AUTO without one). The
+ * returned name is a copy in buf. */
+static const char *file_fmt(const char *arg, char *buf, size_t n, ft_format *fmt)
+{
+    snprintf(buf, n, "%s", arg);
+    size_t len = strlen(buf);
+    *fmt = FT_FMT_AUTO;
+    if (len > 2 && buf[len - 2] == ':' && ft_format_valid(buf[len - 1])) {
+        *fmt = (ft_format)buf[len - 1];
+        buf[len - 2] = '\0';
+    }
+    return buf;
+}
+
 /* A file as a data item: its bytes from its address 0 on. */
 static int file_item(ft_term *t, const term_mem *tm, const char *arg, ft_image *img, ft_err *err)
 {
     (void)t;
     char name[1024];
-    snprintf(name, sizeof name, "%s", arg);
-    ft_format fmt = FT_FMT_AUTO;
-    size_t len = strlen(name);
-    if (len > 2 && name[len - 2] == ':' && ft_format_valid(name[len - 1])) {
-        fmt = (ft_format)name[len - 1];
-        name[len - 2] = '\0';
-    }
+    ft_format fmt;
+    file_fmt(arg, name, sizeof name, &fmt);
     ft_image_init(img, tm->sel.size);
     int rc = ft_image_read_file(img, name, fmt, tm->sel.name, err);
     if (rc != FT_OK)
@@ -424,20 +433,6 @@ static int cmd_quit(ft_term *t, int argc, char **argv, ft_err *err)
     return ft_term_flush(t, err);
 }
 
-/* "file:f" -> file and format letter (FT_FMT_AUTO without one). The
- * returned name is a copy in buf. */
-static const char *file_fmt(const char *arg, char *buf, size_t n, ft_format *fmt)
-{
-    snprintf(buf, n, "%s", arg);
-    size_t len = strlen(buf);
-    *fmt = FT_FMT_AUTO;
-    if (len > 2 && buf[len - 2] == ':' && ft_format_valid(buf[len - 1])) {
-        *fmt = (ft_format)buf[len - 1];
-        buf[len - 2] = '\0';
-    }
-    return buf;
-}
-
 /* backup, restore and verify: one -U operation on a memory or a list, after
  * the cached writes are flushed. */
 static int file_op(ft_term *t, int argc, char **argv, ft_opkind kind, ft_err *err)
@@ -491,9 +486,9 @@ static int cmd_save(ft_term *t, int argc, char **argv, ft_err *err)
     file_fmt(argv[argc - 1], name, sizeof name, &fmt);
     if (fmt == FT_FMT_AUTO)
         fmt = FT_FMT_RAW;
-    /* only Intel HEX and S-record keep addresses; other formats get the
-     * segments one after the other */
-    bool keep = fmt == FT_FMT_IHEX || fmt == FT_FMT_IHEXC || fmt == FT_FMT_SREC;
+    /* only formats of records with addresses (Intel HEX, S-record) keep
+     * them; other formats get the segments one after the other */
+    bool keep = ft_format_is(fmt, FT_FMTF_RECORDS);
     ft_image img;
     ft_image_init(&img, keep ? tm->sel.size : tm->sel.size * (uint32_t)(argc / 2));
     uint32_t out = 0;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Every extension of the one extension table (src/image/image_file.c) round
+# Every extension of the table of formats (src/image/image_format.c) round
 # trips: flash read into x.EXT from a chip holding random bytes, written from
 # x.EXT onto a fresh chip, and that chip's flash equals the first. An
 # extension whose format ftisp cannot write (ELF) is refused before the chip
@@ -7,7 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 export FTEMU_HOST_TIME=0
 unset FTEMU_FAULT FTEMU_FUSES FTEMU_PART FTEMU_FLASH FTEMU_EEPROM
-exts=$(sed -n '/by_ext\[\] = {/,/^};/p' "$ROOT/src/image/image_file.c" | grep -o '"\.[a-z0-9]*"' | tr -d '"')
+# the rows' extension strings: ".hex .ihx ...", one word each
+exts=$(sed -n '/ formats\[\] = {/,/^};/p' "$ROOT/src/image/image_format.c" | grep -o '"\.[a-z0-9 .]*"' | tr -d '"' | tr ' ' '\n')
 check "the extension table is found (${exts//$'\n'/ })" test "$(wc -w <<<"$exts")" -ge 10
 
 randbin "$T/src.bin" 32768 31
