@@ -184,6 +184,7 @@ int ses_start(ft_session *r, const ft_plan *plan, ft_result *res, ft_wire *w, co
 
 void ses_finish(ft_session *r)
 {
+    ses_keep_settle(r, NULL);   /* a removed EEPROM journal is durably gone */
     ft_wire_set_trace(r->w, NULL, NULL);
     /* what the chip's fuses and lock are now, for --json */
     if (r->plan && r->have_fuses) {

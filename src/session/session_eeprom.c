@@ -2,14 +2,38 @@
  * when a run was cut off in the middle of it.
  *
  * Before anything changes, the EEPROM is read until two reads agree and that
- * copy goes to disk with a journal (both fsync'd) saying what the run is
- * about to change: the high fuse's value before EESAVE is programmed. Then:
- * EESAVE programmed (it takes effect at once; the read-back checks it), chip
- * erase, the high fuse back as it was (checked), and the EEPROM read and
- * compared with the copy: differences (EESAVE did not keep it, or the part
- * has none) are written back from the copy and verified. Only then are the
- * journal and the copy removed. A later run on the same adapter, part and
- * signature that finds the journal puts fuses and EEPROM back first. */
+ * copy goes to disk inside a journal saying what the run is about to change:
+ * the high fuse's value before EESAVE is programmed. Then: EESAVE programmed
+ * (it takes effect at once; the read-back checks it), chip erase, the high
+ * fuse back as it was (checked), and the EEPROM read and compared with the
+ * copy: differences (EESAVE did not keep it, or the part has none) are
+ * written back from the copy and verified. Only then is the journal removed.
+ * A later run on the same adapter, part and signature that finds the journal
+ * puts fuses and EEPROM back first.
+ *
+ * What the user waits for on disk. The journal is one file ("ftisp-journal
+ * 2": a text header, the copy, a SHA-256 of both), written under a temporary
+ * name, fsync'd, renamed, and the directory fsync'd: two syncs, and a journal
+ * on disk is always whole with its copy inside. Each runs on a thread while
+ * the chip does work that destroys nothing: the file's sync while the second
+ * EEPROM read checks the first (the file holds the first read; it is renamed
+ * only once a second read agrees with it, else written again with the bytes
+ * two reads agreed on), the directory's while EESAVE is programmed and read
+ * back (the journal is in place, though not yet durable, before that fuse
+ * write). The erase waits for both. Once the chip is right again, the
+ * journal is unlinked and its directory synced on a thread while the flash
+ * is written. That sync is needed: a journal back after a power loss would
+ * have the next run put the old copy over EEPROM bytes this run (or a later
+ * one) wrote, where the part has no EESAVE, and undo an EESAVE a later run
+ * programmed. So ses_keep_settle waits for it before any write but the
+ * flash's, and at the end of the run.
+ *
+ * The raw copy (.eeprom.bin, the EEPROM's bytes alone) is written beside the
+ * journal, not synced: it is what the messages name for a restore by hand
+ * (-U eeprom:w:COPY:r). A run that reads the journal back writes it again
+ * from the journal's checked copy when it is missing or differs. Journals of
+ * the earlier format ("ftisp-journal 1": a text journal naming a separate
+ * copy file, which was the only copy) are still read, and finished. */
 #include "session_priv.h"
 
 #include "ftisp/sha256.h"
@@ -17,18 +41,25 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define JOURNAL_MAGIC "ftisp-journal 1"
+#define JOURNAL_MAGIC_V1 "ftisp-journal 1"
+#define JOURNAL_MAGIC "ftisp-journal 2"
+#define JOURNAL_DATA "data\n"                 /* the last header line; the copy follows */
+#define JOURNAL_END "end "                     /* then 64 hex digits and a newline */
+#define JOURNAL_END_LEN (4 + 64 + 1)
 
 typedef struct keep {
     char dir[400];
     char journal[512];
-    char copy[512];
+    char tmp[520];            /* the journal's temporary name until it is whole on disk */
+    char copy[512];           /* the raw copy (a journal of format 1: the copy it names) */
     int efi;                  /* EESAVE's fuse index, -1: the part has none */
     uint8_t emask;
     uint8_t fuses[FT_MAX_FUSES];   /* as they were before the run changed them */
@@ -75,6 +106,7 @@ static void keep_names(ft_session *r, keep *k)
     snprintf(k->journal, sizeof k->journal, "%s/%s-%s-%02x%02x%02x.journal", k->dir, j ? s : "noserial",
              r->part->id, g[0], g[1], g[2]);
     snprintf(k->copy, sizeof k->copy, "%.*s.eeprom.bin", (int)(strlen(k->journal) - 8), k->journal);
+    snprintf(k->tmp, sizeof k->tmp, "%s.tmp", k->journal);
 }
 
 static void keep_init(ft_session *r, keep *k)
@@ -92,46 +124,115 @@ static void keep_init(ft_session *r, keep *k)
         keep_names(r, k);
 }
 
-/* ---- files that survive a pulled cable ---- */
+/* ---- files that survive a pulled cable, and a power loss ---- */
 
 static int sync_dir(const char *dir)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;
     int rc = fsync(fd);
+    int e = errno;
     close(fd);
+    errno = e;
     return rc;
 }
 
-/* Writes path whole or not at all: a temporary file, fsync, rename. */
-static int write_durable(const char *path, const void *data, size_t n, ft_err *err)
+/* Writes path whole (fsync'd when sync): 0, or an errno. */
+static int write_file(const char *path, const void *data, size_t n, bool sync)
 {
-    char tmp[600];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
-        return ft_err_set(err, FT_E_UNSAFE, "%s: cannot create: %s", tmp, strerror(errno));
+        return errno ? errno : EIO;
     const uint8_t *p = data;
     size_t done = 0;
-    while (done < n) {
+    int e = 0;
+    while (done < n && !e) {
         ssize_t w = write(fd, p + done, n - done);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            break;
-        done += (size_t)w;
+            e = w < 0 && errno ? errno : EIO;
+        else
+            done += (size_t)w;
     }
-    int e = done == n && fsync(fd) == 0 ? 0 : errno ? errno : EIO;
+    if (!e && sync && fsync(fd) != 0)
+        e = errno ? errno : EIO;
     if (close(fd) != 0 && !e)
-        e = errno;
-    if (!e && rename(tmp, path) != 0)
-        e = errno;
-    if (e) {
-        unlink(tmp);
-        return ft_err_set(err, FT_E_UNSAFE, "%s: cannot write: %s", path, strerror(e));
+        e = errno ? errno : EIO;
+    return e;
+}
+
+/* Disk work done on a thread while the chip goes on: the journal under its
+ * temporary name (and the raw copy) written and the journal fsync'd, or a
+ * directory fsync'd. Signals stay with the main thread. Without a thread the
+ * same work is done at once. */
+enum bg_kind { BG_WRITE, BG_SYNC_DIR, BG_REMOVE };
+typedef struct ses_bg {
+    enum bg_kind kind;
+    pthread_t th;
+    bool threaded;
+    char path[sizeof ((keep *)0)->tmp];   /* BG_WRITE: the journal's temporary name; BG_REMOVE: the journal */
+    char raw[sizeof ((keep *)0)->copy];   /* BG_WRITE, BG_REMOVE: the raw copy */
+    char dir[sizeof ((keep *)0)->dir];    /* BG_SYNC_DIR, BG_REMOVE */
+    uint8_t *file;            /* BG_WRITE: the journal's bytes, ... */
+    size_t nfile;
+    const uint8_t *ee;        /* ... the copy in them */
+    uint32_t nee;
+    int err;                  /* errno of what failed, 0 when done */
+    const char *failed;       /* the path that failed */
+} ses_bg;
+
+static void bg_run(ses_bg *b)
+{
+    if (b->kind == BG_REMOVE) {
+        /* the raw copy first: the journal holds its own copy, and the raw
+         * one is not left behind without it */
+        unlink(b->raw);
+        b->failed = b->path;
+        if (unlink(b->path) != 0 && errno != ENOENT) {
+            b->err = errno ? errno : EIO;
+            return;
+        }
     }
-    return FT_OK;
+    if (b->kind == BG_SYNC_DIR || b->kind == BG_REMOVE) {
+        b->err = sync_dir(b->dir) == 0 ? 0 : errno ? errno : EIO;
+        b->failed = b->dir;
+        return;
+    }
+    b->err = write_file(b->raw, b->ee, b->nee, false);
+    b->failed = b->raw;
+    if (!b->err) {
+        b->err = write_file(b->path, b->file, b->nfile, true);
+        b->failed = b->path;
+    }
+}
+
+static void *bg_main(void *arg)
+{
+    bg_run(arg);
+    return NULL;
+}
+
+static void bg_start(ses_bg *b)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    b->threaded = pthread_create(&b->th, NULL, bg_main, b) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!b->threaded)
+        bg_run(b);
+}
+
+/* Waits for b's work: 0, or the errno of what failed (b->failed). */
+static int bg_wait(ses_bg *b)
+{
+    if (b->threaded) {
+        pthread_join(b->th, NULL);
+        b->threaded = false;
+    }
+    return b->err;
 }
 
 static void sha_hex(const uint8_t *d, size_t n, char out[65])
@@ -142,14 +243,12 @@ static void sha_hex(const uint8_t *d, size_t n, char out[65])
         snprintf(out + 2 * i, 3, "%02x", h[i]);
 }
 
-/* The copy first, then the journal that points to it, then the directory:
- * a journal on disk always has its copy. */
-static int journal_write(ft_session *r, keep *k, const uint8_t *ee)
+/* The journal for the copy ee, ready for bg_start (b->file to be freed). */
+static int journal_prepare(ft_session *r, keep *k, const uint8_t *ee, ses_bg *b)
 {
     const ft_part *p = r->part;
     uint32_t n = p->eeprom.size;
-    if (ft_wire_caps_of(r->w)->host_memory)
-        return FT_OK;   /* -c dryrun: the chip lives in this process only */
+    memset(b, 0, sizeof *b);
     if (!k->dir[0])
         return ft_err_set(r->err, FT_E_UNSAFE,
                           "no place to keep the EEPROM's copy before the erase (neither XDG_STATE_HOME "
@@ -161,55 +260,98 @@ static int journal_write(ft_session *r, keep *k, const uint8_t *ee)
                           "%s: cannot create (%s), so the EEPROM cannot be kept safely through the "
                           "erase; set XDG_STATE_HOME to a writable directory, or give -e to erase it",
                           k->dir, strerror(errno));
-    int rc = write_durable(k->copy, ee, n, r->err);
-    if (rc != FT_OK)
-        return rc;
-    char text[1400], sha[65];
+    char head[SES_JOURNAL_MAX], sha[65];
     sha_hex(ee, n, sha);
     const uint8_t *g = r->res->signature;
-    int len = snprintf(text, sizeof text,
+    int len = snprintf(head, sizeof head,
                        JOURNAL_MAGIC "\n"
                        "# ftisp was erasing this chip keeping its EEPROM; a run on the same\n"
                        "# adapter, part and signature puts fuses and EEPROM back as below.\n"
+                       "# The EEPROM's copy follows the line \"data\", raw (its size and SHA-256\n"
+                       "# on the line \"eeprom\"); the last line is the SHA-256 of all before it.\n"
                        "part %s\nsignature %02x%02x%02x\nfuses %d %02x %02x %02x\n"
-                       "eesave %d %02x\neeprom %u %s\ncopy %s\n",
+                       "eesave %d %02x\neeprom %u %s\n" JOURNAL_DATA,
                        p->id, g[0], g[1], g[2], p->nfuses, k->fuses[0], k->fuses[1], k->fuses[2], k->efi,
-                       k->emask, n, sha, k->copy);
-    rc = write_durable(k->journal, text, (size_t)len, r->err);
-    if (rc == FT_OK && sync_dir(k->dir) != 0)
-        rc = ft_err_set(r->err, FT_E_UNSAFE, "%s: cannot sync: %s", k->dir, strerror(errno));
-    if (rc == FT_OK)
-        snprintf(r->res->eeprom_copy, sizeof r->res->eeprom_copy, "%s", k->copy);
-    return rc;
+                       k->emask, n, sha);
+    if (len < 0 || (size_t)len >= sizeof head)
+        return ft_err_set(r->err, FT_E_FAIL, "internal: journal header too long");
+    b->nfile = (size_t)len + n + JOURNAL_END_LEN;
+    b->file = malloc(b->nfile + 1);
+    if (!b->file)
+        return ft_err_set(r->err, FT_E_FAIL, "out of memory");
+    memcpy(b->file, head, (size_t)len);
+    memcpy(b->file + len, ee, n);
+    sha_hex(b->file, (size_t)len + n, sha);
+    snprintf((char *)b->file + len + n, JOURNAL_END_LEN + 1, JOURNAL_END "%s\n", sha);
+    b->kind = BG_WRITE;
+    b->ee = b->file + len;
+    b->nee = n;
+    snprintf(b->path, sizeof b->path, "%s", k->tmp);
+    snprintf(b->raw, sizeof b->raw, "%s", k->copy);
+    return FT_OK;
 }
 
-static void journal_remove(ft_session *r, keep *k)
+/* The journal's temporary file and the raw copy, when no journal was made. */
+static void journal_discard(keep *k)
 {
+    unlink(k->tmp);
+    unlink(k->copy);
+}
+
+/* A journal is removed by unlinking it and syncing its directory: at once
+ * (a journal being finished, which may be of format 1: its copy goes last),
+ * or on a thread while the flash is written (r->keep_bg, waited for by
+ * ses_keep_settle). */
+static void journal_remove(ft_session *r, keep *k, bool later)
+{
+    r->res->eeprom_copy[0] = '\0';
+    r->res->chip_state[0] = '\0';
     if (ft_wire_caps_of(r->w)->host_memory)
         return;
+    ses_bg *b = later ? calloc(1, sizeof *b) : NULL;
+    if (b) {
+        b->kind = BG_REMOVE;
+        snprintf(b->path, sizeof b->path, "%s", k->journal);
+        snprintf(b->raw, sizeof b->raw, "%s", k->copy);
+        snprintf(b->dir, sizeof b->dir, "%s", k->dir);
+        bg_start(b);
+        r->keep_bg = b;
+        return;
+    }
     unlink(k->journal);
     sync_dir(k->dir);
     unlink(k->copy);
-    r->res->eeprom_copy[0] = '\0';
-    r->res->chip_state[0] = '\0';
+}
+
+int ses_keep_settle(ft_session *r, ft_err *err)
+{
+    ses_bg *b = r->keep_bg;
+    if (!b)
+        return FT_OK;
+    r->keep_bg = NULL;
+    int e = bg_wait(b);
+    char what[sizeof b->path];
+    snprintf(what, sizeof what, "%s", e ? b->failed : "");
+    free(b);
+    if (!e)
+        return FT_OK;
+    if (err)
+        return ft_err_set(err, FT_E_UNSAFE, "%s: cannot remove the EEPROM journal for good (%s): a next run "
+                          "could find it again and put the old copy back over what this run writes, so "
+                          "nothing more is written", what, strerror(e));
+    ses_note(r, 0, "warning: %s: cannot remove the EEPROM journal for good (%s): a next run may find it "
+             "again", what, strerror(e));
+    return FT_E_UNSAFE;
 }
 
 /* ---- reading a journal back: files on disk are input like any other ---- */
 
-int ses_journal_parse(const char *text, size_t len, ses_journal *j)
+/* The header's lines (NUL-terminated, the magic line already checked); the
+ * copy's path only in format 1, where it is a separate file. */
+static int parse_lines(char *buf, ses_journal *j)
 {
-    memset(j, 0, sizeof *j);
-    j->nfuses = -1;
-    j->efi = -2;
-    if (len > SES_JOURNAL_MAX || memchr(text, '\0', len))
-        return -1;
-    char buf[SES_JOURNAL_MAX + 1];
-    memcpy(buf, text, len);
-    buf[len] = '\0';
     bool have_sig = false, have_ee = false;
     char *save = NULL, *line = strtok_r(buf, "\n", &save);
-    if (!line || strcmp(line, JOURNAL_MAGIC) != 0)
-        return -1;
     while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
         unsigned v[4] = {0};
         char word[80], more;
@@ -243,7 +385,7 @@ int ses_journal_parse(const char *text, size_t len, ses_journal *j)
                 return -1;
             memcpy(j->sha, sha, 65);
             have_ee = true;
-        } else if (!strncmp(line, "copy ", 5)) {
+        } else if (!strncmp(line, "copy ", 5) && j->version == 1) {
             if (line[5] != '/' || strlen(line + 5) >= sizeof j->copy)
                 return -1;
             strcpy(j->copy, line + 5);
@@ -251,7 +393,64 @@ int ses_journal_parse(const char *text, size_t len, ses_journal *j)
             return -1;
         }
     }
-    return j->part[0] && have_sig && j->nfuses >= 0 && j->efi >= -1 && have_ee && j->copy[0] ? 0 : -1;
+    return j->part[0] && have_sig && j->nfuses >= 0 && j->efi >= -1 && have_ee &&
+           (j->version == 2 || j->copy[0]) ? 0 : -1;
+}
+
+static int parse_v2(const char *file, size_t len, ses_journal *j)
+{
+    /* the header ends at the first "\ndata\n", within SES_JOURNAL_MAX bytes */
+    static const char mark[] = "\n" JOURNAL_DATA;
+    size_t lim = len < SES_JOURNAL_MAX ? len : SES_JOURNAL_MAX, hdr = 0;
+    for (size_t i = 0; !hdr && i + sizeof mark - 1 <= lim; i++)
+        if (!memcmp(file + i, mark, sizeof mark - 1))
+            hdr = i + sizeof mark - 1;
+    if (!hdr || memchr(file, '\0', hdr))
+        return SES_JOURNAL_BAD;
+    char buf[SES_JOURNAL_MAX + 1];
+    memcpy(buf, file, hdr - 5);   /* without the line "data" */
+    buf[hdr - 5] = '\0';
+    if (parse_lines(buf, j) != 0)
+        return SES_JOURNAL_BAD;
+    j->data_off = hdr;
+    j->length = hdr + j->size + JOURNAL_END_LEN;
+    if (len != j->length)
+        return SES_JOURNAL_LENGTH;
+    const char *end = file + hdr + j->size;
+    if (memcmp(end, JOURNAL_END, 4) != 0 || end[JOURNAL_END_LEN - 1] != '\n')
+        return SES_JOURNAL_BAD;
+    char want[65];
+    memcpy(want, end + 4, 64);
+    want[64] = '\0';
+    if (strspn(want, "0123456789abcdef") != 64)
+        return SES_JOURNAL_BAD;
+    char have[65];
+    sha_hex((const uint8_t *)file, hdr + j->size, have);
+    if (strcmp(have, want) != 0 || ses_journal_check_copy(j, (const uint8_t *)file + hdr, j->size) != 0)
+        return SES_JOURNAL_CHECKSUM;
+    return 0;
+}
+
+int ses_journal_parse(const char *text, size_t len, ses_journal *j)
+{
+    memset(j, 0, sizeof *j);
+    j->nfuses = -1;
+    j->efi = -2;
+    static const char m2[] = JOURNAL_MAGIC "\n", m1[] = JOURNAL_MAGIC_V1 "\n";
+    if (len >= sizeof m2 - 1 && !memcmp(text, m2, sizeof m2 - 1)) {
+        j->version = 2;
+        if (len > SES_JOURNAL_FILE_MAX)
+            return SES_JOURNAL_BAD;
+        return parse_v2(text, len, j);
+    }
+    if (len < sizeof m1 - 1 || memcmp(text, m1, sizeof m1 - 1) != 0 || len > SES_JOURNAL_MAX ||
+        memchr(text, '\0', len))
+        return SES_JOURNAL_BAD;
+    j->version = 1;
+    char buf[SES_JOURNAL_MAX + 1];
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    return parse_lines(buf, j) == 0 ? 0 : SES_JOURNAL_BAD;
 }
 
 int ses_journal_check_copy(const ses_journal *j, const uint8_t *data, size_t len)
@@ -297,49 +496,90 @@ static int read_small(const char *path, uint8_t *buf, size_t max, size_t *len)
     return 0;
 }
 
+/* The raw copy beside a journal of format 2, written again from the
+ * journal's checked copy when it is missing or differs (not synced): the
+ * messages name it for a restore by hand. */
+static void raw_copy_refresh(const keep *k, const uint8_t *ee, uint32_t n)
+{
+    uint8_t *cur = malloc(n + 1);
+    size_t got = 0;
+    if (!cur || read_small(k->copy, cur, n, &got) != 0 || got != n || memcmp(cur, ee, n) != 0)
+        write_file(k->copy, ee, n, false);
+    free(cur);
+}
+
 /* Reads a journal and its copy. FT_OK with *found false: no journal. */
 static int journal_read(ft_session *r, keep *k, uint8_t *ee, bool *found)
 {
     *found = false;
-    char text[SES_JOURNAL_MAX];
+    char *text = malloc(SES_JOURNAL_FILE_MAX + 1);
+    if (!text)
+        return ft_err_set(r->err, FT_E_FAIL, "out of memory");
     size_t len = 0;
-    if (read_small(k->journal, (uint8_t *)text, sizeof text, &len) != 0)
-        return errno == ENOENT || errno == ENOTDIR ? FT_OK
-                               : ft_err_set(r->err, FT_E_FAIL, "%s: cannot read: %s", k->journal, strerror(errno));
+    if (read_small(k->journal, (uint8_t *)text, SES_JOURNAL_FILE_MAX, &len) != 0) {
+        int e = errno;
+        free(text);
+        return e == ENOENT || e == ENOTDIR ? FT_OK
+                                           : ft_err_set(r->err, FT_E_FAIL, "%s: cannot read: %s", k->journal, strerror(e));
+    }
     ses_journal j;
     uint32_t n = r->part->eeprom.size;
     const uint8_t *g = r->res->signature;
-    if (ses_journal_parse(text, len, &j) != 0 || strcmp(j.part, r->part->id) != 0 ||
-        memcmp(j.signature, g, 3) != 0 || j.nfuses != r->part->nfuses || j.size != n)
-        return ft_err_set(r->err, FT_E_FAIL,
-                          "%s: not a journal this ftisp understands (damaged, or not written for a %s "
-                          "with a %u-byte EEPROM); it records an interrupted run on this chip: restore "
-                          "its EEPROM from %s by hand (-U eeprom:w:%s:r), then remove the journal",
-                          k->journal, ses_pname(r->part), n, j.copy[0] ? j.copy : k->copy,
-                          j.copy[0] ? j.copy : k->copy);
-    size_t got = 0;
-    int rd = read_small(j.copy, ee, n, &got);
-    if (rd != 0)
-        return ft_err_set(r->err, FT_E_FAIL,
-                          "%s: the EEPROM copy %s it names cannot be read (%s); the chip's EEPROM cannot "
-                          "be restored from it (remove the journal to go on without it)",
-                          k->journal, j.copy, strerror(errno));
-    if (got != n)
-        return ft_err_set(r->err, FT_E_FAIL,
-                          "%s: the EEPROM copy %s it names holds %s%zu bytes where the journal says %u; "
-                          "the chip's EEPROM cannot be restored from it (remove the journal to go on "
-                          "without it)",
-                          k->journal, j.copy, got > n ? "more than " : "", got > n ? (size_t)n : got, n);
-    if (ses_journal_check_copy(&j, ee, n) != 0)
-        return ft_err_set(r->err, FT_E_FAIL,
-                          "%s: the EEPROM copy %s it names does not match the journal's SHA-256 (changed "
-                          "or damaged since); the chip's EEPROM cannot be restored from it (remove the "
-                          "journal to go on without it)",
-                          k->journal, j.copy);
+    int pr = ses_journal_parse(text, len, &j);
+    const char *copy = j.copy[0] ? j.copy : k->copy;
+    int rc = FT_OK;
+    if (pr == SES_JOURNAL_LENGTH || pr == SES_JOURNAL_CHECKSUM) {
+        char what[200];
+        if (pr == SES_JOURNAL_LENGTH)
+            snprintf(what, sizeof what, "is %s%zu bytes long where its header says %zu (a %u-byte EEPROM copy "
+                     "and its checksum): cut short or damaged", len > SES_JOURNAL_FILE_MAX ? "more than " : "",
+                     len > SES_JOURNAL_FILE_MAX ? (size_t)SES_JOURNAL_FILE_MAX : len, j.length, j.size);
+        else
+            snprintf(what, sizeof what, "does not match its SHA-256 (changed or damaged since)");
+        rc = ft_err_set(r->err, FT_E_FAIL,
+                        "%s %s, so the EEPROM cannot be restored from it. It records an interrupted run on "
+                        "this chip: if %s holds that EEPROM (it is not checked), write it back by hand "
+                        "(-U eeprom:w:%s:r); then remove the journal",
+                        k->journal, what, copy, copy);
+    } else if (pr != 0 || strcmp(j.part, r->part->id) != 0 || memcmp(j.signature, g, 3) != 0 ||
+               j.nfuses != r->part->nfuses || j.size != n) {
+        rc = ft_err_set(r->err, FT_E_FAIL,
+                        "%s: not a journal this ftisp understands (damaged, or not written for a %s "
+                        "with a %u-byte EEPROM); it records an interrupted run on this chip: restore "
+                        "its EEPROM from %s by hand (-U eeprom:w:%s:r), then remove the journal",
+                        k->journal, ses_pname(r->part), n, copy, copy);
+    } else if (j.version == 2) {
+        memcpy(ee, text + j.data_off, n);
+        if (!r->plan->opts.dry_run)
+            raw_copy_refresh(k, ee, n);
+    } else {
+        size_t got = 0;
+        if (read_small(j.copy, ee, n, &got) != 0)
+            rc = ft_err_set(r->err, FT_E_FAIL,
+                            "%s: the EEPROM copy %s it names cannot be read (%s); the chip's EEPROM cannot "
+                            "be restored from it (remove the journal to go on without it)",
+                            k->journal, j.copy, strerror(errno));
+        else if (got != n)
+            rc = ft_err_set(r->err, FT_E_FAIL,
+                            "%s: the EEPROM copy %s it names holds %s%zu bytes where the journal says %u; "
+                            "the chip's EEPROM cannot be restored from it (remove the journal to go on "
+                            "without it)",
+                            k->journal, j.copy, got > n ? "more than " : "", got > n ? (size_t)n : got, n);
+        else if (ses_journal_check_copy(&j, ee, n) != 0)
+            rc = ft_err_set(r->err, FT_E_FAIL,
+                            "%s: the EEPROM copy %s it names does not match the journal's SHA-256 (changed "
+                            "or damaged since); the chip's EEPROM cannot be restored from it (remove the "
+                            "journal to go on without it)",
+                            k->journal, j.copy);
+        else
+            snprintf(k->copy, sizeof k->copy, "%s", j.copy);
+    }
+    free(text);
+    if (rc != FT_OK)
+        return rc;
     memcpy(k->fuses, j.fuses, 3);
     k->efi = j.efi;
     k->emask = j.emask;
-    snprintf(k->copy, sizeof k->copy, "%s", j.copy);
     *found = true;
     return FT_OK;
 }
@@ -480,41 +720,134 @@ static int fail_state(ft_session *r, const keep *k, enum step s, bool eesave_set
 
 /* ---- the erase ---- */
 
+/* The EEPROM into ee, read until two reads in a row agree (as
+ * ses_read_checked does: one flipped bit on MISO costs a read, not a wrong
+ * copy). The journal for the first read is written and synced on a thread
+ * (*wr, *writing) while the second read checks it. */
+static int read_eeprom_keeping(ft_session *r, keep *k, uint8_t *ee, ses_bg *wr, bool *writing)
+{
+    uint32_t n = r->part->eeprom.size;
+    uint8_t *again = malloc(n);
+    if (!again)
+        return ft_err_set(r->err, FT_E_FAIL, "out of memory");
+    ses_phase(r, "reading eeprom", n);
+    double t0 = ses_now();
+    int rc = ses_read_mem(r, FT_MEM_EEPROM, -1, 0, ee, n);
+    bool used = false;
+    for (uint32_t i = 0; rc == FT_OK && i < n && !used; i++)
+        used = ee[i] != 0xff;
+    if (rc == FT_OK && used && !ft_wire_caps_of(r->w)->host_memory) {
+        rc = journal_prepare(r, k, ee, wr);
+        if (rc == FT_OK) {
+            bg_start(wr);
+            *writing = true;
+        }
+    }
+    uint32_t bad = 0;
+    for (int read = 2; rc == FT_OK && read <= SES_READS_MAX; read++) {
+        rc = ses_read_mem(r, FT_MEM_EEPROM, -1, 0, again, n);
+        if (rc != FT_OK || memcmp(ee, again, n) == 0)
+            break;
+        for (bad = 0; bad < n && ee[bad] == again[bad]; bad++)
+            ;
+        ses_note(r, 1, "EEPROM: two reads differ at 0x%04x (0x%02x, then 0x%02x); reading again", bad, ee[bad],
+                 again[bad]);
+        memcpy(ee, again, n);
+        if (read == SES_READS_MAX)
+            rc = ft_err_set(r->err, FT_E_TARGET,
+                            "EEPROM: %d reads in a row disagree (last at 0x%04x): the wiring is noisy or "
+                            "SCK is too fast for the target; try a slower -B", SES_READS_MAX, bad);
+    }
+    ses_phase_end(r, rc, t0);
+    free(again);
+    return rc;
+}
+
+/* Makes the journal for ee whole on disk under its own name: the file
+ * written (or still being written) for the first read if two reads agreed
+ * with it, else one written now; then renamed. */
+static int journal_place(ft_session *r, keep *k, const uint8_t *ee, ses_bg *wr, bool *writing)
+{
+    uint32_t n = r->part->eeprom.size;
+    int rc = FT_OK;
+    if (*writing && memcmp(wr->ee, ee, n) != 0) {
+        bg_wait(wr);
+        free(wr->file);
+        *writing = false;
+    }
+    if (!*writing) {
+        rc = journal_prepare(r, k, ee, wr);
+        if (rc != FT_OK)
+            return rc;
+        bg_start(wr);
+        *writing = true;
+    }
+    int e = bg_wait(wr);
+    *writing = false;
+    if (e)
+        rc = ft_err_set(r->err, FT_E_UNSAFE, "%s: cannot write: %s", wr->failed, strerror(e));
+    if (rc == FT_OK && rename(k->tmp, k->journal) != 0)
+        rc = ft_err_set(r->err, FT_E_UNSAFE, "%s: cannot write: %s", k->journal, strerror(errno));
+    free(wr->file);
+    if (rc != FT_OK)
+        journal_discard(k);
+    return rc;
+}
+
 int ses_erase_keeping(ft_session *r)
 {
     const ft_part *p = r->part;
     uint32_t n = p->eeprom.size;
+    bool files = !ft_wire_caps_of(r->w)->host_memory;   /* -c dryrun: the chip lives in this process only */
+    int rc = ses_keep_settle(r, r->err);   /* an earlier erase's journal is gone */
+    if (rc != FT_OK)
+        return rc;
     keep k;
     keep_init(r, &k);
     uint8_t *ee = malloc(n);
     if (!ee)
         return ft_err_set(r->err, FT_E_FAIL, "out of memory");
-    ses_phase(r, "reading eeprom", n);
-    double t0 = ses_now();
-    int rc = ses_read_checked(r, FT_MEM_EEPROM, -1, 0, ee, n);
-    ses_phase_end(r, rc, t0);
+    ses_bg wr;
+    bool writing = false;
+    rc = read_eeprom_keeping(r, &k, ee, &wr, &writing);
     uint32_t used = 0;
     for (uint32_t i = 0; rc == FT_OK && i < n; i++)
         used += ee[i] != 0xff;
-    if (rc == FT_OK && used == 0) {
-        /* an erased EEPROM stays erased: nothing to keep */
+    if (rc != FT_OK || used == 0) {
+        if (writing) {
+            bg_wait(&wr);
+            free(wr.file);
+            journal_discard(&k);
+        }
         free(ee);
+        if (rc != FT_OK)
+            return rc;
+        /* an erased EEPROM stays erased: nothing to keep */
         ses_phase(r, "erasing chip", 0);
-        t0 = ses_now();
+        double t0 = ses_now();
         rc = ft_proto_chip_erase(r->proto, r->err);
         ses_phase_end(r, rc, t0);
         r->res->erased = rc == FT_OK;
         return rc;
     }
-    if (rc == FT_OK)
-        rc = journal_write(r, &k, ee);
+    if (files)
+        rc = journal_place(r, &k, ee, &wr, &writing);
     if (rc != FT_OK) {
         free(ee);
         return rc;
     }
-    /* without EESAVE the erase clears the EEPROM: the copy is what keeps it */
-    if (!ft_wire_caps_of(r->w)->host_memory)
+    /* The journal is in place. Its directory is synced while EESAVE is
+     * programmed and read back, which destroys nothing; the erase waits. */
+    ses_bg ds;
+    memset(&ds, 0, sizeof ds);
+    if (files) {
+        ds.kind = BG_SYNC_DIR;
+        snprintf(ds.dir, sizeof ds.dir, "%s", k.dir);
+        bg_start(&ds);
+        snprintf(r->res->eeprom_copy, sizeof r->res->eeprom_copy, "%s", k.copy);
+        /* without EESAVE the erase clears the EEPROM: the copy is what keeps it */
         ses_note(r, k.efi < 0 ? 0 : 1, "EEPROM copied to %s before the erase (journal %s)", k.copy, k.journal);
+    }
 
     bool use_eesave = k.efi >= 0 && (k.fuses[k.efi] & k.emask) == k.emask;
     bool eesave_set = false;
@@ -526,11 +859,26 @@ int ses_erase_keeping(ft_session *r)
         rc = write_fuse_checked(r, k.efi, (uint8_t)(k.fuses[k.efi] & ~k.emask));
         eesave_set = rc == FT_OK;
     }
+    int e = files ? bg_wait(&ds) : 0;
+    if (e && rc == FT_OK) {
+        /* the copy is not known to be on disk: no erase. Nothing is lost
+         * yet; with the fuse back as it was, the journal is not needed */
+        rc = ft_err_set(r->err, FT_E_UNSAFE, "%s: cannot sync (%s), so the EEPROM's copy is not known to be "
+                        "on disk; nothing was erased", k.dir, strerror(e));
+        if (!eesave_set || write_fuse_checked(r, k.efi, k.fuses[k.efi]) == FT_OK) {
+            unlink(k.journal);
+            unlink(k.copy);
+            r->res->eeprom_copy[0] = '\0';
+            r->res->chip_state[0] = '\0';
+            free(ee);
+            return rc;
+        }
+    }
     if (rc == FT_OK) {
         step = STEP_ERASE;
         note_state(r, &k, step, eesave_set);
         ses_phase(r, "erasing chip", 0);
-        t0 = ses_now();
+        double t0 = ses_now();
         rc = ft_proto_chip_erase(r->proto, r->err);
         ses_phase_end(r, rc, t0);
         if (rc == FT_OK)
@@ -548,7 +896,7 @@ int ses_erase_keeping(ft_session *r)
         rc = eeprom_make(r, ee, &restored);
     }
     if (rc == FT_OK) {
-        journal_remove(r, &k);
+        journal_remove(r, &k, true);
         snprintf(r->res->eeprom_kept, sizeof r->res->eeprom_kept, "%s",
                  restored ? "rewritten" : use_eesave ? "eesave" : "untouched");
         if (use_eesave)
@@ -640,7 +988,7 @@ int ses_keep_recover(ft_session *r)
         if (rc == FT_OK && fuse_off)
             rc = write_fuse_checked(r, k.efi, k.fuses[k.efi]);
         if (rc == FT_OK) {
-            journal_remove(r, &k);
+            journal_remove(r, &k, false);
             ses_note(r, 0, "restored: fuses as they were, EEPROM as copied (%u bytes written back)", restored);
         } else {
             rc = fail_state(r, &k, STEP_RECOVER, fuse_off);

@@ -31,6 +31,7 @@ typedef struct ft_session {
     /* What a look at the chip before erasing found for the flash write. */
     enum { FLASH_PLAN_ERASE, FLASH_PLAN_NOTHING, FLASH_PLAN_CHANGED } flash_plan;
     uint8_t *chip;            /* flash as read, when flash_plan != ERASE */
+    struct ses_bg *keep_bg;   /* a sync that makes a journal's removal durable (session_eeprom.c) */
     char phase_what[64];      /* the phase under way, and the adapter's */
     ft_wire_stats phase_st;  /* counters when it began (-vv) */
 } ft_session;
@@ -89,12 +90,25 @@ int ses_erase(ft_session *r);
  * is finished by the next run (ses_keep_recover, before anything else). */
 int ses_erase_keeping(ft_session *r);
 int ses_keep_recover(ft_session *r);
+/* Waits for the sync that makes the removal of this run's journal durable
+ * (ses_erase_keeping lets it run while the flash is written): called before
+ * any write other than the flash's, and at the end of the run. FT_OK, or
+ * FT_E_UNSAFE when it failed: set in err, or said as a warning if err is
+ * NULL. */
+int ses_keep_settle(ft_session *r, ft_err *err);
 
-/* A journal as written by ses_erase_keeping ("ftisp-journal 1"), parsed
- * from its text; exposed for the fuzz target (tests/fuzz/fuzz_journal.c). */
-#define SES_JOURNAL_MAX 2048            /* a journal longer than this is not one */
+/* A journal as written by ses_erase_keeping ("ftisp-journal 2": a text
+ * header, the EEPROM's copy, a SHA-256 of both) or by earlier versions
+ * ("ftisp-journal 1": text naming a separate copy file), parsed from the
+ * file's bytes; exposed for the fuzz target (tests/fuzz/fuzz_journal.c). */
+#define SES_JOURNAL_MAX 2048            /* a journal's text (format 2: header) is not longer */
 #define SES_JOURNAL_EEPROM_MAX 65536    /* no AVR has a larger EEPROM */
+#define SES_JOURNAL_FILE_MAX (SES_JOURNAL_MAX + SES_JOURNAL_EEPROM_MAX + 69)
+#define SES_JOURNAL_BAD (-1)            /* ses_journal_parse: not a journal */
+#define SES_JOURNAL_LENGTH (-2)         /* format 2, not as long as its header says (j->length) */
+#define SES_JOURNAL_CHECKSUM (-3)       /* format 2, its SHA-256 does not match */
 typedef struct ses_journal {
+    int version;            /* 1 or 2 */
     char part[32];
     uint8_t signature[3];
     int nfuses;
@@ -103,9 +117,12 @@ typedef struct ses_journal {
     uint8_t emask;
     uint32_t size;          /* the copy's size in bytes */
     char sha[65];           /* the copy's SHA-256, lowercase hex */
-    char copy[512];         /* absolute path of the copy */
+    char copy[512];         /* format 1: absolute path of the copy */
+    size_t data_off;        /* format 2: where the copy starts in the file ... */
+    size_t length;          /* ... and the file's length its header implies */
 } ses_journal;
-/* 0 when text holds a whole, well-formed journal; -1 otherwise. */
+/* 0 when the bytes are a whole, well-formed journal (format 2: its copy
+ * inside, size and checksums checked); SES_JOURNAL_* otherwise. */
 int ses_journal_parse(const char *text, size_t len, ses_journal *j);
 /* 0 when data is the copy j describes (its size and SHA-256). */
 int ses_journal_check_copy(const ses_journal *j, const uint8_t *data, size_t len);

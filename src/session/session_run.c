@@ -243,6 +243,12 @@ static int run_op(ft_session *r, const ft_op *op)
     int kind = ft_plan_memkind(r->part, op->spec.memory, &fi);
     double t0 = ses_now();
     int rc;
+    /* an EEPROM journal the erase removed is durably gone before anything
+     * but the flash changes (session_eeprom.c) */
+    if (op->spec.kind == FT_OP_WRITE && kind != FT_MEM_FLASH && (rc = ses_keep_settle(r, r->err)) != FT_OK) {
+        ses_res(r, op)->status = rc;
+        return rc;
+    }
     ses_res(r, op)->started = true;
     if (op->spec.kind == FT_OP_READ)
         rc = op_read(r, op, kind, fi);

@@ -81,22 +81,82 @@ check "another chip: refused, exit status 9" rc_is 9
 check "another chip: its EEPROM untouched" cmp -s "$T/other/eeprom.bin" <(python3 -c "import random,sys; r=random.Random(34); sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(1024)))")
 check "another chip: message names the journal and the copy" eval 'grep -q "$J.journal" "$T/other/stderr" && grep -q "eeprom:w:$J.eeprom.bin:r" "$T/other/stderr"'
 
-# The journal and the copy are input: a copy one byte longer, a copy with
-# one byte changed, a journal with a fuse value out of range are refused
+# The journal is input, with the copy inside it: one byte longer, cut
+# short, a byte of the copy changed, a fuse value out of range are refused
 # with what was expected and found, and the chip is left alone.
 damaged() { rm -rf "$XDG_STATE_HOME" "$T/dmg"; cp -r "$T/state.interrupted" "$XDG_STATE_HOME"; cp -r "$T/interrupted" "$T/dmg"; }
-damaged; printf 'x' >>"$J.eeprom.bin"
+untouched() { cmp -s "$T/dmg/fuses.bin" "$T/interrupted/fuses.bin" && cmp -s "$T/dmg/flash.bin" "$T/interrupted/flash.bin" &&
+              cmp -s "$T/dmg/eeprom.bin" "$T/interrupted/eeprom.bin"; }
+jlen=$(stat -c %s "$T/state.interrupted/ftisp/$(basename "$J").journal")
+damaged; printf 'x' >>"$J.journal"
 emu "$T/dmg" -p m328p -U flash:w:"$T/b.bin":r
-check "copy one byte longer: refused (exit 1), sizes named" \
-    eval 'rc_is 1 && says "holds more than 1024 bytes where the journal says 1024" "$T/dmg/stderr"'
-check "copy one byte longer: chip untouched" eval 'cmp -s "$T/dmg/fuses.bin" "$T/interrupted/fuses.bin" && cmp -s "$T/dmg/flash.bin" "$T/interrupted/flash.bin"'
-damaged; printf '\x00' | dd of="$J.eeprom.bin" bs=1 seek=100 conv=notrunc 2>/dev/null
+check "journal one byte longer: refused (exit 1), lengths named" \
+    eval 'rc_is 1 && says "is $((jlen + 1)) bytes long where its header says $jlen (a 1024-byte EEPROM copy" "$T/dmg/stderr"'
+check "journal one byte longer: chip untouched" untouched
+damaged; truncate -s 1200 "$J.journal"
 emu "$T/dmg" -p m328p -U flash:w:"$T/b.bin":r
-check "copy changed: refused, the SHA-256 named" eval 'rc_is 1 && says "does not match the journal.s SHA-256" "$T/dmg/stderr"'
-damaged; sed -i 's/^fuses 3 ff de fd$/fuses 3 ff 1de fd/' "$J.journal"
+check "journal cut short: refused (exit 1), lengths named, chip untouched" \
+    eval 'rc_is 1 && says "is 1200 bytes long where its header says $jlen" "$T/dmg/stderr" && untouched'
+damaged; printf '\x00' | dd of="$J.journal" bs=1 seek=$((jlen - 69 - 100)) conv=notrunc 2>/dev/null
+emu "$T/dmg" -p m328p -U flash:w:"$T/b.bin":r
+check "a byte of the copy in the journal changed: refused, the SHA-256 named, chip untouched" \
+    eval 'rc_is 1 && says "does not match its SHA-256" "$T/dmg/stderr" && untouched'
+# a fuse past 0xff with the file's checksum made right again: the header's own check
+damaged; python3 - "$J.journal" <<'PY'
+import hashlib, sys
+d = open(sys.argv[1], "rb").read()[:-69].replace(b"\nfuses 3 ff de fd\n", b"\nfuses 3 ff 1de fd\n")
+open(sys.argv[1], "wb").write(d + b"end " + hashlib.sha256(d).hexdigest().encode() + b"\n")
+PY
 emu "$T/dmg" -p m328p -U flash:w:"$T/b.bin":r
 check "journal with a fuse past 0xff: refused as not understood" \
-    eval 'rc_is 1 && says "not a journal this ftisp understands" "$T/dmg/stderr"'
+    eval 'rc_is 1 && says "not a journal this ftisp understands" "$T/dmg/stderr" && untouched'
+# The raw copy beside the journal is for a restore by hand, not what the
+# chip gets back: changed or gone, the journal's copy restores the chip.
+damaged; printf '\x00' | dd of="$J.eeprom.bin" bs=1 seek=100 conv=notrunc 2>/dev/null; printf 'x' >>"$J.eeprom.bin"
+emu "$T/dmg" -p m328p -U flash:w:"$T/b.bin":r
+check "raw copy damaged: the journal's copy restores the chip, flash written" \
+    eval 'rc_is 0 && cmp -s "$T/dmg/eeprom.bin" "$T/ee.bin" && cmp -s "$T/dmg/fuses.bin" <(printf "\xff\xde\xfd") && same_at "$T/dmg/flash.bin" "$T/b.bin" 0'
+check "raw copy damaged: journal and copy removed" eval '[ ! -e "$J.journal" ] && [ ! -e "$J.eeprom.bin" ]'
+# ... and when the chip is refused, the raw copy the message names is
+# written again from the journal first
+rm -rf "$XDG_STATE_HOME"; cp -r "$T/state.interrupted" "$XDG_STATE_HOME"; rm "$J.eeprom.bin"
+rm -rf "$T/other"; mkdir -p "$T/other"; randbin "$T/other/eeprom.bin" 1024 34
+printf '\xff\xd9\xfd' >"$T/other/fuses.bin"
+emu "$T/other" -p m328p -U flash:w:"$T/b.bin":r
+check "raw copy gone, another chip: refused (exit 9), the raw copy it names written again" \
+    eval 'rc_is 9 && grep -q "eeprom:w:$J.eeprom.bin:r" "$T/other/stderr" && cmp -s "$J.eeprom.bin" "$T/ee.bin"'
+
+# Journals of the earlier format ("ftisp-journal 1": text naming a separate
+# copy, the only copy) are still read: finished on the chip, and their copy
+# refused when it is not the one recorded.
+v1_journal() { python3 - "$J.journal" <<'PY'
+import sys
+p = sys.argv[1]
+d = open(p, "rb").read()
+i = d.index(b"\ndata\n") + 6
+head = d[:i - 5].decode().splitlines()
+size = int([l for l in head if l.startswith("eeprom ")][0].split()[1])
+raw = p[:-len(".journal")] + ".eeprom.bin"
+open(raw, "wb").write(d[i:i + size])
+lines = ["ftisp-journal 1"] + [l for l in head[1:] if not l.startswith(("# The EEPROM", "# on the line"))]
+open(p, "w").write("\n".join(lines) + "\ncopy " + raw + "\n")
+PY
+}
+damaged; v1_journal
+check "format 1: written as earlier versions did" eval 'head -1 "$J.journal" | grep -qx "ftisp-journal 1" && grep -qx "copy $J.eeprom.bin" "$J.journal"'
+emu "$T/dmg" -p m328p -U flash:w:"$T/b.bin":r
+check "format 1: the re-run finishes it: EEPROM and fuses as before, flash written, journal and copy removed" \
+    eval 'rc_is 0 && says "finishing what an interrupted run left" "$T/dmg/stderr" && cmp -s "$T/dmg/eeprom.bin" "$T/ee.bin" &&
+          cmp -s "$T/dmg/fuses.bin" <(printf "\xff\xde\xfd") && same_at "$T/dmg/flash.bin" "$T/b.bin" 0 &&
+          [ ! -e "$J.journal" ] && [ ! -e "$J.eeprom.bin" ]'
+damaged; v1_journal; printf 'x' >>"$J.eeprom.bin"
+emu "$T/dmg" -p m328p -U flash:w:"$T/b.bin":r
+check "format 1, copy one byte longer: refused (exit 1), sizes named" \
+    eval 'rc_is 1 && says "holds more than 1024 bytes where the journal says 1024" "$T/dmg/stderr"'
+check "format 1, copy one byte longer: chip untouched" untouched
+damaged; v1_journal; printf '\x00' | dd of="$J.eeprom.bin" bs=1 seek=100 conv=notrunc 2>/dev/null
+emu "$T/dmg" -p m328p -U flash:w:"$T/b.bin":r
+check "format 1, copy changed: refused, the SHA-256 named" eval 'rc_is 1 && says "does not match the journal.s SHA-256" "$T/dmg/stderr" && untouched'
 
 # A new board with an erased EEPROM and the same fuses: with EESAVE the
 # interrupted chip's EEPROM was never erased, so this is another chip.
@@ -131,4 +191,39 @@ for n in 60 120 200; do
     check "no EESAVE, pulled after $n transfers (exit $r1): re-run restores EEPROM and writes flash" \
         eval 'rc_is 0 && cmp -s "$T/m163/eeprom.bin" <(head -c 512 "$T/ee.bin") && same_at "$T/m163/flash.bin" "$T/a.bin" 0'
 done
+# Two EEPROM reads that disagree (one bit flipped on MISO in the first): the
+# journal written for the first read while the second one checks it is
+# replaced by one holding the bytes two reads agreed on.
+setup
+FTEMU_TRACE=1 emu "$T/c" -p m328p -U flash:w:"$T/a.bin":r
+first=$(grep '^ftemu: t=' "$T/c/stderr" | grep -n ' A0 ' | head -1 | cut -d: -f1)   # the first EEPROM read instruction
+flip=$((4 * (first - 1 + 100) + 3))   # its data byte at address 0x64 (the byte after the second is the one shifted out)
+found=""
+for n in $(seq 40 2 160); do
+    setup
+    FTEMU_FAULT=miso_flip=$flip,unplug_after=$n emu "$T/c" -p m328p -v -U flash:w:"$T/a.bin":r
+    if grep -q "EESAVE is programmed (hfuse 0xd6 instead of 0xde)" "$T/c/stderr"; then found=$n; break; fi
+done
+check "reads disagree: said, and pulled mid-erase with EESAVE programmed" \
+    eval '[ -n "$found" ] && says "EEPROM: two reads differ at 0x0064" "$T/c/stderr"'
+journal_copy() { python3 -c "import sys; d=open(sys.argv[1],'rb').read(); i=d.index(b'\ndata\n')+6; sys.stdout.buffer.write(d[i:i+1024])" "$1"; }
+check "reads disagree: the journal and the raw copy hold the EEPROM as it is" \
+    eval 'cmp -s <(journal_copy "$J.journal") "$T/ee.bin" && cmp -s "$J.eeprom.bin" "$T/ee.bin"'
+emu "$T/c" -p m328p -U flash:w:"$T/a.bin":r
+check "reads disagree: the re-run finishes, EEPROM and fuses as before" \
+    eval 'rc_is 0 && cmp -s "$T/c/eeprom.bin" "$T/ee.bin" && cmp -s "$T/c/fuses.bin" <(printf "\xff\xde\xfd") && [ ! -e "$J.journal" ]'
+
+# An EEPROM write after the erase in the same run (it waits until the
+# journal's removal is on disk: a journal back after a power loss would put
+# the old copy over it): written, nothing left behind; also without EESAVE.
+randbin "$T/ee2.bin" 1024 35
+python3 -c "import sys; sys.stdout.buffer.write(b'\xff' * 512)" >"$T/blank512.bin"
+setup
+emu "$T/c" -p m328p -U flash:w:"$T/a.bin":r -U eeprom:w:"$T/ee2.bin":r
+check "kept, then the EEPROM written in the same run: exit 0, EEPROM written, flash written, no journal" \
+    eval 'rc_is 0 && cmp -s "$T/c/eeprom.bin" "$T/ee2.bin" && same_at "$T/c/flash.bin" "$T/a.bin" 0 && [ -z "$(ls -A "$XDG_STATE_HOME/ftisp")" ]'
+rm -rf "$T/m163" "$XDG_STATE_HOME"; mkdir -p "$T/m163"; head -c 512 "$T/ee.bin" >"$T/m163/eeprom.bin"
+FTEMU_PART=m163 emu "$T/m163" -p m163 -U flash:w:"$T/a.bin":r -U eeprom:w:"$T/blank512.bin":r
+check "no EESAVE, written back, then erased by the same run's EEPROM write: exit 0, EEPROM erased, no journal" \
+    eval 'rc_is 0 && cmp -s "$T/m163/eeprom.bin" "$T/blank512.bin" && [ -z "$(ls -A "$XDG_STATE_HOME/ftisp")" ]'
 finish

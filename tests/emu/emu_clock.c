@@ -45,6 +45,11 @@ void emu_leave(void)
     cpu_total += clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_in;
 }
 
+bool emu_clock_started(void)
+{
+    return started;
+}
+
 emu_ns emu_uframe_ceil(emu_ns t)
 {
     return (t + EMU_UFRAME - 1) / EMU_UFRAME * EMU_UFRAME;
@@ -66,7 +71,7 @@ double emu_cpu_seconds(void)
 static int modeled_sleep(const struct timespec *req)
 {
     emu_ns d = (emu_ns)req->tv_sec * EMU_S + req->tv_nsec;
-    if (d > 0) {
+    if (d > 0 && !emu_thread_sleep(d)) {
         emu_now += d;
         emu_st.host_ns += d;
     }

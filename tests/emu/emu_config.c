@@ -203,6 +203,14 @@ void emu_config_load(void)
         parse_fault(v);
     parse_adapters(env("FTEMU_ADAPTERS") ? env("FTEMU_ADAPTERS") : "ft232h:FTEMU001");
     c->host_time = !(v = env("FTEMU_HOST_TIME")) || strcmp(v, "0") != 0;
+    c->fsync_us = -1;
+    if ((v = env("FTEMU_FSYNC_MS"))) {
+        char *end;
+        double ms = strtod(v, &end);
+        if (*end || !(ms >= 0 && ms <= 10000))
+            emu_die_config("FTEMU_FSYNC_MS: expected milliseconds 0..10000 per fsync, found \"%s\"", v);
+        c->fsync_us = (long)(ms * 1000 + 0.5);
+    }
     c->busy_scale = 0.82;
     if ((v = env("FTEMU_BUSY_SCALE"))) {
         char *end;

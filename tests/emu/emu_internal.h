@@ -22,6 +22,8 @@ typedef int64_t emu_ns;
 extern emu_ns emu_now;           /* the host's modeled clock */
 void emu_enter(void);            /* on every API entry: adds real host time */
 void emu_leave(void);            /* on every API exit */
+bool emu_clock_started(void);    /* the first API call has been made */
+bool emu_thread_sleep(emu_ns d); /* a modeled sleep on a program's own thread (emu_fsync.c) */
 emu_ns emu_uframe_ceil(emu_ns t);
 double emu_cpu_seconds(void);    /* CPU time spent inside the emulator */
 
@@ -60,6 +62,7 @@ typedef struct emu_cfg {
     bool fault_sig;
     uint8_t sig[3];
     bool host_time;
+    long fsync_us;               /* FTEMU_FSYNC_MS in us, -1: fsyncs take their real time */
     double busy_scale;
     long twd_us[4];              /* overrides, -1: part value * busy_scale */
     int pin_sck, pin_mosi, pin_miso, pin_reset;
@@ -126,6 +129,9 @@ typedef struct emu_stats {
     long bb_stalls;              /* times it stopped on a full chip->host FIFO */
     long usb_packets_out, usb_packets_in, usb_out_naks; /* full-speed data packets (64-byte max) */
     unsigned gpio_high;          /* pins (AD0-7 bits 0-7, AC0-7 bits 8-15) ever driven high */
+    long fsync_calls;            /* fsync/fdatasync calls modeled (FTEMU_FSYNC_MS), any thread */
+    emu_ns fsync_driver_ns;      /* of their cost, what the thread driving the adapter spent in them */
+    emu_ns fsync_join_ns;        /* its clock moved on by pthread_join, waiting for another thread */
 } emu_stats;
 extern emu_stats emu_st;
 extern const char *const emu_instr_names[I_COUNT];

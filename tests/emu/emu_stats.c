@@ -44,6 +44,10 @@ static void write_json(const char *path)
             "  \"modeled_s\": {\"total\": %.6f, \"usb\": %.6f, \"spi\": %.6f, \"host\": %.6f, "
             "\"latency_wait\": %.6f, \"target_busy\": %.6f},\n",
             sec(emu_now), sec(s->usb_ns), sec(s->spi_ns), sec(s->host_ns), sec(s->latency_ns), sec(s->busy_ns));
+    fprintf(f,
+            "  \"fsync\": {\"ms_each\": %.3f, \"calls\": %ld, \"driver_s\": %.6f, \"join_wait_s\": %.6f},\n",
+            emu_cfg_g.fsync_us < 0 ? -1.0 : emu_cfg_g.fsync_us / 1000.0, s->fsync_calls, sec(s->fsync_driver_ns),
+            sec(s->fsync_join_ns));
     fprintf(f, "  \"emulator_cpu_s\": %.6f,\n  \"instructions\": {", emu_cpu_seconds());
     for (int i = 0; i < I_COUNT; i++)
         fprintf(f, "%s\"%s\": %ld", i ? ", " : "", emu_instr_names[i], s->instr[i]);
