@@ -58,9 +58,9 @@ WARN    := -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_S
 OPT     ?= -O2 -g
 comma := ,
 SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
-CFLAGS_ALL = $(WARN) $(OPT) $(SANFLAGS) -Iinclude $(PKG_CFLAGS) \
+CFLAGS_ALL = $(WARN) $(OPT) $(SANFLAGS) -pthread -Iinclude $(PKG_CFLAGS) \
              -DFTISP_DATADIR='"$(DATADIR)"' -DFTISP_VERSION='"$(VERSION)"' $(CFLAGS)
-LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) -pthread $(LDFLAGS)
 VERSION := 0.1.0
 
 SRC      := $(wildcard src/*.c src/*/*.c src/*/*/*.c)
@@ -110,7 +110,7 @@ quick: all unit
 
 # libFuzzer targets: one per parser, each with tests/fuzz/corpus/<name>/.
 # They link a clang-built archive, so each pulls in only the layers it uses.
-FUZZ_CFLAGS = $(WARN) -O1 -g -fsanitize=address,undefined -Iinclude $(PKG_CFLAGS) \
+FUZZ_CFLAGS = $(WARN) -O1 -g -fsanitize=address,undefined -pthread -Iinclude $(PKG_CFLAGS) \
   -DFTISP_DATADIR='"$(DATADIR)"' -DFTISP_VERSION='"$(VERSION)"'
 FUZZ_OBJ := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC))
 $(BUILD)/fuzz/obj/%.o: src/%.c $(wildcard include/ftisp/*.h)

@@ -836,8 +836,10 @@ int ses_erase_keeping(ft_session *r)
         free(ee);
         return rc;
     }
-    /* The journal is in place. Its directory is synced while EESAVE is
-     * programmed and read back, which destroys nothing; the erase waits. */
+    /* The journal is in place; its directory is synced before the first
+     * change to the chip. Programming EESAVE destroys nothing, but a power
+     * loss with the rename not yet on disk would leave the high fuse changed
+     * and no journal saying what it was. */
     ses_bg ds;
     memset(&ds, 0, sizeof ds);
     if (files) {
@@ -852,27 +854,25 @@ int ses_erase_keeping(ft_session *r)
     bool use_eesave = k.efi >= 0 && (k.fuses[k.efi] & k.emask) == k.emask;
     bool eesave_set = false;
     enum step step = STEP_EESAVE;
+    int e = files ? bg_wait(&ds) : 0;
+    if (e) {
+        /* the copy is not known to be on disk: nothing changed on the chip,
+         * and the journal is not needed */
+        rc = ft_err_set(r->err, FT_E_UNSAFE, "%s: cannot sync (%s), so the EEPROM's copy is not known to be "
+                        "on disk; nothing was erased", k.dir, strerror(e));
+        unlink(k.journal);
+        unlink(k.copy);
+        r->res->eeprom_copy[0] = '\0';
+        r->res->chip_state[0] = '\0';
+        free(ee);
+        return rc;
+    }
     note_state(r, &k, step, false);
     if (use_eesave) {
         /* EESAVE takes effect as soon as it is programmed (datasheets,
          * "Latching of Fuses"); the check afterwards covers parts where not */
         rc = write_fuse_checked(r, k.efi, (uint8_t)(k.fuses[k.efi] & ~k.emask));
         eesave_set = rc == FT_OK;
-    }
-    int e = files ? bg_wait(&ds) : 0;
-    if (e && rc == FT_OK) {
-        /* the copy is not known to be on disk: no erase. Nothing is lost
-         * yet; with the fuse back as it was, the journal is not needed */
-        rc = ft_err_set(r->err, FT_E_UNSAFE, "%s: cannot sync (%s), so the EEPROM's copy is not known to be "
-                        "on disk; nothing was erased", k.dir, strerror(e));
-        if (!eesave_set || write_fuse_checked(r, k.efi, k.fuses[k.efi]) == FT_OK) {
-            unlink(k.journal);
-            unlink(k.copy);
-            r->res->eeprom_copy[0] = '\0';
-            r->res->chip_state[0] = '\0';
-            free(ee);
-            return rc;
-        }
     }
     if (rc == FT_OK) {
         step = STEP_ERASE;
