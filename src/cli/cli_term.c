@@ -49,70 +49,85 @@ static void report(ft_result *whole, int *at, ft_result *seg)
         memcpy(whole->eeprom_copy, seg->eeprom_copy, sizeof whole->eeprom_copy);
 }
 
+/* What carries over from one segment to the next. */
+typedef struct run_state {
+    const ft_cli *cli;
+    const ft_partdb *db;
+    const ft_part *part;
+    ft_wire *w;
+    ft_out *out;
+    ft_result *res;
+    int at;                /* the whole run's next operation result */
+    bool erase;            /* -e still to be done */
+    /* As avrdude, one erase per run: once a segment has erased (-e) or
+     * written flash (after its automatic erase, if it needed one), later
+     * segments write flash without erasing, so they add to what the earlier
+     * ones and the terminal wrote instead of wiping it. */
+    bool flash_started;
+} run_state;
+
+/* The -U operations [done, upto) as one plan, run and reported. */
+static int run_segment(run_state *s, int done, int upto, ft_err *err)
+{
+    ft_plan plan;
+    ft_plan_opts o = s->cli->plan;
+    o.erase = s->erase;
+    o.no_erase |= s->flash_started;
+    ft_result seg = {0};
+    int rc = ft_plan_build(&plan, s->db, s->part, s->cli->ops + done, upto - done, &o, err);
+    /* even a failed build leaves what ft_plan_free releases */
+    s->flash_started |= s->erase || (rc == FT_OK && plan.writes_flash);
+    if (rc == FT_OK)
+        rc = ft_result_init(&seg, &plan, err);
+    if (rc == FT_OK) {
+        ft_plan_events ev;
+        ft_out_events(s->out, &ev);
+        rc = ft_plan_run(&plan, &seg, s->w, &ev, err);
+        report(s->res, &s->at, &seg);
+    }
+    ft_plan_free(&plan);
+    ft_result_free(&seg);
+    s->erase = false;
+    return rc;
+}
+
+/* The k-th -T command or -t session. */
+static int run_term(const ft_cli *cli, ft_term *t, int k, ft_err *err)
+{
+    if (ft_interrupt_signal())
+        return ft_err_set(err, FT_E_INTERRUPTED, "interrupted (%s) before -T %s",
+                          ft_interrupt_name(ft_interrupt_signal()), cli->terms[k].cmd ? cli->terms[k].cmd : "-t");
+    if (cli->terms[k].cmd)
+        return ft_term_exec(t, cli->terms[k].cmd, err);
+    return ft_term_interactive(t, err);
+}
+
 int ft_cli_run_terms(const ft_cli *cli, const ft_partdb *db, const ft_part *part, ft_wire *w, ft_out *out,
                      const ft_plan *whole, ft_result *res, ft_err *err)
 {
-    int at = 0;
     (void)whole;
     ft_term_target tg = {.db = db, .part = part, .opts = cli->plan, .w = w, .out = out};
+    run_state s = {.cli = cli, .db = db, .part = part, .w = w, .out = out, .res = res, .erase = cli->plan.erase};
     ft_term *t;
     FILE *tout = cli->json ? stderr : stdout;   /* --json owns standard output */
     int rc = ft_term_new(&t, &tg, tout, err);
     if (rc != FT_OK)
         return rc;
-    bool erase = cli->plan.erase;
-    /* As avrdude, one erase per run: once a segment has erased (-e) or
-     * written flash (after its automatic erase, if it needed one), later
-     * segments write flash without erasing, so they add to what the earlier
-     * ones and the terminal wrote instead of wiping it. */
-    bool flash_started = false;
     int done = 0;
     for (int k = 0; rc == FT_OK && k <= cli->nterms && !ft_term_quit_asked(t); k++) {
         int upto = k < cli->nterms ? cli->terms[k].after : cli->nops;
-        if (upto > done || erase) {
+        if (upto > done || s.erase) {
             rc = ft_term_flush(t, err);
-            ft_plan plan;
-            ft_plan_opts o = cli->plan;
-            o.erase = erase;
-            o.no_erase |= flash_started;
-            bool built = false;
-            ft_result seg = {0};
-            if (rc == FT_OK) {
-                rc = ft_plan_build(&plan, db, part, cli->ops + done, upto - done, &o, err);
-                built = true;   /* even a failed build leaves what ft_plan_free releases */
-                flash_started |= erase || (rc == FT_OK && plan.writes_flash);
-            }
             if (rc == FT_OK)
-                rc = ft_result_init(&seg, &plan, err);
-            if (rc == FT_OK) {
-                ft_plan_events ev;
-                ft_out_events(out, &ev);
-                rc = ft_plan_run(&plan, &seg, w, &ev, err);
-                report(res, &at, &seg);
-            }
-            if (built)
-                ft_plan_free(&plan);
-            ft_result_free(&seg);
-            erase = false;
+                rc = run_segment(&s, done, upto, err);
             done = upto;
             ft_term_free(t);   /* the chip changed under the cache */
             int rc2 = ft_term_new(&t, &tg, tout, err);
-            if (rc == FT_OK)
-                rc = rc2;
             if (rc2 != FT_OK)
-                return rc;
+                return rc == FT_OK ? rc2 : rc;
         }
-        if (rc != FT_OK || k == cli->nterms)
-            break;
-        if (ft_interrupt_signal()) {
-            rc = ft_err_set(err, FT_E_INTERRUPTED, "interrupted (%s) before -T %s",
-                            ft_interrupt_name(ft_interrupt_signal()), cli->terms[k].cmd ? cli->terms[k].cmd : "-t");
-            break;
-        }
-        if (cli->terms[k].cmd)
-            rc = ft_term_exec(t, cli->terms[k].cmd, err);
-        else
-            rc = ft_term_interactive(t, err);
+        if (rc == FT_OK && k < cli->nterms)
+            rc = run_term(cli, t, k, err);
     }
     if (rc == FT_OK && !ft_term_quit_asked(t) && !ft_interrupt_signal())
         rc = ft_term_flush(t, err);

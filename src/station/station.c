@@ -101,6 +101,121 @@ static int child(const ft_station_run *run, st_adapter *ad, int pipefd)
     return rc;
 }
 
+/* The boards' outcomes as the adapters' processes report them. */
+typedef struct tally {
+    int boards, passed;
+    int by_status[11];   /* FT_E_* 1..9, and [10] for boards stopped by a signal */
+    int reported[FT_STATION_MAX_PORTS];
+    int first_fail;
+    bool mixed;          /* failures of more than one kind */
+} tally;
+
+static void count(tally *y, int status)
+{
+    y->boards++;
+    if (status == FT_OK) {
+        y->passed++;
+        return;
+    }
+    y->by_status[status >= 128 ? 10 : status > 0 && status < 10 ? status : 1]++;
+    if (y->first_fail && y->first_fail != status)
+        y->mixed = true;
+    if (!y->first_fail)
+        y->first_fail = status;
+}
+
+/* One process per adapter, each writing "INDEX STATUS\n" lines to fd. */
+static int spawn(const ft_station_run *run, st_adapter *ads, int n, int fds[2], pid_t *pids, int *started)
+{
+    fflush(stdout);
+    fflush(run->msgs);
+    for (int i = 0; i < n; i++) {
+        pid_t p = fork();
+        if (p == 0) {
+            close(fds[0]);
+            int r = child(run, &ads[i], fds[1]);
+            fflush(stdout);
+            fflush(run->msgs);
+            exit(r);
+        }
+        if (p < 0) {
+            fprintf(run->msgs, "ftisp: %s: cannot start a process: %s\n", ads[i].label, strerror(errno));
+            return FT_E_FAIL;
+        }
+        pids[(*started)++] = p;
+    }
+    return FT_OK;
+}
+
+/* Reads the reports until every child has closed the pipe. */
+static void collect(const ft_station_run *run, int fd, const pid_t *pids, int started, tally *y)
+{
+    bool forwarded = false;
+    char buf[4096];
+    size_t have = 0;
+    for (;;) {
+        /* In a loop the adapters' processes end after their boards, however
+         * many times they are told. A single run's processes have the CLI's
+         * handler, for which a second signal means "stop at once": a
+         * terminal's Ctrl-C reaches them already, so nothing is passed on. */
+        if (st_stop && !forwarded && run->opts->loop) {
+            forwarded = true;
+            for (int i = 0; i < started; i++)
+                kill(pids[i], SIGINT);
+        }
+        ssize_t got = read(fd, buf + have, sizeof buf - 1 - have);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        have += (size_t)got;
+        char *line = buf, *nl;
+        while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
+            int idx, status;
+            *nl = '\0';
+            if (sscanf(line, "%d %d", &idx, &status) == 2) {
+                if (idx >= 0 && idx < FT_STATION_MAX_PORTS)
+                    y->reported[idx]++;
+                count(y, status);
+            }
+            line = nl + 1;
+        }
+        have -= (size_t)(line - buf);
+        memmove(buf, line, have);
+    }
+}
+
+/* Waits for each child; one that ended without a word counts as failed. */
+static void reap(const ft_station_run *run, const st_adapter *ads, const pid_t *pids, int started, tally *y)
+{
+    for (int i = 0; i < started; i++) {
+        int st;
+        while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
+            ;
+        if (!y->reported[ads[i].index]) {
+            /* killed, or crashed */
+            fprintf(run->msgs, "ftisp: %s: its process ended without a report (%s %d)\n", ads[i].label,
+                    WIFSIGNALED(st) ? "signal" : "exit status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            count(y, FT_E_FAIL);
+        }
+    }
+}
+
+static void summary(const ft_station_run *run, const tally *y)
+{
+    char kinds[512] = "";
+    size_t k = 0;
+    for (int s = 1; s <= 10; s++)
+        if (y->by_status[s])
+            k += (size_t)snprintf(kinds + k, sizeof kinds - k, "%s%s %d", k ? ", " : " (",
+                                  st_kind(s == 10 ? FT_E_INTERRUPTED : s), y->by_status[s]);
+    if (k)
+        snprintf(kinds + k, sizeof kinds - k, ")");
+    fprintf(run->msgs, "ftisp: station: %d board%s, %d passed, %d failed%s\n", y->boards,
+            y->boards == 1 ? "" : "s", y->passed, y->boards - y->passed, kinds);
+    fflush(run->msgs);
+}
+
 int ft_station_main(const ft_station_run *run)
 {
     ft_err err = {0};
@@ -118,106 +233,18 @@ int ft_station_main(const ft_station_run *run)
         fprintf(run->msgs, "ftisp: cannot make a pipe: %s\n", strerror(errno));
         return FT_E_FAIL;
     }
-    fflush(stdout);
-    fflush(run->msgs);
     pid_t pids[FT_STATION_MAX_PORTS];
     int started = 0;
-    for (int i = 0; i < n; i++) {
-        pid_t p = fork();
-        if (p == 0) {
-            close(fds[0]);
-            int r = child(run, &ads[i], fds[1]);
-            fflush(stdout);
-            fflush(run->msgs);
-            exit(r);
-        }
-        if (p < 0) {
-            fprintf(run->msgs, "ftisp: %s: cannot start a process: %s\n", ads[i].label, strerror(errno));
-            rc = FT_E_FAIL;
-            break;
-        }
-        pids[started++] = p;
-    }
+    rc = spawn(run, ads, n, fds, pids, &started);
     close(fds[1]);
     catch_stop();
-
-    /* records "INDEX STATUS\n" until every child has closed the pipe */
-    /* by_status: FT_E_* 1..9, and [10] for boards stopped by a signal */
-    int boards = 0, passed = 0, by_status[11] = {0}, reported[FT_STATION_MAX_PORTS] = {0};
-    int first_fail = 0;
-    bool mixed = false, forwarded = false;
-    char buf[4096];
-    size_t have = 0;
-    for (;;) {
-        /* In a loop the adapters' processes end after their boards, however
-         * many times they are told. A single run's processes have the CLI's
-         * handler, for which a second signal means "stop at once": a
-         * terminal's Ctrl-C reaches them already, so nothing is passed on. */
-        if (st_stop && !forwarded && run->opts->loop) {
-            forwarded = true;
-            for (int i = 0; i < started; i++)
-                kill(pids[i], SIGINT);
-        }
-        ssize_t got = read(fds[0], buf + have, sizeof buf - 1 - have);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        have += (size_t)got;
-        char *line = buf, *nl;
-        while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
-            int idx, status;
-            *nl = '\0';
-            if (sscanf(line, "%d %d", &idx, &status) == 2) {
-                boards++;
-                if (idx >= 0 && idx < FT_STATION_MAX_PORTS)
-                    reported[idx]++;
-                if (status == FT_OK)
-                    passed++;
-                else {
-                    by_status[status >= 128 ? 10 : status > 0 && status < 10 ? status : 1]++;
-                    if (first_fail && first_fail != status)
-                        mixed = true;
-                    if (!first_fail)
-                        first_fail = status;
-                }
-            }
-            line = nl + 1;
-        }
-        have -= (size_t)(line - buf);
-        memmove(buf, line, have);
-    }
+    tally y = {0};
+    collect(run, fds[0], pids, started, &y);
     close(fds[0]);
-    for (int i = 0; i < started; i++) {
-        int st;
-        while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
-            ;
-        if (!reported[ads[i].index]) {
-            /* ended without a word: killed, or crashed */
-            fprintf(run->msgs, "ftisp: %s: its process ended without a report (%s %d)\n", ads[i].label,
-                    WIFSIGNALED(st) ? "signal" : "exit status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-            boards++;
-            by_status[FT_E_FAIL]++;
-            if (first_fail && first_fail != FT_E_FAIL)
-                mixed = true;
-            if (!first_fail)
-                first_fail = FT_E_FAIL;
-        }
-    }
-    if (run->verbosity >= 0 && (n > 1 || run->opts->loop)) {
-        char kinds[512] = "";
-        size_t k = 0;
-        for (int s = 1; s <= 10; s++)
-            if (by_status[s])
-                k += (size_t)snprintf(kinds + k, sizeof kinds - k, "%s%s %d", k ? ", " : " (",
-                                      st_kind(s == 10 ? FT_E_INTERRUPTED : s), by_status[s]);
-        if (k)
-            snprintf(kinds + k, sizeof kinds - k, ")");
-        fprintf(run->msgs, "ftisp: station: %d board%s, %d passed, %d failed%s\n", boards, boards == 1 ? "" : "s",
-                passed, boards - passed, kinds);
-        fflush(run->msgs);
-    }
+    reap(run, ads, pids, started, &y);
+    if (run->verbosity >= 0 && (n > 1 || run->opts->loop))
+        summary(run, &y);
     if (rc != FT_OK)
         return rc;
-    return first_fail == 0 ? FT_OK : mixed ? FT_E_FAIL : first_fail;
+    return y.first_fail == 0 ? FT_OK : y.mixed ? FT_E_FAIL : y.first_fail;
 }
