@@ -551,6 +551,60 @@ static int apply(ft_cli *cli, int key, const char *v, ft_err *err)
     return ft_err_set(err, FT_E_USAGE, "internal: unhandled option");
 }
 
+/* --name[=value] at argv[*i] (a is argv[*i] + 2); the value may be the next
+ * argument. */
+static int long_option(ft_cli *cli, const char *name, int argc, char **argv, int *i, ft_err *err)
+{
+    const char *eq = strchr(name, '=');
+    size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+    const opt *o = NULL;
+    for (size_t k = 0; k < NOPTS; k++)
+        if (OPTS[k].name && strlen(OPTS[k].name) == nlen && strncmp(OPTS[k].name, name, nlen) == 0)
+            o = &OPTS[k];
+    if (!o)
+        return ft_err_set(err, FT_E_USAGE, "unknown option \"--%s\"; see ftisp --help", name);
+    const char *v = NULL;
+    if (o->arg) {
+        if (eq)
+            v = eq + 1;
+        else if (*i + 1 < argc)
+            v = argv[++*i];
+        else
+            return ft_err_set(err, FT_E_USAGE, "option --%s needs a value", o->name);
+    } else if (eq) {
+        return ft_err_set(err, FT_E_USAGE, "option --%s takes no value", o->name);
+    }
+    return apply(cli, o->key, v, err);
+}
+
+/* -abc at argv[*i]: flags, the last of them may take a value (the rest of
+ * the word or the next argument). */
+static int short_options(ft_cli *cli, const char *flags, int argc, char **argv, int *i, ft_err *err)
+{
+    for (const char *p = flags; *p; p++) {
+        const opt *o = NULL;
+        for (size_t k = 0; k < NOPTS; k++)
+            if (OPTS[k].key == (unsigned char)*p && OPTS[k].key < 256)
+                o = &OPTS[k];
+        if (!o)
+            return ft_err_set(err, FT_E_USAGE, "unknown option -%c; see ftisp --help", *p);
+        if (!o->arg) {
+            int rc = apply(cli, o->key, NULL, err);
+            if (rc != FT_OK)
+                return rc;
+            continue;
+        }
+        const char *v = p[1] ? p + 1 : NULL;
+        if (!v) {
+            if (*i + 1 >= argc)
+                return ft_err_set(err, FT_E_USAGE, "option -%c needs a value", *p);
+            v = argv[++*i];
+        }
+        return apply(cli, o->key, v, err);
+    }
+    return FT_OK;
+}
+
 int ft_cli_parse(ft_cli *cli, int argc, char **argv, ft_err *err)
 {
     memset(cli, 0, sizeof *cli);
@@ -562,58 +616,12 @@ int ft_cli_parse(ft_cli *cli, int argc, char **argv, ft_err *err)
         const char *a = argv[i];
         if (a[0] != '-' || a[1] == '\0')
             return ft_err_set(err, FT_E_USAGE, "unexpected argument \"%s\"; files go in -U", a);
-        if (a[1] == '-') {
-            if (a[2] == '\0')
-                return i + 1 < argc ? ft_err_set(err, FT_E_USAGE, "unexpected argument \"%s\"", argv[i + 1])
-                                    : FT_OK;
-            const char *name = a + 2, *eq = strchr(name, '=');
-            size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
-            const opt *o = NULL;
-            for (size_t k = 0; k < NOPTS; k++)
-                if (OPTS[k].name && strlen(OPTS[k].name) == nlen && strncmp(OPTS[k].name, name, nlen) == 0)
-                    o = &OPTS[k];
-            if (!o)
-                return ft_err_set(err, FT_E_USAGE, "unknown option \"%s\"; see ftisp --help", a);
-            const char *v = NULL;
-            if (o->arg) {
-                if (eq)
-                    v = eq + 1;
-                else if (i + 1 < argc)
-                    v = argv[++i];
-                else
-                    return ft_err_set(err, FT_E_USAGE, "option --%s needs a value", o->name);
-            } else if (eq) {
-                return ft_err_set(err, FT_E_USAGE, "option --%s takes no value", o->name);
-            }
-            int rc = apply(cli, o->key, v, err);
-            if (rc != FT_OK)
-                return rc;
-            continue;
-        }
-        for (const char *p = a + 1; *p; p++) {
-            const opt *o = NULL;
-            for (size_t k = 0; k < NOPTS; k++)
-                if (OPTS[k].key == (unsigned char)*p && OPTS[k].key < 256)
-                    o = &OPTS[k];
-            if (!o)
-                return ft_err_set(err, FT_E_USAGE, "unknown option -%c; see ftisp --help", *p);
-            if (!o->arg) {
-                int rc = apply(cli, o->key, NULL, err);
-                if (rc != FT_OK)
-                    return rc;
-                continue;
-            }
-            const char *v = p[1] ? p + 1 : NULL;
-            if (!v) {
-                if (i + 1 >= argc)
-                    return ft_err_set(err, FT_E_USAGE, "option -%c needs a value", *p);
-                v = argv[++i];
-            }
-            int rc = apply(cli, o->key, v, err);
-            if (rc != FT_OK)
-                return rc;
-            break;
-        }
+        if (strcmp(a, "--") == 0)
+            return i + 1 < argc ? ft_err_set(err, FT_E_USAGE, "unexpected argument \"%s\"", argv[i + 1]) : FT_OK;
+        int rc = a[1] == '-' ? long_option(cli, a + 2, argc, argv, &i, err)
+                             : short_options(cli, a + 1, argc, argv, &i, err);
+        if (rc != FT_OK)
+            return rc;
     }
     /* -e -D: as avrdude 8, the explicit erase, no automatic one (-e alone
      * means that already) */
