@@ -217,8 +217,10 @@ static int op_write_byte(ft_session *r, const ft_op *op, int kind, int fi)
     rc = kind == FT_MEM_LOCK ? ft_proto_write_lock(r->proto, out, r->err)
                              : ft_proto_write_fuse(r->proto, fi, out, r->err);
     ses_res(r, op)->written = rc == FT_OK;
-    if (rc == FT_OK && kind == FT_MEM_FUSE)
+    if (rc == FT_OK && kind == FT_MEM_FUSE) {
         r->fuses[fi] = out;
+        r->identity_agreed = false;   /* until entering again reads them */
+    }
     ses_note(r, 0, "%s: 0x%02x written (was 0x%02x)", op->spec.memory, v, cur);
     if (rc == FT_OK && !r->plan->opts.no_verify)
         rc = ses_verify_image(r, op, kind, fi, &op->img);
