@@ -64,6 +64,14 @@ int ft_isp_write_flash_pages(ft_isp *isp, const uint8_t *data, const uint32_t *p
 int ft_isp_write_eeprom(ft_isp *isp, uint32_t addr, const uint8_t *data,
                         const uint8_t *mask, uint32_t n, ft_err *err);
 
+/* A batch of reads (open, then close): between the two, the reads of the
+ * signature, fuses, lock, calibration and EEPROM only queue their
+ * instructions, and return FT_OK with nothing filled in yet; closing sends
+ * them all in one USB exchange, fills every destination (which must stay
+ * valid till then) and returns the first error. Nothing else may be called
+ * inside a batch. */
+int ft_isp_batch(ft_isp *isp, bool open, ft_err *err);
+
 /* Fuse index 0 low, 1 high, 2 extended. */
 int ft_isp_read_fuse(ft_isp *isp, int index, uint8_t *v, ft_err *err);
 int ft_isp_write_fuse(ft_isp *isp, int index, uint8_t v, ft_err *err);

@@ -40,6 +40,8 @@ typedef struct ft_proto_ops {
     /* The clock this protocol always runs at, whatever the target's clock
      * (TPI); 0: chosen from the target's clock (ISP, session_clock.c). */
     uint32_t fixed_hz;
+    /* ft_isp_batch; NULL: reads are not batched (each waits for itself). */
+    int (*batch)(void *impl, bool open, ft_err *err);
 } ft_proto_ops;
 
 typedef struct ft_proto ft_proto;
@@ -70,5 +72,8 @@ int ft_proto_read_lock(ft_proto *pr, uint8_t *v, ft_err *err);
 int ft_proto_write_lock(ft_proto *pr, uint8_t v, ft_err *err);
 int ft_proto_read_calibration(ft_proto *pr, int index, uint8_t *v, ft_err *err);
 int ft_proto_read_data(ft_proto *pr, uint32_t addr, uint8_t *buf, uint32_t n, ft_err *err);
+/* Opens or closes a batch of reads (ft_isp_batch); a protocol without
+ * batches reads at once, and both calls return FT_OK. */
+int ft_proto_batch(ft_proto *pr, bool open, ft_err *err);
 
 #endif

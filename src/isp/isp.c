@@ -16,6 +16,23 @@ int isp_wire_status(ft_isp *isp, ft_err *err)
     return ft_wire_take_error(isp->w, err);
 }
 
+int isp_read_done(ft_isp *isp, ft_err *err)
+{
+    if (isp->batching)
+        return FT_OK;
+    ft_wire_flush(isp->w);
+    return isp_wire_status(isp, err);
+}
+
+int ft_isp_batch(ft_isp *isp, bool open, ft_err *err)
+{
+    isp->batching = open;
+    if (open)
+        return FT_OK;
+    ft_wire_flush(isp->w);
+    return isp_wire_status(isp, err);
+}
+
 void isp_cmd(ft_isp *isp, uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t *out)
 {
     uint8_t ins[4] = {a, b, c, d};
@@ -185,8 +202,7 @@ int ft_isp_read_signature(ft_isp *isp, uint8_t sig[3], ft_err *err)
         return err->code;
     for (uint8_t i = 0; i < 3; i++)
         isp_cmd(isp, 0x30, 0x00, i, 0x00, &sig[i]);
-    ft_wire_flush(isp->w);
-    return isp_wire_status(isp, err);
+    return isp_read_done(isp, err);
 }
 
 int ft_isp_chip_erase(ft_isp *isp, ft_err *err)
@@ -218,8 +234,7 @@ int ft_isp_read_fuse(ft_isp *isp, int index, uint8_t *v, ft_err *err)
     if (index < 0 || index > 2)
         return ft_err_set(err, FT_E_FAIL, "internal: fuse index %d", index);
     isp_cmd(isp, fuse_read[index][0], fuse_read[index][1], 0x00, 0x00, v);
-    ft_wire_flush(isp->w);
-    return isp_wire_status(isp, err);
+    return isp_read_done(isp, err);
 }
 
 static uint32_t fuse_delay(const ft_part *p, const ft_fuse *f)
@@ -247,8 +262,7 @@ int ft_isp_read_lock(ft_isp *isp, uint8_t *v, ft_err *err)
     if (isp_need_enabled(isp, err))
         return err->code;
     isp_cmd(isp, 0x58, 0x00, 0x00, 0x00, v);
-    ft_wire_flush(isp->w);
-    return isp_wire_status(isp, err);
+    return isp_read_done(isp, err);
 }
 
 int ft_isp_write_lock(ft_isp *isp, uint8_t v, ft_err *err)
@@ -268,6 +282,5 @@ int ft_isp_read_calibration(ft_isp *isp, int index, uint8_t *v, ft_err *err)
     if (index < 0 || index > 255)
         return ft_err_set(err, FT_E_FAIL, "internal: calibration index %d", index);
     isp_cmd(isp, 0x38, 0x00, (uint8_t)index, 0x00, v);
-    ft_wire_flush(isp->w);
-    return isp_wire_status(isp, err);
+    return isp_read_done(isp, err);
 }

@@ -26,9 +26,12 @@ int ft_isp_read_eeprom(ft_isp *isp, uint32_t addr, uint8_t *buf, uint32_t n, ft_
         if (i % PROGRESS_STEP == PROGRESS_STEP - 1) {
             if (ft_wire_error(isp->w))
                 break;
-            isp_progress(isp, i + 1, n);
+            if (!isp->batching)
+                isp_progress(isp, i + 1, n);
         }
     }
+    if (isp->batching)
+        return FT_OK;
     ft_wire_flush(isp->w);
     int rc = isp_wire_status(isp, err);
     if (rc == FT_OK)

@@ -13,6 +13,7 @@ struct ft_isp {
     ft_progress_fn progress;
     void *pctx;
     bool enabled;
+    bool batching;                 /* ft_isp_batch open: reads queue, no flush */
     int ext;                       /* Load Extended Address byte in force, -1: unknown */
     /* busy time last seen per kind, as polls at SCK learned_sck */
     uint32_t learned_polls[ISP_BUSY_KINDS];
@@ -26,6 +27,9 @@ struct ft_isp {
 
 /* Takes the wire's sticky error into err; returns its code. */
 int isp_wire_status(ft_isp *isp, ft_err *err);
+/* The end of a read: flushes and takes the wire's error, or, inside a
+ * batch, leaves both to ft_isp_batch's close. */
+int isp_read_done(ft_isp *isp, ft_err *err);
 /* Queues one 4-byte instruction; the fourth reply byte goes to *out if not NULL. */
 void isp_cmd(ft_isp *isp, uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t *out);
 /* Queues Load Extended Address if the byte for this word address changes. */

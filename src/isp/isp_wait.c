@@ -4,8 +4,17 @@
  * round trip later, so:
  *   - once the busy time of this kind of write is known, one group sized to
  *     end just after it usually catches the ready answer: one round trip;
- *   - otherwise groups about a round trip long are kept two in flight, so
- *     the target is polled without gaps while the host reads.
+ *   - the first page write of a kind (flash, EEPROM: many follow) polls for
+ *     the database's delay (the datasheet's tWD, the longest a chip in spec
+ *     takes) in one group, which then catches ready and counts the busy
+ *     time exactly: the pages after it need one round trip each;
+ *   - otherwise (an erase, a fuse: one-off waits, or a target slower than
+ *     expected) groups about a round trip long are kept two in flight, so
+ *     the target is polled while the host reads.
+ * Polls count busy time only as far as they ran without a pause; groups
+ * sent after the host read an answer may have started after one. A busy
+ * time caught there is not trusted as learned: the next wait of that kind
+ * polls for the database's delay again (or a group more, if longer).
  * Polls sent after the target is ready are harmless; anything else is never
  * queued before a poll has said ready. */
 #include <time.h>
@@ -55,11 +64,17 @@ static int wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
     uint32_t g = (uint32_t)(GROUP_NS / poll_ns);
     g = g < 4 ? 4 : g > cap ? cap : g;
 
+    uint64_t full = (uint64_t)delay_us * 1000u / poll_ns + 1;   /* polls covering tWD */
+    if (full > cap)
+        full = cap;
     uint32_t first_n = g;
     bool pipelined = true;
     if (isp->learned_polls[kind]) {
         uint64_t n = (uint64_t)isp->learned_polls[kind] * sck / isp->learned_sck[kind] + MARGIN_POLLS;
         first_n = n > cap ? cap : (uint32_t)n;
+        pipelined = false;
+    } else if (kind == ISP_BUSY_FLASH || kind == ISP_BUSY_EEPROM) {
+        first_n = (uint32_t)full;
         pipelined = false;
     }
     uint64_t limit_us = (uint64_t)delay_us * 10 + 200000;
@@ -89,7 +104,12 @@ static int wait_ready(ft_isp *isp, int kind, uint32_t delay_us, ft_err *err)
                 ready_at = q[0].first + i;
                 continue;
             }
-            isp->learned_polls[kind] = ready_at + 1;
+            uint32_t learned = ready_at + 1;
+            if (ready_at >= first_n && learned + g < full)
+                learned = (uint32_t)full;     /* caught after a pause (above) */
+            else if (ready_at >= first_n)
+                learned += g;
+            isp->learned_polls[kind] = learned;
             isp->learned_sck[kind] = sck;
             return FT_OK;
         }

@@ -42,10 +42,12 @@ static int isp_rdata(void *i, uint32_t a, uint8_t *b, uint32_t n, ft_err *e)
     return ft_err_set(e, FT_E_USAGE, "ISP has no access to the data space");
 }
 
+static int isp_batch(void *i, bool o, ft_err *e) { return ft_isp_batch(i, o, e); }
+
 static const ft_proto_ops isp_ops = {
     "ISP", isp_free, isp_set_progress, isp_enable, isp_probe, isp_leave, isp_set_sck, isp_sig, isp_erase,
     isp_rflash, isp_reeprom, isp_wpages, isp_weeprom, isp_rfuse, isp_wfuse, isp_rlock, isp_wlock, isp_rcal,
-    isp_rdata, 0,
+    isp_rdata, 0, isp_batch,
 };
 
 /* ---- TPI ---- */
@@ -106,7 +108,7 @@ static int tpi_rdata(void *i, uint32_t a, uint8_t *b, uint32_t n, ft_err *e)
 static const ft_proto_ops tpi_ops = {
     "TPI", tpi_free, tpi_set_progress, tpi_enable, tpi_probe, tpi_leave, tpi_set_sck, tpi_sig, tpi_erase,
     tpi_rflash, tpi_reeprom, tpi_wpages, tpi_weeprom, tpi_rfuse, tpi_wfuse, tpi_rlock, tpi_wlock, tpi_rcal,
-    tpi_rdata, FT_TPI_CLOCK_HZ,
+    tpi_rdata, FT_TPI_CLOCK_HZ, NULL,
 };
 
 int ft_proto_new(ft_proto **out, ft_wire *w, const ft_part *p, ft_err *err)
@@ -181,4 +183,8 @@ int ft_proto_read_data(ft_proto *pr, uint32_t addr, uint8_t *buf, uint32_t n, ft
 int ft_proto_read_calibration(ft_proto *pr, int index, uint8_t *v, ft_err *err)
 {
     return pr->ops->read_calibration(pr->impl, index, v, err);
+}
+int ft_proto_batch(ft_proto *pr, bool open, ft_err *err)
+{
+    return pr->ops->batch ? pr->ops->batch(pr->impl, open, err) : FT_OK;
 }

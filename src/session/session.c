@@ -70,15 +70,9 @@ bool ses_field_programmed(const ft_part *p, const uint8_t *fuses, const char *na
 int ses_check_signature(ft_session *r)
 {
     const ft_plan *plan = r->plan;
-    /* The clock settling has read it once already: a second read that
-     * agrees confirms it; one that does not is resolved by reading until two
-     * agree. */
-    uint8_t again[3];
-    int rc = ft_proto_read_signature(r->proto, again, r->err);
-    if (rc == FT_OK && memcmp(again, r->res->signature, 3) != 0)
-        rc = ses_read_checked(r, FT_MEM_SIGNATURE, 0, 0, r->res->signature, 3);
-    if (rc != FT_OK)
-        return rc;
+    /* The signature comes from the clock settling's snapshot, which two
+     * reads in a row agreed on (session_clock.c, agreed_snapshot): a third
+     * read would only repeat that agreement. */
     r->res->have_signature = true;
     const uint8_t *s = r->res->signature;
     if (memcmp(s, r->part->signature, 3) == 0)
@@ -127,13 +121,18 @@ int ses_enter(ft_session *r, uint32_t sck)
     return FT_OK;
 }
 
-/* The clock settling read the fuses and lock once, or twice where it raised
- * SCK and compared. The fuse checks and the EEPROM keeping act on them, so
- * they are read again until two reads agree; a value that then differs from
- * what the clock was chosen from stops the run before anything changed. */
+/* The fuse checks and the EEPROM keeping act on the fuses and lock, so
+ * each must rest on two reads that agree. The clock settling normally
+ * gives that already (identity_agreed: its snapshot is two reads that
+ * agree, and where it raised SCK a third read at the new clock agreed
+ * too); otherwise they are read again until two reads agree, and a value
+ * that then differs from what the clock was chosen from stops the run
+ * before anything changed. */
 int ses_confirm_fuses(ft_session *r)
 {
     const ft_part *p = r->part;
+    if (r->identity_agreed)
+        return FT_OK;
     for (int i = 0; i < p->nfuses; i++) {
         int fi = p->fuses[i].index;
         uint8_t v = 0;

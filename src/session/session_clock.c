@@ -52,7 +52,7 @@ typedef struct snapshot {
     int n;
 } snapshot;
 
-static int take_snapshot(ft_session *r, snapshot *s)
+static int queue_snapshot(ft_session *r, snapshot *s)
 {
     const ft_part *p = r->part;
     static const char *const signame[3] = {"signature byte 0", "signature byte 1", "signature byte 2"};
@@ -77,6 +77,23 @@ static int take_snapshot(ft_session *r, snapshot *s)
         s->name[s->n++] = calname[i];
     }
     return rc;
+}
+
+/* n snapshots read in one USB exchange (a batch of reads, ft_proto_batch):
+ * a round trip for all of them instead of one per byte. */
+static int take_snapshots(ft_session *r, snapshot *s, int n)
+{
+    int rc = ft_proto_batch(r->proto, true, r->err);
+    for (int i = 0; rc == FT_OK && i < n; i++)
+        rc = queue_snapshot(r, &s[i]);
+    ft_err later = {0};
+    int rc2 = ft_proto_batch(r->proto, false, rc == FT_OK ? r->err : &later);
+    return rc != FT_OK ? rc : rc2;
+}
+
+static int take_snapshot(ft_session *r, snapshot *s)
+{
+    return take_snapshots(r, s, 1);
 }
 
 /* The session trusts what a snapshot says from here on. */
@@ -114,7 +131,8 @@ static int agreed_snapshot(ft_session *r, snapshot *out)
     snapshot s[SES_READS_MAX];
     char d[96] = "";
     for (int i = 0; i < SES_READS_MAX; i++) {
-        int rc = take_snapshot(r, &s[i]);
+        /* agreement takes two reads at least: those two go out together */
+        int rc = i == 0 ? take_snapshots(r, s, 2) : i == 1 ? FT_OK : take_snapshot(r, &s[i]);
         if (rc != FT_OK)
             return rc;
         for (int j = 0; j < i; j++)
@@ -268,6 +286,7 @@ int ses_settle_clock(ft_session *r, uint32_t start)
 {
     const ft_plan *plan = r->plan;
     uint32_t user = plan->opts.sck_hz;
+    r->identity_agreed = false;
     int rc = ses_enter(r, user ? user : start);
     snapshot first;
     char why[200] = "";
@@ -303,10 +322,15 @@ int ses_settle_clock(ft_session *r, uint32_t start)
                  "%s clock %.4g kHz, below the datasheet's limit of 2 MHz (independent of the target "
                  "clock)", ft_proto_name(r->proto), r->sck_hz / 1e3);
         ses_note(r, 1, "%s", r->res->clock_why);
+        r->identity_agreed = true;
         return FT_OK;
     }
     if (rc == FT_OK)
         rc = user ? judge_user_clock(r, &first, fmin, why) : raise_clock(r, &first, fmin, why);
+    /* every path to here read the snapshot twice alike (agreed_snapshot) at
+     * the clock now in use, or twice at a slower one and once more at this
+     * one, compared equal (raise_clock, judge_user_clock) */
+    r->identity_agreed = rc == FT_OK;
     return rc;
 }
 

@@ -27,6 +27,9 @@ typedef struct ft_session {
     bool have_fuses;
     uint8_t lock;
     bool have_lock;
+    /* signature, fuses and lock as held were each read twice with the same
+     * result, the last time at sck_hz (ses_settle_clock) */
+    bool identity_agreed;
     uint32_t sck_hz;
     /* What a look at the chip before erasing found for the flash write. */
     enum { FLASH_PLAN_ERASE, FLASH_PLAN_NOTHING, FLASH_PLAN_CHANGED } flash_plan;

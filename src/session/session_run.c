@@ -133,6 +133,99 @@ static int op_write_flash(ft_session *r, const ft_op *op)
     return rc;
 }
 
+/* The page an EEPROM write goes by (1: byte by byte), as isp_eeprom.c
+ * decides it. */
+static uint32_t eeprom_unit(const ft_part *p)
+{
+    return p->eeprom.paged && p->eeprom.page_size > 1 ? p->eeprom.page_size : 1;
+}
+
+/* Which of the file's bytes in [lo, lo+n) the write changes (mask; want
+ * gets the file's bytes). Reading is far cheaper than an EEPROM write, so
+ * only what differs is written. By bytes where the part writes byte by
+ * byte, and for -n (which says how many bytes would change): every byte is
+ * read. In page mode a page is written whole as soon as one of its bytes
+ * differs, with the file's value loaded for each of its bytes that the file
+ * sets, whatever the chip held there (only the bytes the file leaves out
+ * are read, by the write, to be kept): one differing byte settles a page.
+ * So the first byte the file sets in each page is read (all pages in one
+ * stream), and the page's other bytes only where that one matched; the
+ * pages written are the same as with every byte read. */
+static int eeprom_changes(ft_session *r, const ft_image *img, uint32_t lo, uint32_t n, uint8_t *cur,
+                          uint8_t *want, uint8_t *mask, uint32_t *changes)
+{
+    uint32_t unit = eeprom_unit(r->part);
+    *changes = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        want[i] = ft_image_get(img, lo + i);
+        mask[i] = 0;
+    }
+    if (unit == 1 || r->plan->opts.dry_run) {
+        int rc = ft_proto_read_eeprom(r->proto, lo, cur, n, r->err);
+        for (uint32_t i = 0; rc == FT_OK && i < n; i++) {
+            mask[i] = ft_image_is_set(img, lo + i) && cur[i] != want[i];
+            *changes += mask[i];
+        }
+        return rc;
+    }
+    /* pages as offsets into [lo, lo+n): [pg, pg_end) */
+    uint32_t first = lo / unit * unit;
+    for (int pass = 0; pass < 2; pass++) {
+        int rc = ft_proto_batch(r->proto, true, r->err);
+        bool any = false;
+        for (uint32_t a = first; rc == FT_OK && a < lo + n; a += unit) {
+            uint32_t pg = a > lo ? a - lo : 0, end = a + unit - lo < n ? a + unit - lo : n;
+            uint32_t i = pg;
+            while (i < end && !ft_image_is_set(img, lo + i))
+                i++;
+            if (i == end)
+                continue;
+            if (pass == 0) {
+                rc = ft_proto_read_eeprom(r->proto, lo + i, &cur[i], 1, r->err);
+                any = true;
+                continue;
+            }
+            if (cur[i] != want[i])
+                continue;
+            /* the page's first byte matched: read its others (runs of set bytes) */
+            for (uint32_t j = i + 1; rc == FT_OK && j < end;) {
+                if (!ft_image_is_set(img, lo + j)) {
+                    j++;
+                    continue;
+                }
+                uint32_t k = j;
+                while (k < end && ft_image_is_set(img, lo + k))
+                    k++;
+                rc = ft_proto_read_eeprom(r->proto, lo + j, &cur[j], k - j, r->err);
+                any = true;
+                j = k;
+            }
+        }
+        ft_err later = {0};
+        int rc2 = ft_proto_batch(r->proto, false, rc == FT_OK ? r->err : &later);
+        if (rc != FT_OK || rc2 != FT_OK)
+            return rc != FT_OK ? rc : rc2;
+        if (!any)
+            break;
+    }
+    for (uint32_t a = first; a < lo + n; a += unit) {
+        uint32_t pg = a > lo ? a - lo : 0, end = a + unit - lo < n ? a + unit - lo : n;
+        bool differs = false;
+        uint32_t i = pg;
+        while (i < end && !ft_image_is_set(img, lo + i))
+            i++;
+        /* a byte not read in pass 2 belongs to a page whose first byte
+         * already differed */
+        for (uint32_t j = i; j < end && !differs; j++)
+            differs = ft_image_is_set(img, lo + j) && cur[j] != want[j];
+        for (uint32_t j = pg; differs && j < end; j++) {
+            mask[j] = ft_image_is_set(img, lo + j);
+            *changes += mask[j];
+        }
+    }
+    return FT_OK;
+}
+
 static int op_write_eeprom(ft_session *r, const ft_op *op)
 {
     uint32_t lo = ses_image_start(&op->img, 1), hi = ft_image_extent(&op->img);
@@ -148,16 +241,10 @@ static int op_write_eeprom(ft_session *r, const ft_op *op)
         rc = ft_err_set(r->err, FT_E_FAIL, "out of memory");
         goto out;
     }
-    /* Reading is far cheaper than an EEPROM write: write only what changes. */
-    rc = ft_proto_read_eeprom(r->proto, lo, cur, n, r->err);
+    uint32_t changes = 0;
+    rc = eeprom_changes(r, &op->img, lo, n, cur, want, mask, &changes);
     if (rc != FT_OK)
         goto out;
-    uint32_t changes = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        want[i] = ft_image_get(&op->img, lo + i);
-        mask[i] = ft_image_is_set(&op->img, lo + i) && cur[i] != want[i];
-        changes += mask[i];
-    }
     if (r->plan->opts.dry_run) {
         ses_res(r, op)->skipped = ses_res(r, op)->dry_run = true;
         ses_note(r, 0, "eeprom: %u of %u bytes would change (-n)", changes, ses_res(r, op)->bytes);
@@ -170,7 +257,20 @@ static int op_write_eeprom(ft_session *r, const ft_op *op)
         goto out;
     }
     ses_res(r, op)->chip_changed = true;
-    ses_phase(r, "writing eeprom (bytes that differ)", changes);
+    uint32_t unit = eeprom_unit(r->part), npages = 0;
+    char what[96] = "writing eeprom (bytes that differ)";
+    if (unit > 1) {
+        /* in page mode the count is of the file's bytes in the pages written */
+        for (uint32_t a = lo / unit * unit; a < lo + n; a += unit) {
+            bool w = false;
+            for (uint32_t j = a > lo ? a - lo : 0; j < n && j < a + unit - lo; j++)
+                w |= mask[j] != 0;
+            npages += w;
+        }
+        snprintf(what, sizeof what, "writing eeprom (%u page%s that differ%s)", npages, npages == 1 ? "" : "s",
+                 npages == 1 ? "s" : "");
+    }
+    ses_phase(r, what, changes);
     double t0 = ses_now();
     rc = ft_proto_write_eeprom(r->proto, lo, want, mask, n, r->err);
     ses_phase_end(r, rc, t0);
@@ -217,8 +317,10 @@ static int op_write_byte(ft_session *r, const ft_op *op, int kind, int fi)
     rc = kind == FT_MEM_LOCK ? ft_proto_write_lock(r->proto, out, r->err)
                              : ft_proto_write_fuse(r->proto, fi, out, r->err);
     ses_res(r, op)->written = rc == FT_OK;
-    if (rc == FT_OK && kind == FT_MEM_FUSE)
+    if (rc == FT_OK && kind == FT_MEM_FUSE) {
         r->fuses[fi] = out;
+        r->identity_agreed = false;   /* until entering again reads them */
+    }
     ses_note(r, 0, "%s: 0x%02x written (was 0x%02x)", op->spec.memory, v, cur);
     if (rc == FT_OK && !r->plan->opts.no_verify)
         rc = ses_verify_image(r, op, kind, fi, &op->img);

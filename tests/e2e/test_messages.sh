@@ -33,11 +33,12 @@ emu "$T/c" -p m328p -U flash:v:"$T/a.hex"
 check "-U flash:v says 'verifying flash'" says 'ftisp: verifying flash: 30178 bytes' "$T/c/stderr"
 if grep -q '^ftisp: verifying:' "$T/c/stderr"; then notok "no bare 'verifying:'"; else ok "no bare 'verifying:'"; fi
 
-# EEPROM: only the bytes that differ are written, the file's range verified
+# EEPROM: only the pages that differ are written (4-byte pages on the
+# m328p: 16-19 and 20-23), the file's range verified
 printf 'hello' >"$T/e.bin"
 bin2hex "$T/e.bin" "$T/e5.hex" 16
 emu "$T/c" -p m328p -U eeprom:w:"$T/e5.hex"
-check "'writing eeprom (bytes that differ): 5 bytes'" says 'ftisp: writing eeprom (bytes that differ): 5 bytes' "$T/c/stderr"
+check "'writing eeprom (2 pages that differ): 5 bytes'" says 'ftisp: writing eeprom (2 pages that differ): 5 bytes' "$T/c/stderr"
 check "'verifying eeprom (the file's range): 5 bytes'" says "ftisp: verifying eeprom (the file's range): 5 bytes" "$T/c/stderr"
 emu "$T/c" -p m328p -U eeprom:v:"$T/e5.hex"
 check "-U eeprom:v at 16: 'verifying eeprom: 5 bytes'" says 'ftisp: verifying eeprom: 5 bytes' "$T/c/stderr"
@@ -166,15 +167,17 @@ check "pulled at the first transfer: exit 5, 'adapter lost ... was it unplugged?
     eval 'rc_is 5 && says "adapter lost: .*USB read failed during sync (libftdi -4); was it unplugged?" "$T/p1/stderr"'
 check "... the chip is said untouched, not half-programmed" \
     eval 'says "chip: untouched (nothing had been written or erased); plug the adapter back in" "$T/p1/stderr" && ! says "half-programmed" "$T/p1/stderr"'
-FTEMU_FAULT=unplug_after=200 emu "$T/p2" -p m328p -U flash:w:"$T/pull.bin"
+# the whole run's USB transfers: the flash write (24 pages, a few transfers
+# each) is the bulk of them; three quarters in is mid-write
+emu "$T/p3" -p m328p -U flash:w:"$T/pull.bin"
+total=$(python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(s['transfers_out'] + s['transfers_in'])" "$T/p3/stats.json")
+FTEMU_FAULT=unplug_after=$((total * 3 / 4)) emu "$T/p2" -p m328p -U flash:w:"$T/pull.bin"
 check "pulled mid-write: what the chip holds, then what to do (last line)" \
     eval 'rc_is 5 && says "chip: .*flash partly written" "$T/p2/stderr" && [ "$(tail -1 "$T/p2/stderr")" = "ftisp: plug the adapter back in and run the same command again to finish" ]'
 
 # pulled while the pins are let go after a passed verify (the last transfers
 # of the run): the chip is right, but RESET may still be held and the
 # adapter is gone: exit 5 with both said, nothing to run again
-emu "$T/p3" -p m328p -U flash:w:"$T/pull.bin"
-total=$(python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(s['transfers_out'] + s['transfers_in'])" "$T/p3/stats.json")
 for n in $((total - 1)) $((total - 3)); do
     rm -rf "$T/p3"
     FTEMU_FAULT=unplug_after=$n emu "$T/p3" -p m328p -U flash:w:"$T/pull.bin"
