@@ -434,30 +434,134 @@ static void keep_from(ft_part *p, const ft_part *old)
     }
 }
 
+/* "parent "ID"": a starts as a copy of that part, from this file or the
+ * database. */
+static int part_parent(lexer *lx, ft_partdb *db, known *k, adpart *a)
+{
+    int rc;
+    if ((rc = next(lx)))
+        return rc;
+    if (lx->t != T_STRING)
+        return fail(lx, "the parent's id in quotes");
+    const adpart *pa = known_find(k, lx->text);
+    const ft_part *pd = pa ? NULL : ft_partdb_find(db, lx->text);
+    if (pa) {
+        *a = *pa;
+    } else if (pd && strcasecmp(pd->id, lx->text) == 0) {
+        a->p = *pd;
+        a->modes_known = true;
+        a->isp = true;
+    } else {
+        return fail(lx, "the id of a part defined earlier in this file or in the database");
+    }
+    return next(lx);
+}
+
+/* memory "NAME" = NULL; or memory "NAME" ... ; (after the key). */
+static int part_memory(lexer *lx, adpart *a, int key_line)
+{
+    int rc;
+    char mem[32];
+    if ((rc = copy_string(lx, mem, sizeof mem, "a memory name in quotes")))
+        return rc;
+    if (is(lx, "=")) {
+        if ((rc = next(lx)))
+            return rc;
+        if (lx->t != T_WORD || strcmp(lx->text, "NULL") != 0)
+            return fail(lx, "NULL");
+        if ((rc = next(lx)) || (rc = expect(lx, ";", "';'")))
+            return rc;
+        drop_memory(&a->p, mem);
+        return FT_OK;
+    }
+    memblock mb;
+    memset(&mb, 0, sizeof mb);
+    if ((rc = memory_block(lx, &mb)))
+        return rc;
+    apply_memory(&a->p, mem, &mb);
+    ft_mem *m = strcmp(mem, "flash") == 0 ? &a->p.flash : strcmp(mem, "eeprom") == 0 ? &a->p.eeprom : NULL;
+    if (m)
+        snprintf(m->source, sizeof m->source, "%.80s:%d", lx->file, key_line);
+    return FT_OK;
+}
+
+/* KEY = VALUE...; (after the key): the settings ftisp uses, the others
+ * read over. */
+static int part_setting(lexer *lx, const char *key, adpart *a)
+{
+    int rc;
+    if ((rc = expect(lx, "=", "'='")))
+        return rc;
+    unsigned long v;
+    if (strcmp(key, "id") == 0) {
+        if ((rc = copy_string(lx, a->p.id, sizeof a->p.id, "the part id in quotes")))
+            return rc;
+    } else if (strcmp(key, "desc") == 0) {
+        if ((rc = copy_string(lx, a->p.name, sizeof a->p.name, "the part name in quotes")))
+            return rc;
+    } else if (strcmp(key, "signature") == 0) {
+        for (int i = 0; i < 3; i++) {
+            if ((rc = number(lx, 0xff, &v)))
+                return rc;
+            a->p.signature[i] = (uint8_t)v;
+        }
+    } else if (strcmp(key, "chip_erase_delay") == 0) {
+        if ((rc = number(lx, 10000000, &v)))
+            return rc;
+        a->p.chip_erase_delay_us = (uint32_t)v;
+    } else if (strcmp(key, "prog_modes") == 0) {
+        a->modes_known = true;
+        a->isp = false;
+        while (!is(lx, ";") && lx->t != T_EOF) {
+            if (lx->t == T_WORD && strcmp(lx->text, "PM_ISP") == 0)
+                a->isp = true;
+            if ((rc = next(lx)))
+                return rc;
+        }
+    }
+    return skip_values(lx);
+}
+
+/* The part read whole: checked, completed from what the database knew of
+ * it, and kept when ftisp can program it. */
+static int part_finish(lexer *lx, int start, ft_partdb *db, known *k, ft_partdb *out, adpart *a,
+                       bool rdybsy_inherited)
+{
+    int rc;
+    if (!a->p.id[0]) {
+        lx->tline = start;
+        return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: expected an id in the part, found none",
+                          lx->file, start);
+    }
+    if (!a->p.name[0])
+        copyz(a->p.name, sizeof a->p.name, a->p.id);
+    if (!rdybsy_inherited)
+        a->p.has_rdybsy = a->p.flash.page_size > 1 && !old_part_without_rdybsy(a->p.name);
+    /* Parts named with a leading '.' are templates for others to inherit. */
+    bool usable = a->p.id[0] != '.' && (!a->modes_known || a->isp) && a->p.flash.size > 0;
+    if (usable && !a->p.signature[0] && !a->p.signature[1] && !a->p.signature[2])
+        return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: expected a signature in part \"%s\", found none",
+                          lx->file, start, a->p.id);
+    if (usable) {
+        const ft_part *old = ft_partdb_find(out, a->p.id);
+        if (!old)
+            old = ft_partdb_find(db, a->p.id);
+        if (old && strcasecmp(old->id, a->p.id) == 0)
+            keep_from(&a->p, old);
+        ft_part_derive(&a->p);
+        if ((rc = ft_partdb_put(out, &a->p, lx->err)))
+            return rc;
+    }
+    return known_add(k, a, lx->err);
+}
+
 static int part_block(lexer *lx, int start, ft_partdb *db, known *k, ft_partdb *out)
 {
     int rc;
     adpart a;
     memset(&a, 0, sizeof a);
-    if (lx->t == T_WORD && strcmp(lx->text, "parent") == 0) {
-        if ((rc = next(lx)))
-            return rc;
-        if (lx->t != T_STRING)
-            return fail(lx, "the parent's id in quotes");
-        const adpart *pa = known_find(k, lx->text);
-        const ft_part *pd = pa ? NULL : ft_partdb_find(db, lx->text);
-        if (pa) {
-            a = *pa;
-        } else if (pd && strcasecmp(pd->id, lx->text) == 0) {
-            a.p = *pd;
-            a.modes_known = true;
-            a.isp = true;
-        } else {
-            return fail(lx, "the id of a part defined earlier in this file or in the database");
-        }
-        if ((rc = next(lx)))
-            return rc;
-    }
+    if (lx->t == T_WORD && strcmp(lx->text, "parent") == 0 && (rc = part_parent(lx, db, k, &a)))
+        return rc;
     a.p.id[0] = '\0';
     snprintf(a.p.source, sizeof a.p.source, "%.80s:%d", lx->file, start);
     bool rdybsy_inherited = a.p.flash.size != 0;
@@ -471,89 +575,13 @@ static int part_block(lexer *lx, int start, ft_partdb *db, known *k, ft_partdb *
         int key_line = lx->tline;
         if ((rc = next(lx)))
             return rc;
-        if (strcmp(key, "memory") == 0) {
-            char mem[32];
-            if ((rc = copy_string(lx, mem, sizeof mem, "a memory name in quotes")))
-                return rc;
-            if (is(lx, "=")) {
-                if ((rc = next(lx)))
-                    return rc;
-                if (lx->t != T_WORD || strcmp(lx->text, "NULL") != 0)
-                    return fail(lx, "NULL");
-                if ((rc = next(lx)) || (rc = expect(lx, ";", "';'")))
-                    return rc;
-                drop_memory(&a.p, mem);
-                continue;
-            }
-            memblock mb;
-            memset(&mb, 0, sizeof mb);
-            if ((rc = memory_block(lx, &mb)))
-                return rc;
-            apply_memory(&a.p, mem, &mb);
-            ft_mem *m = strcmp(mem, "flash") == 0 ? &a.p.flash : strcmp(mem, "eeprom") == 0 ? &a.p.eeprom : NULL;
-            if (m)
-                snprintf(m->source, sizeof m->source, "%.80s:%d", lx->file, key_line);
-            continue;
-        }
-        if ((rc = expect(lx, "=", "'='")))
-            return rc;
-        unsigned long v;
-        if (strcmp(key, "id") == 0) {
-            if ((rc = copy_string(lx, a.p.id, sizeof a.p.id, "the part id in quotes")))
-                return rc;
-        } else if (strcmp(key, "desc") == 0) {
-            if ((rc = copy_string(lx, a.p.name, sizeof a.p.name, "the part name in quotes")))
-                return rc;
-        } else if (strcmp(key, "signature") == 0) {
-            for (int i = 0; i < 3; i++) {
-                if ((rc = number(lx, 0xff, &v)))
-                    return rc;
-                a.p.signature[i] = (uint8_t)v;
-            }
-        } else if (strcmp(key, "chip_erase_delay") == 0) {
-            if ((rc = number(lx, 10000000, &v)))
-                return rc;
-            a.p.chip_erase_delay_us = (uint32_t)v;
-        } else if (strcmp(key, "prog_modes") == 0) {
-            a.modes_known = true;
-            a.isp = false;
-            while (!is(lx, ";") && lx->t != T_EOF) {
-                if (lx->t == T_WORD && strcmp(lx->text, "PM_ISP") == 0)
-                    a.isp = true;
-                if ((rc = next(lx)))
-                    return rc;
-            }
-        }
-        if ((rc = skip_values(lx)))
+        rc = strcmp(key, "memory") == 0 ? part_memory(lx, &a, key_line) : part_setting(lx, key, &a);
+        if (rc)
             return rc;
     }
     if ((rc = next(lx)))
         return rc;
-    if (!a.p.id[0]) {
-        lx->tline = start;
-        return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: expected an id in the part, found none",
-                          lx->file, start);
-    }
-    if (!a.p.name[0])
-        copyz(a.p.name, sizeof a.p.name, a.p.id);
-    if (!rdybsy_inherited)
-        a.p.has_rdybsy = a.p.flash.page_size > 1 && !old_part_without_rdybsy(a.p.name);
-    /* Parts named with a leading '.' are templates for others to inherit. */
-    bool usable = a.p.id[0] != '.' && (!a.modes_known || a.isp) && a.p.flash.size > 0;
-    if (usable && !a.p.signature[0] && !a.p.signature[1] && !a.p.signature[2])
-        return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: expected a signature in part \"%s\", found none",
-                          lx->file, start, a.p.id);
-    if (usable) {
-        const ft_part *old = ft_partdb_find(out, a.p.id);
-        if (!old)
-            old = ft_partdb_find(db, a.p.id);
-        if (old && strcasecmp(old->id, a.p.id) == 0)
-            keep_from(&a.p, old);
-        ft_part_derive(&a.p);
-        if ((rc = ft_partdb_put(out, &a.p, lx->err)))
-            return rc;
-    }
-    return known_add(k, &a, lx->err);
+    return part_finish(lx, start, db, k, out, &a, rdybsy_inherited);
 }
 
 /* A programmer entry or any block ftisp does not use: statements up to ';'. */
