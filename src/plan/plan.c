@@ -209,6 +209,101 @@ static int plan_op(ft_plan *plan, ft_op *op, int kind, int multi, bool filled, f
     return FT_OK;
 }
 
+/* One file for several memories (not ELF, which gives each memory by
+ * name): read once, at flat addresses, into *whole. */
+static int read_whole(const ft_opspec *spec, const ft_memsel *sel, int nsel, int multi, ft_format fmt,
+                      ft_image *whole, ft_err *err)
+{
+    uint32_t lim = 0;
+    for (int k = 0; k < nsel; k++)
+        if (sel[k].flat + sel[k].size > lim)
+            lim = sel[k].flat + sel[k].size;
+    ft_image_init(whole, multi == 1 ? FLAT_END : lim);
+    int rc = ft_image_read_file(whole, spec->file, fmt, "any", err);
+    if (rc != FT_OK)
+        ft_image_free(whole);
+    return rc;
+}
+
+/* The operation of spec on the memory sel, appended to the plan unless the
+ * file has nothing for it (*used counts those appended). whole: the file
+ * read for several memories, or NULL. */
+static int add_op(ft_plan *plan, const ft_opspec *spec, const ft_memsel *sel, ft_format fmt, int multi, int first,
+                  const ft_image *whole, int *used, ft_err *err)
+{
+    const ft_part *part = plan->part;
+    ft_op *op = &plan->ops[plan->nops];
+    op->spec = *spec;
+    memset(op->spec.memory, 0, sizeof op->spec.memory);
+    memcpy(op->spec.memory, sel->name, sizeof sel->name);
+    op->spec.fmt = fmt;
+    op->multi = multi ? first + 1 : 0;
+    op->flat = sel->flat;
+    int fi;
+    int kind = ft_plan_memkind(part, op->spec.memory, &fi);
+    op->mem_size = mem_size(part, kind, fi);
+    /* a lone input for a one-byte memory is read with room for a second
+     * value, so that one is reported as such */
+    ft_image_init(&op->img, op->spec.kind == FT_OP_READ || multi ? op->mem_size
+                                                                 : ft_plan_input_limit(op->mem_size));
+    bool skip = multi && op->spec.kind == FT_OP_WRITE &&
+                (kind == FT_MEM_SIGNATURE || kind == FT_MEM_CALIBRATION);   /* read-only */
+    if (!skip && multi && !whole && op->spec.kind != FT_OP_READ) {
+        /* ELF: each memory from its own section */
+        int rc = ft_image_read_file(&op->img, op->spec.file, fmt, op->spec.memory, err);
+        if (rc != FT_OK) {
+            ft_image_free(&op->img);
+            return rc;
+        }
+        skip = ft_image_empty(&op->img);
+    }
+    if (!skip && whole) {
+        for (uint32_t a = 0; a < op->mem_size; a++)
+            if (ft_image_is_set(whole, op->flat + a))
+                ft_image_store(&op->img, a, ft_image_get(whole, op->flat + a));
+        skip = ft_image_empty(&op->img);   /* the file has nothing for it */
+    }
+    if (skip) {
+        ft_image_free(&op->img);
+        memset(op, 0, sizeof *op);
+        return FT_OK;
+    }
+    plan->nops++;   /* from here ft_plan_free releases it */
+    (*used)++;
+    return plan_op(plan, op, kind, multi, multi && op->spec.kind != FT_OP_READ, err);
+}
+
+/* One -U: an operation per memory it names (a list, or `fuses`). */
+static int add_spec(ft_plan *plan, const ft_opspec *spec, ft_err *err)
+{
+    ft_memsel sel[FT_MAX_MEMS];
+    int nsel = 0, multi = 0;
+    int rc = ft_mem_select(plan->part, spec->memory, sel, &nsel, &multi, err);
+    if (rc != FT_OK)
+        return ft_err_set(err, rc, "-U %s:%c:%s: %s", spec->memory, spec->kind, spec->file, err->msg);
+    ft_image whole;
+    bool have_whole = false;
+    ft_format fmt = spec->fmt;
+    if (multi && spec->kind != FT_OP_READ) {
+        if (fmt == FT_FMT_AUTO && (rc = detect_file(spec->file, &fmt, err)) != FT_OK)
+            return rc;
+        if (!ft_format_is(fmt, FT_FMTF_BY_MEMORY)) {
+            if ((rc = read_whole(spec, sel, nsel, multi, fmt, &whole, err)) != FT_OK)
+                return rc;
+            have_whole = true;
+        }
+    }
+    int first = plan->nops, used = 0;
+    for (int k = 0; rc == FT_OK && k < nsel; k++)
+        rc = add_op(plan, spec, &sel[k], fmt, multi, first, have_whole ? &whole : NULL, &used, err);
+    if (have_whole)
+        ft_image_free(&whole);
+    if (rc == FT_OK && !used)
+        return ft_err_set(err, FT_E_INPUT, "-U %s:%c:%s: the file holds nothing for %s", spec->memory,
+                          spec->kind, spec->file, spec->memory);
+    return rc;
+}
+
 int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const ft_opspec *specs,
                   int nspecs, const ft_plan_opts *opts, ft_err *err)
 {
@@ -222,98 +317,12 @@ int ft_plan_build(ft_plan *plan, const ft_partdb *db, const ft_part *part, const
     plan->order = calloc(cap, sizeof *plan->order);
     if (!plan->ops || !plan->order)
         return ft_err_set(err, FT_E_FAIL, "out of memory");
-    int crc = ft_plan_check_stdin(specs, nspecs, err);
-    if (crc != FT_OK)
-        return crc;
-
-    int nops = 0;
-    for (int i = 0; i < nspecs; i++) {
-        ft_memsel sel[FT_MAX_MEMS];
-        int nsel = 0, multi = 0;
-        int rc = ft_mem_select(part, specs[i].memory, sel, &nsel, &multi, err);
-        if (rc != FT_OK)
-            return ft_err_set(err, rc, "-U %s:%c:%s: %s", specs[i].memory, specs[i].kind, specs[i].file,
-                              err->msg);
-        ft_image whole;
-        bool have_whole = false;
-        ft_format fmt = specs[i].fmt;
-        if (multi && specs[i].kind != FT_OP_READ) {
-            /* one file for several memories: read it once, at flat addresses */
-            if (fmt == FT_FMT_AUTO && (rc = detect_file(specs[i].file, &fmt, err)) != FT_OK)
-                return rc;
-            /* (ELF: each memory is taken from it by name, below) */
-            if (!ft_format_is(fmt, FT_FMTF_BY_MEMORY)) {
-                uint32_t lim = 0;
-                for (int k = 0; k < nsel; k++)
-                    if (sel[k].flat + sel[k].size > lim)
-                        lim = sel[k].flat + sel[k].size;
-                ft_image_init(&whole, multi == 1 ? FLAT_END : lim);
-                have_whole = true;
-                rc = ft_image_read_file(&whole, specs[i].file, fmt, "any", err);
-                if (rc != FT_OK) {
-                    ft_image_free(&whole);
-                    return rc;
-                }
-            }
-        }
-        int first = nops, used = 0;
-        for (int k = 0; k < nsel; k++) {
-            ft_op *op = &plan->ops[nops];
-            op->spec = specs[i];
-            memset(op->spec.memory, 0, sizeof op->spec.memory);
-            memcpy(op->spec.memory, sel[k].name, sizeof sel[k].name);
-            op->spec.fmt = fmt;
-            op->multi = multi ? first + 1 : 0;
-            op->flat = sel[k].flat;
-            int fi;
-            int kind = ft_plan_memkind(part, op->spec.memory, &fi);
-            op->mem_size = mem_size(part, kind, fi);
-            /* a lone input for a one-byte memory is read with room for a
-             * second value, so that one is reported as such */
-            ft_image_init(&op->img, op->spec.kind == FT_OP_READ || multi ? op->mem_size
-                                                                         : ft_plan_input_limit(op->mem_size));
-            bool skip = multi && op->spec.kind == FT_OP_WRITE &&
-                        (kind == FT_MEM_SIGNATURE || kind == FT_MEM_CALIBRATION);   /* read-only */
-            if (!skip && multi && !have_whole && op->spec.kind != FT_OP_READ) {
-                /* ELF: each memory from its own section */
-                rc = ft_image_read_file(&op->img, op->spec.file, fmt, op->spec.memory, err);
-                if (rc != FT_OK) {
-                    ft_image_free(&op->img);
-                    return rc;
-                }
-                skip = ft_image_empty(&op->img);
-            }
-            if (!skip && have_whole) {
-                for (uint32_t a = 0; a < op->mem_size; a++)
-                    if (ft_image_is_set(&whole, op->flat + a))
-                        ft_image_store(&op->img, a, ft_image_get(&whole, op->flat + a));
-                skip = ft_image_empty(&op->img);   /* the file has nothing for it */
-            }
-            if (skip) {
-                ft_image_free(&op->img);
-                memset(op, 0, sizeof *op);
-                continue;
-            }
-            nops++;
-            used++;
-            plan->nops = nops;
-            rc = plan_op(plan, op, kind, multi, multi && op->spec.kind != FT_OP_READ, err);
-            if (rc != FT_OK) {
-                if (have_whole)
-                    ft_image_free(&whole);
-                return rc;
-            }
-        }
-        if (have_whole)
-            ft_image_free(&whole);
-        if (!used)
-            return ft_err_set(err, FT_E_INPUT, "-U %s:%c:%s: the file holds nothing for %s",
-                              specs[i].memory, specs[i].kind, specs[i].file, specs[i].memory);
-    }
-    for (int i = 0; i < nops; i++)
-        plan->order[i] = i;
+    int rc = ft_plan_check_stdin(specs, nspecs, err);
+    for (int i = 0; rc == FT_OK && i < nspecs; i++)
+        rc = add_spec(plan, &specs[i], err);
+    if (rc != FT_OK)
+        return rc;
     plan->auto_erase = plan->writes_flash && !opts->no_erase && !opts->erase;
-
     int n = 0;
     for (int r = 0; r < 3; r++)
         for (int i = 0; i < plan->nops; i++)
