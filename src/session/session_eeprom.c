@@ -164,17 +164,17 @@ static int write_file(const char *path, const void *data, size_t n, bool sync)
 }
 
 /* Disk work done on a thread while the chip goes on: the journal under its
- * temporary name (and the raw copy) written and the journal fsync'd, or a
- * directory fsync'd. Signals stay with the main thread. Without a thread the
+ * temporary name (and the raw copy) written and the journal fsync'd, or the
+ * journal removed and its directory fsync'd. Signals stay with the main thread. Without a thread the
  * same work is done at once. */
-enum bg_kind { BG_WRITE, BG_SYNC_DIR, BG_REMOVE };
+enum bg_kind { BG_WRITE, BG_REMOVE };
 typedef struct ses_bg {
     enum bg_kind kind;
     pthread_t th;
     bool threaded;
     char path[sizeof ((keep *)0)->tmp];   /* BG_WRITE: the journal's temporary name; BG_REMOVE: the journal */
     char raw[sizeof ((keep *)0)->copy];   /* BG_WRITE, BG_REMOVE: the raw copy */
-    char dir[sizeof ((keep *)0)->dir];    /* BG_SYNC_DIR, BG_REMOVE */
+    char dir[sizeof ((keep *)0)->dir];    /* BG_REMOVE */
     uint8_t *file;            /* BG_WRITE: the journal's bytes, ... */
     size_t nfile;
     const uint8_t *ee;        /* ... the copy in them */
@@ -194,8 +194,6 @@ static void bg_run(ses_bg *b)
             b->err = errno ? errno : EIO;
             return;
         }
-    }
-    if (b->kind == BG_SYNC_DIR || b->kind == BG_REMOVE) {
         b->err = sync_dir(b->dir) == 0 ? 0 : errno ? errno : EIO;
         b->failed = b->dir;
         return;
@@ -794,10 +792,93 @@ static int journal_place(ft_session *r, keep *k, const uint8_t *ee, ses_bg *wr, 
     return rc;
 }
 
+static int erase_chip(ft_session *r)
+{
+    ses_phase(r, "erasing chip", 0);
+    double t0 = ses_now();
+    int rc = ft_proto_chip_erase(r->proto, r->err);
+    ses_phase_end(r, rc, t0);
+    if (rc == FT_OK)
+        r->res->erased = true;
+    return rc;
+}
+
+/* The journal put in place and its directory synced, before the first
+ * change to the chip: programming EESAVE destroys nothing, but a power loss
+ * with the rename not yet on disk would leave the high fuse changed and no
+ * journal saying what it was. */
+static int journal_durable(ft_session *r, keep *k, const uint8_t *ee, ses_bg *wr, bool *writing)
+{
+    int rc = journal_place(r, k, ee, wr, writing);
+    if (rc != FT_OK)
+        return rc;
+    snprintf(r->res->eeprom_copy, sizeof r->res->eeprom_copy, "%s", k->copy);
+    /* without EESAVE the erase clears the EEPROM: the copy is what keeps it */
+    ses_note(r, k->efi < 0 ? 0 : 1, "EEPROM copied to %s before the erase (journal %s)", k->copy, k->journal);
+    if (sync_dir(k->dir) == 0)
+        return FT_OK;
+    /* the copy is not known to be on disk: nothing changed on the chip, and
+     * the journal is not needed */
+    rc = ft_err_set(r->err, FT_E_UNSAFE, "%s: cannot sync (%s), so the EEPROM's copy is not known to be on "
+                    "disk; nothing was erased", k->dir, strerror(errno));
+    unlink(k->journal);
+    unlink(k->copy);
+    r->res->eeprom_copy[0] = '\0';
+    r->res->chip_state[0] = '\0';
+    return rc;
+}
+
+/* EESAVE programmed if the part has it, the erase, the high fuse back, the
+ * EEPROM made equal to the copy; *step is where a failure stopped. */
+static int erase_with_copy(ft_session *r, keep *k, const uint8_t *ee, bool use_eesave, enum step *step,
+                           bool *eesave_set, uint32_t *restored)
+{
+    int rc = FT_OK;
+    *step = STEP_EESAVE;
+    note_state(r, k, *step, false);
+    if (use_eesave) {
+        /* EESAVE takes effect as soon as it is programmed (datasheets,
+         * "Latching of Fuses"); the check afterwards covers parts where not */
+        rc = write_fuse_checked(r, k->efi, (uint8_t)(k->fuses[k->efi] & ~k->emask));
+        *eesave_set = rc == FT_OK;
+    }
+    if (rc == FT_OK) {
+        *step = STEP_ERASE;
+        note_state(r, k, *step, *eesave_set);
+        rc = erase_chip(r);
+    }
+    if (rc == FT_OK && *eesave_set) {
+        *step = STEP_FUSE_BACK;
+        note_state(r, k, *step, *eesave_set);
+        rc = write_fuse_checked(r, k->efi, k->fuses[k->efi]);
+    }
+    if (rc == FT_OK) {
+        *step = STEP_EEPROM;
+        note_state(r, k, *step, *eesave_set);
+        rc = eeprom_make(r, ee, restored);
+    }
+    return rc;
+}
+
+static void say_kept(ft_session *r, const keep *k, bool use_eesave, uint32_t restored)
+{
+    snprintf(r->res->eeprom_kept, sizeof r->res->eeprom_kept, "%s",
+             restored ? "rewritten" : use_eesave ? "eesave" : "untouched");
+    if (use_eesave)
+        ses_note(r, 0, "%s written twice: 0x%02x with EESAVE programmed for the erase, then back to 0x%02x",
+                 fuse_name(r->part, k->efi), (uint8_t)(k->fuses[k->efi] & ~k->emask), k->fuses[k->efi]);
+    if (restored && use_eesave)
+        ses_note(r, 0, "warning: EESAVE did not keep %u EEPROM bytes through the erase; written back from the "
+                 "copy and verified", restored);
+    else if (restored)
+        ses_note(r, 1, "EEPROM: %u bytes the erase cleared written back and verified", restored);
+    else
+        ses_note(r, 1, "EEPROM kept through the erase%s and checked", use_eesave ? " by EESAVE" : "");
+}
+
 int ses_erase_keeping(ft_session *r)
 {
-    const ft_part *p = r->part;
-    uint32_t n = p->eeprom.size;
+    uint32_t n = r->part->eeprom.size;
     bool files = !ft_wire_caps_of(r->w)->host_memory;   /* -c dryrun: the chip lives in this process only */
     int rc = ses_keep_settle(r, r->err);   /* an earlier erase's journal is gone */
     if (rc != FT_OK)
@@ -820,95 +901,21 @@ int ses_erase_keeping(ft_session *r)
             journal_discard(&k);
         }
         free(ee);
-        if (rc != FT_OK)
-            return rc;
         /* an erased EEPROM stays erased: nothing to keep */
-        ses_phase(r, "erasing chip", 0);
-        double t0 = ses_now();
-        rc = ft_proto_chip_erase(r->proto, r->err);
-        ses_phase_end(r, rc, t0);
-        r->res->erased = rc == FT_OK;
-        return rc;
+        return rc != FT_OK ? rc : erase_chip(r);
     }
-    if (files)
-        rc = journal_place(r, &k, ee, &wr, &writing);
-    if (rc != FT_OK) {
+    if (files && (rc = journal_durable(r, &k, ee, &wr, &writing)) != FT_OK) {
         free(ee);
         return rc;
     }
-    /* The journal is in place; its directory is synced before the first
-     * change to the chip. Programming EESAVE destroys nothing, but a power
-     * loss with the rename not yet on disk would leave the high fuse changed
-     * and no journal saying what it was. */
-    ses_bg ds;
-    memset(&ds, 0, sizeof ds);
-    if (files) {
-        ds.kind = BG_SYNC_DIR;
-        snprintf(ds.dir, sizeof ds.dir, "%s", k.dir);
-        bg_start(&ds);
-        snprintf(r->res->eeprom_copy, sizeof r->res->eeprom_copy, "%s", k.copy);
-        /* without EESAVE the erase clears the EEPROM: the copy is what keeps it */
-        ses_note(r, k.efi < 0 ? 0 : 1, "EEPROM copied to %s before the erase (journal %s)", k.copy, k.journal);
-    }
-
     bool use_eesave = k.efi >= 0 && (k.fuses[k.efi] & k.emask) == k.emask;
     bool eesave_set = false;
-    enum step step = STEP_EESAVE;
-    int e = files ? bg_wait(&ds) : 0;
-    if (e) {
-        /* the copy is not known to be on disk: nothing changed on the chip,
-         * and the journal is not needed */
-        rc = ft_err_set(r->err, FT_E_UNSAFE, "%s: cannot sync (%s), so the EEPROM's copy is not known to be "
-                        "on disk; nothing was erased", k.dir, strerror(e));
-        unlink(k.journal);
-        unlink(k.copy);
-        r->res->eeprom_copy[0] = '\0';
-        r->res->chip_state[0] = '\0';
-        free(ee);
-        return rc;
-    }
-    note_state(r, &k, step, false);
-    if (use_eesave) {
-        /* EESAVE takes effect as soon as it is programmed (datasheets,
-         * "Latching of Fuses"); the check afterwards covers parts where not */
-        rc = write_fuse_checked(r, k.efi, (uint8_t)(k.fuses[k.efi] & ~k.emask));
-        eesave_set = rc == FT_OK;
-    }
-    if (rc == FT_OK) {
-        step = STEP_ERASE;
-        note_state(r, &k, step, eesave_set);
-        ses_phase(r, "erasing chip", 0);
-        double t0 = ses_now();
-        rc = ft_proto_chip_erase(r->proto, r->err);
-        ses_phase_end(r, rc, t0);
-        if (rc == FT_OK)
-            r->res->erased = true;
-    }
-    if (rc == FT_OK && eesave_set) {
-        step = STEP_FUSE_BACK;
-        note_state(r, &k, step, eesave_set);
-        rc = write_fuse_checked(r, k.efi, k.fuses[k.efi]);
-    }
+    enum step step;
     uint32_t restored = 0;
-    if (rc == FT_OK) {
-        step = STEP_EEPROM;
-        note_state(r, &k, step, eesave_set);
-        rc = eeprom_make(r, ee, &restored);
-    }
+    rc = erase_with_copy(r, &k, ee, use_eesave, &step, &eesave_set, &restored);
     if (rc == FT_OK) {
         journal_remove(r, &k, true);
-        snprintf(r->res->eeprom_kept, sizeof r->res->eeprom_kept, "%s",
-                 restored ? "rewritten" : use_eesave ? "eesave" : "untouched");
-        if (use_eesave)
-            ses_note(r, 0, "%s written twice: 0x%02x with EESAVE programmed for the erase, then back to "
-                     "0x%02x", fuse_name(p, k.efi), (uint8_t)(k.fuses[k.efi] & ~k.emask), k.fuses[k.efi]);
-        if (restored && use_eesave)
-            ses_note(r, 0, "warning: EESAVE did not keep %u EEPROM bytes through the erase; written back "
-                     "from the copy and verified", restored);
-        else if (restored)
-            ses_note(r, 1, "EEPROM: %u bytes the erase cleared written back and verified", restored);
-        else
-            ses_note(r, 1, "EEPROM kept through the erase%s and checked", use_eesave ? " by EESAVE" : "");
+        say_kept(r, &k, use_eesave, restored);
     } else {
         rc = fail_state(r, &k, step, eesave_set);
     }
