@@ -337,6 +337,110 @@ static void boot_section(ctx *c, const char *label, unsigned words)
         line(c, label, "boot section size not known");
 }
 
+/* One-bit fuses: what programmed and not programmed mean. */
+static const struct {
+    const char *name, *on, *off;
+} BITS[] = {
+    {"ckout", "programmed: the system clock is output on the CLKO pin", "not programmed: no clock output"},
+    {"ckopt", "programmed: full-swing crystal oscillator (higher frequencies)",
+     "not programmed: low-power crystal oscillator"},
+    {"eesave", "programmed: a chip erase keeps the EEPROM", "not programmed: a chip erase clears the EEPROM"},
+    {"wdton", "programmed: the watchdog is always on", "not programmed: software turns the watchdog on and off"},
+    {"spien", "programmed: serial programming (ISP) is enabled",
+     "not programmed: serial programming is off; only high-voltage programming reaches the chip"},
+    {"dwen", "programmed: debugWIRE owns the RESET pin; ISP does not work until it is turned off",
+     "not programmed: debugWIRE off"},
+    {"rstdisbl", "programmed: the RESET pin is an I/O pin; ISP cannot reach the chip",
+     "not programmed: the RESET pin resets the chip"},
+    {"selfprgen", "programmed: the program may write flash (SPM)", "not programmed: the program cannot write flash"},
+    {"jtagen", "programmed: the JTAG interface is on (its pins are JTAG's)", "not programmed: JTAG off"},
+    {"ocden", "programmed: on-chip debugging through JTAG is on", "not programmed: on-chip debugging off"},
+};
+
+static void clock_lines(ctx *c, const char *vn)
+{
+    char buf[160];
+    ft_source src;
+    ft_fuse_source(c->p, c->bytes, &src);
+    ft_source_words(&src, buf, sizeof buf);
+    line(c, "clock source", "%s%s", buf, src.kind == FT_SRC_UNKNOWN && !vn ? " (a reserved value)" : "");
+    if (startup_words(vn, buf, sizeof buf))
+        line(c, "start-up", "%s", buf);
+}
+
+static void ckdiv8_line(ctx *c, const char *label, bool on)
+{
+    ft_source src;
+    ft_fuse_source(c->p, c->bytes, &src);
+    char r[48];
+    range_words(r, sizeof r, src.min_hz / 8, src.max_hz / 8);
+    if (!on)
+        line(c, label, "not programmed: the clock is not divided");
+    else if (src.min_hz && r[0])
+        line(c, label, "programmed: the clock is divided by 8, the chip runs at%s", r + 3);
+    else
+        line(c, label, "programmed: the clock is divided by 8");
+}
+
+static void bod_line(ctx *c, const char *vn)
+{
+    double v;
+    if (vn && sscanf(vn, "bod_%lfv", &v) == 1) {
+        /* bod_2v7: 2.7 V */
+        const char *d = strchr(vn + 4, 'v');
+        line(c, "brown-out", "resets the chip when the supply falls below %.*s.%s V", (int)(d - (vn + 4)),
+             vn + 4, d + 1);
+    } else if (vn && strstr(vn, "disabled"))
+        line(c, "brown-out", "detection off");
+    else if (vn && strstr(vn, "enabled"))
+        line(c, "brown-out", "detection on");
+    else
+        line(c, "brown-out", "%s", vn ? vn : "a reserved value");
+}
+
+static void bootrst_line(ctx *c, const char *label, bool on)
+{
+    const ft_part *p = c->p;
+    unsigned w = boot_words(p, c->bytes);
+    if (!on)
+        line(c, label, "not programmed: reset starts the application at address 0");
+    else if (w && p->flash.size > w * 2u)
+        line(c, label, "programmed: reset starts the boot loader at byte address 0x%x",
+             (unsigned)(p->flash.size - w * 2u));
+    else
+        line(c, label, "programmed: reset starts the boot loader");
+}
+
+static void lock_line(ctx *c, const char *label, const char *vn)
+{
+    if (vn && strcmp(vn, "no_lock") == 0)
+        line(c, label, "no lock: the memories can be read and written");
+    else if (vn && strcmp(vn, "prog_disabled") == 0)
+        line(c, label, "flash, EEPROM and fuses can no longer be written, until a chip erase");
+    else if (vn && strcmp(vn, "prog_ver_disabled") == 0)
+        line(c, label, "flash, EEPROM and fuses can no longer be written or read back, until a chip erase");
+    else
+        line(c, label, "%s", vn ? vn : "a reserved value");
+}
+
+/* blb0 (application section) or blb1 (boot loader section). */
+static void boot_lock_line(ctx *c, const char *label, bool app, const char *vn)
+{
+    const char *sec = app ? "application section" : "boot loader section";
+    const char *other = app ? "the boot loader" : "the application";
+    bool spm = vn && strstr(vn, "spm_disabled"), lpm = vn && strstr(vn, "lpm");
+    if (vn && strncmp(vn, "no_lock", 7) == 0)
+        line(c, label, "%s: no restriction", sec);
+    else if (spm && lpm)
+        line(c, label, "%s: SPM may not write it and LPM in %s may not read it", sec, other);
+    else if (spm)
+        line(c, label, "%s: SPM may not write it", sec);
+    else if (lpm)
+        line(c, label, "%s: LPM in %s may not read it", sec, other);
+    else
+        line(c, label, "%s", vn ? vn : "a reserved value");
+}
+
 static void explain(ctx *c, const ft_fuse *f, const ft_setting *s)
 {
     const ft_part *p = c->p;
@@ -345,113 +449,31 @@ static void explain(ctx *c, const ft_fuse *f, const ft_setting *s)
     const char *n = s->name;
     char label[24], buf[160];
     upper(label, sizeof label, n);
-    double v;
-
-    if (strcmp(n, "sut_cksel") == 0 || strcmp(n, "cksel") == 0) {
-        ft_source src;
-        ft_fuse_source(p, c->bytes, &src);
-        ft_source_words(&src, buf, sizeof buf);
-        line(c, "clock source", "%s%s", buf,
-             src.kind == FT_SRC_UNKNOWN && !vn ? " (a reserved value)" : "");
-        if (startup_words(vn, buf, sizeof buf))
-            line(c, "start-up", "%s", buf);
-    } else if (strcmp(n, "sut") == 0 && vn && startup_words(vn, buf, sizeof buf)) {
+    for (size_t i = 0; i < sizeof BITS / sizeof BITS[0]; i++)
+        if (strcmp(n, BITS[i].name) == 0) {
+            line(c, label, "%s", bit_on(s, b) ? BITS[i].on : BITS[i].off);
+            return;
+        }
+    if (strcmp(n, "sut_cksel") == 0 || strcmp(n, "cksel") == 0)
+        clock_lines(c, vn);
+    else if (strcmp(n, "sut") == 0 && vn && startup_words(vn, buf, sizeof buf))
         line(c, "start-up", "%s", buf);
-    } else if (strcmp(n, "ckdiv8") == 0) {
-        ft_source src;
-        ft_fuse_source(p, c->bytes, &src);
-        char r[48];
-        range_words(r, sizeof r, src.min_hz / 8, src.max_hz / 8);
-        if (!bit_on(s, b))
-            line(c, label, "not programmed: the clock is not divided");
-        else if (src.min_hz && r[0])
-            line(c, label, "programmed: the clock is divided by 8, the chip runs at%s", r + 3);
-        else
-            line(c, label, "programmed: the clock is divided by 8");
-    } else if (strcmp(n, "ckout") == 0) {
-        line(c, label, bit_on(s, b) ? "programmed: the system clock is output on the CLKO pin"
-                                    : "not programmed: no clock output");
-    } else if (strcmp(n, "ckopt") == 0) {
-        line(c, label, bit_on(s, b) ? "programmed: full-swing crystal oscillator (higher frequencies)"
-                                    : "not programmed: low-power crystal oscillator");
-    } else if (strcmp(n, "bodlevel") == 0 || strcmp(n, "boden") == 0) {
-        if (vn && sscanf(vn, "bod_%lfv", &v) == 1) {
-            /* bod_2v7: 2.7 V */
-            const char *d = strchr(vn + 4, 'v');
-            line(c, "brown-out", "resets the chip when the supply falls below %.*s.%s V",
-                 (int)(d - (vn + 4)), vn + 4, d + 1);
-        } else if (vn && strstr(vn, "disabled"))
-            line(c, "brown-out", "detection off");
-        else if (vn && strstr(vn, "enabled"))
-            line(c, "brown-out", "detection on");
-        else
-            line(c, "brown-out", "%s", vn ? vn : "a reserved value");
-    } else if (strcmp(n, "bootsz") == 0) {
+    else if (strcmp(n, "ckdiv8") == 0)
+        ckdiv8_line(c, label, bit_on(s, b));
+    else if (strcmp(n, "bodlevel") == 0 || strcmp(n, "boden") == 0)
+        bod_line(c, vn);
+    else if (strcmp(n, "bootsz") == 0)
         boot_section(c, label, boot_words(p, c->bytes));
-    } else if (strcmp(n, "bootrst") == 0) {
-        unsigned w = boot_words(p, c->bytes);
-        if (!bit_on(s, b))
-            line(c, label, "not programmed: reset starts the application at address 0");
-        else if (w && p->flash.size > w * 2u)
-            line(c, label, "programmed: reset starts the boot loader at byte address 0x%x",
-                 (unsigned)(p->flash.size - w * 2u));
-        else
-            line(c, label, "programmed: reset starts the boot loader");
-    } else if (strcmp(n, "eesave") == 0) {
-        line(c, label, bit_on(s, b) ? "programmed: a chip erase keeps the EEPROM"
-                                    : "not programmed: a chip erase clears the EEPROM");
-    } else if (strcmp(n, "wdton") == 0) {
-        line(c, label, bit_on(s, b) ? "programmed: the watchdog is always on"
-                                    : "not programmed: software turns the watchdog on and off");
-    } else if (strcmp(n, "spien") == 0) {
-        line(c, label, bit_on(s, b) ? "programmed: serial programming (ISP) is enabled"
-                                    : "not programmed: serial programming is off; only high-voltage programming reaches the chip");
-    } else if (strcmp(n, "dwen") == 0) {
-        line(c, label, bit_on(s, b) ? "programmed: debugWIRE owns the RESET pin; ISP does not work until it is turned off"
-                                    : "not programmed: debugWIRE off");
-    } else if (strcmp(n, "rstdisbl") == 0) {
-        line(c, label, bit_on(s, b) ? "programmed: the RESET pin is an I/O pin; ISP cannot reach the chip"
-                                    : "not programmed: the RESET pin resets the chip");
-    } else if (strcmp(n, "selfprgen") == 0) {
-        line(c, label, bit_on(s, b) ? "programmed: the program may write flash (SPM)"
-                                    : "not programmed: the program cannot write flash");
-    } else if (strcmp(n, "jtagen") == 0) {
-        line(c, label, bit_on(s, b) ? "programmed: the JTAG interface is on (its pins are JTAG's)"
-                                    : "not programmed: JTAG off");
-    } else if (strcmp(n, "ocden") == 0) {
-        line(c, label, bit_on(s, b) ? "programmed: on-chip debugging through JTAG is on"
-                                    : "not programmed: on-chip debugging off");
-    } else if (strcmp(n, "lb") == 0) {
-        if (vn && strcmp(vn, "no_lock") == 0)
-            line(c, label, "no lock: the memories can be read and written");
-        else if (vn && strcmp(vn, "prog_disabled") == 0)
-            line(c, label, "flash, EEPROM and fuses can no longer be written, until a chip erase");
-        else if (vn && strcmp(vn, "prog_ver_disabled") == 0)
-            line(c, label, "flash, EEPROM and fuses can no longer be written or read back, until a chip erase");
-        else
-            line(c, label, "%s", vn ? vn : "a reserved value");
-    } else if (strcmp(n, "blb0") == 0 || strcmp(n, "blb1") == 0) {
-        bool app = n[3] == '0';
-        const char *sec = app ? "application section" : "boot loader section";
-        const char *other = app ? "the boot loader" : "the application";
-        bool spm = vn && strstr(vn, "spm_disabled"), lpm = vn && strstr(vn, "lpm");
-        if (vn && strncmp(vn, "no_lock", 7) == 0)
-            line(c, label, "%s: no restriction", sec);
-        else if (spm && lpm)
-            line(c, label, "%s: SPM may not write it and LPM in %s may not read it", sec, other);
-        else if (spm)
-            line(c, label, "%s: SPM may not write it", sec);
-        else if (lpm)
-            line(c, label, "%s: LPM in %s may not read it", sec, other);
-        else
-            line(c, label, "%s", vn ? vn : "a reserved value");
-    } else {
-        unsigned num = ft_setting_number(s, b);
-        if (vn)
-            line(c, label, "%s (%u)", vn, num);
-        else
-            line(c, label, "%u, a value the datasheet reserves", num);
-    }
+    else if (strcmp(n, "bootrst") == 0)
+        bootrst_line(c, label, bit_on(s, b));
+    else if (strcmp(n, "lb") == 0)
+        lock_line(c, label, vn);
+    else if (strcmp(n, "blb0") == 0 || strcmp(n, "blb1") == 0)
+        boot_lock_line(c, label, n[3] == '0', vn);
+    else if (vn)
+        line(c, label, "%s (%u)", vn, ft_setting_number(s, b));
+    else
+        line(c, label, "%u, a value the datasheet reserves", ft_setting_number(s, b));
 }
 
 /* Parts with no named settings: the bit groups, programmed bits said so. */
