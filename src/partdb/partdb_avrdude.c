@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -698,25 +699,116 @@ static const ft_programmer *prog_parent(const progs *mine, const ft_progdb *pdb,
     return ft_progdb_find(pdb, id);
 }
 
+/* "parent "ID"": p starts as a copy of that programmer. */
+static int programmer_parent(lexer *lx, ft_progdb *pdb, progs *mine, ft_programmer *p)
+{
+    int rc;
+    if ((rc = next(lx)))
+        return rc;
+    if (lx->t != T_STRING)
+        return fail(lx, "the parent programmer's id in quotes");
+    const ft_programmer *par = prog_parent(mine, pdb, lx->text);
+    if (!par)
+        return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: programmer parent \"%s\" is not defined above",
+                          lx->file, lx->tline, lx->text);
+    *p = *par;
+    p->id[0] = '\0';
+    return next(lx);
+}
+
+/* id = "a", "b"; (after the '='): up to 4 kept. */
+static int programmer_ids(lexer *lx, char ids[4][32], int *nids)
+{
+    int rc;
+    *nids = 0;
+    for (;;) {
+        if (lx->t != T_STRING || !lx->text[0])
+            return fail(lx, "an id in quotes");
+        if (*nids < 4)
+            copyz(ids[(*nids)++], sizeof ids[0], lx->text);
+        if ((rc = next(lx)))
+            return rc;
+        if (is(lx, ";"))
+            return next(lx);
+        if ((rc = expect(lx, ",", "',' or ';'")))
+            return rc;
+    }
+}
+
+/* usbpid = 0x6014, 0x6010; (after the '='): the first is ftisp's. */
+static int programmer_pids(lexer *lx, ft_programmer *p)
+{
+    int rc;
+    unsigned long v;
+    p->npids = 0;
+    while (!is(lx, ";")) {
+        if ((rc = number(lx, 0xffff, &v)))
+            return rc;
+        if (p->npids < (int)(sizeof p->pids / sizeof p->pids[0]))
+            p->pids[p->npids++] = (uint16_t)v;
+        if (!is(lx, ";") && (rc = expect(lx, ",", "',' or ';'")))
+            return rc;
+    }
+    p->pid = p->npids ? p->pids[0] : 0;
+    return next(lx);
+}
+
+/* A quoted setting ftisp keeps, or NULL. */
+static char *programmer_text(ft_programmer *p, const char *key, size_t *n)
+{
+    static const struct { const char *key; size_t off, size; } TEXT[] = {
+        {"desc", offsetof(ft_programmer, desc), sizeof ((ft_programmer *)0)->desc},
+        {"type", offsetof(ft_programmer, type), sizeof ((ft_programmer *)0)->type},
+        {"usbsn", offsetof(ft_programmer, serial), sizeof ((ft_programmer *)0)->serial},
+        {"usbdev", offsetof(ft_programmer, usbdev), sizeof ((ft_programmer *)0)->usbdev},
+    };
+    for (size_t i = 0; i < sizeof TEXT / sizeof TEXT[0]; i++)
+        if (strcmp(key, TEXT[i].key) == 0) {
+            *n = TEXT[i].size;
+            return (char *)p + TEXT[i].off;
+        }
+    return NULL;
+}
+
+/* KEY = VALUE...; (after the '='): the settings ftisp uses, the others read
+ * over. */
+static int programmer_setting(lexer *lx, const char *key, ft_programmer *p, char ids[4][32], int *nids)
+{
+    int rc;
+    unsigned long v;
+    size_t n;
+    char *text = programmer_text(p, key, &n);
+    int fn = pin_fn(key);
+    if (strcmp(key, "id") == 0)
+        return programmer_ids(lx, ids, nids);
+    if (text) {
+        if (lx->t != T_STRING)
+            return fail(lx, "a value in quotes");
+        copyz(text, n, lx->text);
+        if ((rc = next(lx)))
+            return rc;
+        return expect(lx, ";", "';'");
+    }
+    if (strcmp(key, "usbvid") == 0) {
+        if ((rc = number(lx, 0xffff, &v)))
+            return rc;
+        p->vid = (uint16_t)v;
+        return expect(lx, ";", "';'");
+    }
+    if (strcmp(key, "usbpid") == 0)
+        return programmer_pids(lx, p);
+    if (fn >= 0)
+        return pin_list(lx, &p->pins[fn]);
+    return skip_values(lx);
+}
+
 static int programmer_block(lexer *lx, int start, ft_progdb *pdb, progs *mine)
 {
     ft_programmer p;
     ft_programmer_blank(&p);
     int rc;
-    if (lx->t == T_WORD && strcmp(lx->text, "parent") == 0) {
-        if ((rc = next(lx)))
-            return rc;
-        if (lx->t != T_STRING)
-            return fail(lx, "the parent programmer's id in quotes");
-        const ft_programmer *par = prog_parent(mine, pdb, lx->text);
-        if (!par)
-            return ft_err_set(lx->err, FT_E_INPUT, "%s:%d: programmer parent \"%s\" is not defined above",
-                              lx->file, lx->tline, lx->text);
-        p = *par;
-        p.id[0] = '\0';
-        if ((rc = next(lx)))
-            return rc;
-    }
+    if (lx->t == T_WORD && strcmp(lx->text, "parent") == 0 && (rc = programmer_parent(lx, pdb, mine, &p)))
+        return rc;
     char ids[4][32];
     int nids = 0;
     while (!is(lx, ";")) {
@@ -724,62 +816,7 @@ static int programmer_block(lexer *lx, int start, ft_progdb *pdb, progs *mine)
             return fail(lx, "a setting or ';' ending the programmer");
         char key[32];
         copyz(key, sizeof key, lx->text);
-        if ((rc = next(lx)) || (rc = expect(lx, "=", "'='")))
-            return rc;
-        unsigned long v;
-        int fn = pin_fn(key);
-        if (strcmp(key, "id") == 0) {
-            nids = 0;
-            for (;;) {
-                if (lx->t != T_STRING || !lx->text[0])
-                    return fail(lx, "an id in quotes");
-                if (nids < 4)
-                    copyz(ids[nids++], sizeof ids[0], lx->text);
-                if ((rc = next(lx)))
-                    return rc;
-                if (is(lx, ";"))
-                    break;
-                if ((rc = expect(lx, ",", "',' or ';'")))
-                    return rc;
-            }
-            rc = next(lx);
-        } else if (strcmp(key, "desc") == 0 || strcmp(key, "type") == 0 || strcmp(key, "usbsn") == 0 ||
-                   strcmp(key, "usbdev") == 0) {
-            if (lx->t != T_STRING)
-                return fail(lx, "a value in quotes");
-            if (strcmp(key, "desc") == 0)
-                copyz(p.desc, sizeof p.desc, lx->text);
-            else if (strcmp(key, "type") == 0)
-                copyz(p.type, sizeof p.type, lx->text);
-            else if (strcmp(key, "usbsn") == 0)
-                copyz(p.serial, sizeof p.serial, lx->text);
-            else
-                copyz(p.usbdev, sizeof p.usbdev, lx->text);
-            if ((rc = next(lx)) == FT_OK)
-                rc = expect(lx, ";", "';'");
-        } else if (strcmp(key, "usbvid") == 0) {
-            if ((rc = number(lx, 0xffff, &v)))
-                return rc;
-            p.vid = (uint16_t)v;
-            rc = expect(lx, ";", "';'");
-        } else if (strcmp(key, "usbpid") == 0) {
-            p.npids = 0;
-            while (!is(lx, ";")) {
-                if ((rc = number(lx, 0xffff, &v)))
-                    return rc;
-                if (p.npids < (int)(sizeof p.pids / sizeof p.pids[0]))
-                    p.pids[p.npids++] = (uint16_t)v;
-                if (!is(lx, ";") && (rc = expect(lx, ",", "',' or ';'")))
-                    return rc;
-            }
-            p.pid = p.npids ? p.pids[0] : 0;   /* the first is ftisp's */
-            rc = next(lx);
-        } else if (fn >= 0) {
-            rc = pin_list(lx, &p.pins[fn]);
-        } else {
-            rc = skip_values(lx);
-        }
-        if (rc)
+        if ((rc = next(lx)) || (rc = expect(lx, "=", "'='")) || (rc = programmer_setting(lx, key, &p, ids, &nids)))
             return rc;
     }
     if (!nids)
