@@ -10,6 +10,12 @@
 
 #include "mpsse_priv.h"
 
+const ft_wire_chip mp_chips[] = {
+    {0x0403, 0x6014, "FT232H"},
+    {0x0403, 0x6010, "FT2232H"},
+    {0x0403, 0x6011, "FT4232H"},
+    {0, 0, NULL},
+};
 
 const char *ft_mpsse_describe(const ft_mpsse *m)
 {
@@ -87,9 +93,10 @@ static void list_found(struct ftdi_context *f, char *buf, size_t len, bool *only
     for (d = list; d && n < len; d = d->next) {
         struct libusb_device_descriptor dd;
         const char *chip = "FTDI";
-        if (libusb_get_device_descriptor(d->dev, &dd) == 0)
-            chip = dd.idProduct == 0x6014 ? "FT232H" : dd.idProduct == 0x6010 ? "FT2232H"
-                 : dd.idProduct == 0x6011 ? "FT4232H" : "FTDI";
+        bool known = libusb_get_device_descriptor(d->dev, &dd) == 0;
+        for (const ft_wire_chip *c = mp_chips; known && c->pid; c++)
+            if (dd.idVendor == c->vid && dd.idProduct == c->pid)
+                chip = c->name;
         if (strcmp(chip, "FT232H") != 0)
             *only_232h = false;
         char serial[64] = "";
@@ -104,7 +111,6 @@ static void list_found(struct ftdi_context *f, char *buf, size_t len, bool *only
 static int open_usb(ft_mpsse *m, ft_err *err)
 {
     const ft_mpsse_opts *o = &m->o;
-    static const uint16_t pids[] = {0x6014, 0x6010, 0x6011};
     int rc = -3;
     char what[96];
     if (o->bus >= 0 && o->address >= 0) {
@@ -118,8 +124,8 @@ static int open_usb(ft_mpsse *m, ft_err *err)
     } else {
         snprintf(what, sizeof what, "an FT232H, FT2232H or FT4232H (0403:6014/6010/6011)%s%s",
                  o->serial ? " with serial " : "", o->serial ? o->serial : "");
-        for (size_t i = 0; i < sizeof pids / sizeof pids[0] && rc == -3; i++)
-            rc = ftdi_usb_open_desc_index(m->ftdi, 0x0403, pids[i], NULL, o->serial, 0);
+        for (const ft_wire_chip *c = mp_chips; c->pid && rc == -3; c++)
+            rc = ftdi_usb_open_desc_index(m->ftdi, c->vid, c->pid, NULL, o->serial, 0);
     }
     if (rc == 0) {
         m->usb_open = true;

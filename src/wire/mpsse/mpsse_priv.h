@@ -16,6 +16,10 @@ enum {
     MP_SHIFT_INOUT = 0x31,    /* and read on +ve edge: SPI mode 0 */
 };
 
+/* The chips with an MPSSE, ended by a zero pid: opened in this order when
+ * no pid is given, named in messages, and the bridge's (ft_bridge.chips). */
+extern const ft_wire_chip mp_chips[];
+
 #define MP_PIN_SCK 0x01
 #define MP_PIN_SDO 0x02
 #define MP_BASE_HZ 60000000u

@@ -50,18 +50,11 @@ static int ft_mpsse_wire_open(const ft_wire_opts *o, const ft_wire_ops **ops, vo
     return FT_OK;
 }
 
-static const ft_wire_chip mpsse_chips[] = {
-    {0x0403, 0x6014, "FT232H"},
-    {0x0403, 0x6010, "FT2232H"},
-    {0x0403, 0x6011, "FT4232H"},
-    {0, 0, NULL},
-};
-
 const ft_bridge ft_bridge_mpsse = {
     .type = "avrftdi",
     .desc = "FTDI FT232H, FT2232H, FT4232H in MPSSE mode",
     .how = "MPSSE (-c ft232h, ...)",
     .default_programmer = "ft232h",
-    .chips = mpsse_chips,
+    .chips = mp_chips,
     .open = ft_mpsse_wire_open,
 };
