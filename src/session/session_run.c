@@ -140,22 +140,36 @@ static uint32_t eeprom_unit(const ft_part *p)
     return p->eeprom.paged && p->eeprom.page_size > 1 ? p->eeprom.page_size : 1;
 }
 
+/* The page at chip address a as offsets into [lo, lo+n): [*pg, *end), and
+ * the offset of its first byte the file sets (*end if none). */
+static uint32_t page_span(const ft_image *img, uint32_t a, uint32_t lo, uint32_t n, uint32_t unit, uint32_t *pg,
+                          uint32_t *end)
+{
+    *pg = a > lo ? a - lo : 0;
+    *end = a + unit - lo < n ? a + unit - lo : n;
+    uint32_t i = *pg;
+    while (i < *end && !ft_image_is_set(img, lo + i))
+        i++;
+    return i;
+}
+
 /* Which of the file's bytes in [lo, lo+n) the write changes (mask; want
- * gets the file's bytes). Reading is far cheaper than an EEPROM write, so
- * only what differs is written. By bytes where the part writes byte by
- * byte, and for -n (which says how many bytes would change): every byte is
- * read. In page mode a page is written whole as soon as one of its bytes
- * differs, with the file's value loaded for each of its bytes that the file
- * sets, whatever the chip held there (only the bytes the file leaves out
- * are read, by the write, to be kept): one differing byte settles a page.
- * So the first byte the file sets in each page is read (all pages in one
- * stream), and the page's other bytes only where that one matched; the
- * pages written are the same as with every byte read. */
+ * gets the file's bytes), and in page mode how many pages it writes. Reading
+ * is far cheaper than an EEPROM write, so only what differs is written. By
+ * bytes where the part writes byte by byte, and for -n (which says how many
+ * bytes would change): every byte is read. In page mode a page is written
+ * whole as soon as one of its bytes differs, with the file's value loaded
+ * for each of its bytes that the file sets, whatever the chip held there
+ * (only the bytes the file leaves out are read, by the write, to be kept):
+ * one differing byte settles a page. So the first byte the file sets in
+ * each page is read (all pages in one stream), and the page's other bytes
+ * only where that one matched; the pages written are the same as with every
+ * byte read. */
 static int eeprom_changes(ft_session *r, const ft_image *img, uint32_t lo, uint32_t n, uint8_t *cur,
-                          uint8_t *want, uint8_t *mask, uint32_t *changes)
+                          uint8_t *want, uint8_t *mask, uint32_t *changes, uint32_t *pages)
 {
     uint32_t unit = eeprom_unit(r->part);
-    *changes = 0;
+    *changes = *pages = 0;
     for (uint32_t i = 0; i < n; i++) {
         want[i] = ft_image_get(img, lo + i);
         mask[i] = 0;
@@ -168,16 +182,12 @@ static int eeprom_changes(ft_session *r, const ft_image *img, uint32_t lo, uint3
         }
         return rc;
     }
-    /* pages as offsets into [lo, lo+n): [pg, pg_end) */
-    uint32_t first = lo / unit * unit;
+    uint32_t first = lo / unit * unit, pg, end;
     for (int pass = 0; pass < 2; pass++) {
         int rc = ft_proto_batch(r->proto, true, r->err);
         bool any = false;
         for (uint32_t a = first; rc == FT_OK && a < lo + n; a += unit) {
-            uint32_t pg = a > lo ? a - lo : 0, end = a + unit - lo < n ? a + unit - lo : n;
-            uint32_t i = pg;
-            while (i < end && !ft_image_is_set(img, lo + i))
-                i++;
+            uint32_t i = page_span(img, a, lo, n, unit, &pg, &end);
             if (i == end)
                 continue;
             if (pass == 0) {
@@ -209,19 +219,16 @@ static int eeprom_changes(ft_session *r, const ft_image *img, uint32_t lo, uint3
             break;
     }
     for (uint32_t a = first; a < lo + n; a += unit) {
-        uint32_t pg = a > lo ? a - lo : 0, end = a + unit - lo < n ? a + unit - lo : n;
         bool differs = false;
-        uint32_t i = pg;
-        while (i < end && !ft_image_is_set(img, lo + i))
-            i++;
         /* a byte not read in pass 2 belongs to a page whose first byte
          * already differed */
-        for (uint32_t j = i; j < end && !differs; j++)
+        for (uint32_t j = page_span(img, a, lo, n, unit, &pg, &end); j < end && !differs; j++)
             differs = ft_image_is_set(img, lo + j) && cur[j] != want[j];
         for (uint32_t j = pg; differs && j < end; j++) {
             mask[j] = ft_image_is_set(img, lo + j);
             *changes += mask[j];
         }
+        *pages += differs;
     }
     return FT_OK;
 }
@@ -241,8 +248,8 @@ static int op_write_eeprom(ft_session *r, const ft_op *op)
         rc = ft_err_set(r->err, FT_E_FAIL, "out of memory");
         goto out;
     }
-    uint32_t changes = 0;
-    rc = eeprom_changes(r, &op->img, lo, n, cur, want, mask, &changes);
+    uint32_t changes = 0, npages = 0;
+    rc = eeprom_changes(r, &op->img, lo, n, cur, want, mask, &changes, &npages);
     if (rc != FT_OK)
         goto out;
     if (r->plan->opts.dry_run) {
@@ -257,16 +264,9 @@ static int op_write_eeprom(ft_session *r, const ft_op *op)
         goto out;
     }
     ses_res(r, op)->chip_changed = true;
-    uint32_t unit = eeprom_unit(r->part), npages = 0;
     char what[96] = "writing eeprom (bytes that differ)";
-    if (unit > 1) {
+    if (eeprom_unit(r->part) > 1) {
         /* in page mode the count is of the file's bytes in the pages written */
-        for (uint32_t a = lo / unit * unit; a < lo + n; a += unit) {
-            bool w = false;
-            for (uint32_t j = a > lo ? a - lo : 0; j < n && j < a + unit - lo; j++)
-                w |= mask[j] != 0;
-            npages += w;
-        }
         snprintf(what, sizeof what, "writing eeprom (%u page%s that differ%s)", npages, npages == 1 ? "" : "s",
                  npages == 1 ? "s" : "");
     }
