@@ -27,10 +27,7 @@ int isp_read_done(ft_isp *isp, ft_err *err)
 int ft_isp_batch(ft_isp *isp, bool open, ft_err *err)
 {
     isp->batching = open;
-    if (open)
-        return FT_OK;
-    ft_wire_flush(isp->w);
-    return isp_wire_status(isp, err);
+    return open ? FT_OK : isp_read_done(isp, err);
 }
 
 void isp_cmd(ft_isp *isp, uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t *out)

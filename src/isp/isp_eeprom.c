@@ -30,11 +30,8 @@ int ft_isp_read_eeprom(ft_isp *isp, uint32_t addr, uint8_t *buf, uint32_t n, ft_
                 isp_progress(isp, i + 1, n);
         }
     }
-    if (isp->batching)
-        return FT_OK;
-    ft_wire_flush(isp->w);
-    int rc = isp_wire_status(isp, err);
-    if (rc == FT_OK)
+    int rc = isp_read_done(isp, err);
+    if (rc == FT_OK && !isp->batching)
         isp_progress(isp, n, n);
     return rc;
 }
