@@ -77,11 +77,10 @@ typedef void (*ft_wire_trace_fn)(void *ctx, const char *line);
 /* Opens the bridge that drives programmer type `type` (progdb's type:
  * "avrftdi", "dryrun", ...). FT_E_USAGE for a type no bridge drives. */
 int ft_wire_open(ft_wire **out, const char *type, const ft_wire_opts *o, ft_err *err);
-/* True when some bridge drives programmer type `type`. */
-bool ft_wire_drives(const char *type);
-
 /* The i-th bridge (0 first), NULL after the last. */
 const ft_bridge *ft_wire_bridge(int i);
+/* The bridge that drives programmer type `type`, NULL when none does. */
+const ft_bridge *ft_wire_bridge_for(const char *type);
 /* The programmer types the bridges drive, with what they are, in words. */
 const char *ft_wire_types_driven(void);
 

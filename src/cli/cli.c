@@ -271,10 +271,7 @@ static void make_plan(cli_run *r)
  * (dryrun): none. */
 static int bridge_wiring(cli_run *r, ft_wire_opts fw[FT_STATION_BRIDGES], ft_station_run *sr)
 {
-    const ft_bridge *own = NULL;
-    for (int i = 0; ft_wire_bridge(i); i++)
-        if (strcmp(ft_wire_bridge(i)->type, r->prog->type) == 0)
-            own = ft_wire_bridge(i);
+    const ft_bridge *own = ft_wire_bridge_for(r->prog->type);
     if (!own || !own->chips)
         return FT_OK;
     for (int i = 0; i < FT_STATION_BRIDGES && ft_wire_bridge(i); i++) {

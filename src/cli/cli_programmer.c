@@ -71,7 +71,7 @@ int ft_cli_load_config(const ft_cli *cli, ft_partdb *db, ft_progdb *pdb, ft_err 
 /* A programmer a bridge drives, its entry sound. */
 static bool drivable(const ft_programmer *p)
 {
-    return ft_wire_drives(p->type) && !p->problem[0];
+    return ft_wire_bridge_for(p->type) && !p->problem[0];
 }
 
 void ft_cli_list_programmers(const ft_progdb *pdb)

@@ -69,7 +69,7 @@ const char *ft_wire_types_driven(void)
     return text;
 }
 
-static const ft_bridge *bridge_for(const char *type)
+const ft_bridge *ft_wire_bridge_for(const char *type)
 {
     for (int i = 0; type && ft_wire_bridge(i); i++)
         if (strcmp(bridges[i]->type, type) == 0)
@@ -77,15 +77,10 @@ static const ft_bridge *bridge_for(const char *type)
     return NULL;
 }
 
-bool ft_wire_drives(const char *type)
-{
-    return bridge_for(type) != NULL;
-}
-
 int ft_wire_open(ft_wire **out, const char *type, const ft_wire_opts *o, ft_err *err)
 {
     *out = NULL;
-    const ft_bridge *br = bridge_for(type);
+    const ft_bridge *br = ft_wire_bridge_for(type);
     if (!br)
         return ft_err_set(err, FT_E_USAGE, "programmer type %s: no bridge drives it", type ? type : "(none)");
     ft_wire *w = calloc(1, sizeof *w);
