@@ -9,28 +9,8 @@
 export FTEMU_FUSES=ff,de,fd FTEMU_HOST_TIME=0
 unset FTEMU_SYNCBB_PINS FTEMU_FAULT
 export FTEMU_ADAPTERS=ft232h:H1,ft232h:H2,ft232r:R1,ft232r:R2
-SCHEMA=$ROOT/tests/data/ftisp-result.schema.json
-
-station() {
-    local dir=$1; shift
-    mkdir -p "$dir"
-    LD_PRELOAD=$EMU FTEMU_OUT=$dir timeout 60 "$FTISP" "$@" >"$dir/stdout" 2>"$dir/stderr"
-    rc=$?
-}
-jsonl() {
-    python3 - "$SCHEMA" "$1" "$2" <<'PY'
-import json, sys, jsonschema
-schema = json.load(open(sys.argv[1]))
-L = [json.loads(x) for x in open(sys.argv[2]).read().splitlines()]
-for j in L:
-    jsonschema.validate(j, schema)
-ok = eval("(" + sys.argv[3] + ")")
-if not ok:
-    for j in L:
-        print("#", j["station"], j["result"], file=sys.stderr)
-sys.exit(0 if ok else 1)
-PY
-}
+STATION_TIMEOUT=60
+. "$(dirname "$0")/station_lib.sh"
 # the flash dump of adapter S in run DIR (the first adapter's process dumps
 # at the top, the others under their serial number)
 dump() { if [ -e "$1/$2/flash.bin" ]; then echo "$1/$2/flash.bin"; else echo "$1/flash.bin"; fi; }
